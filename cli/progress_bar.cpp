@@ -1,0 +1,1 @@
+int atf_cli_placeholder_progress_bar;

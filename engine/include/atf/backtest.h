@@ -1,0 +1,55 @@
+// One backtest: a strategy with parameters over prepared market data, through the broker.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "atf/broker.h"
+#include "atf/error.h"
+#include "atf/market_data.h"
+#include "atf/metrics.h"
+#include "atf/params.h"
+#include "atf/progress.h"
+
+namespace atf {
+
+struct BacktestRequest {
+  std::string strategy;
+  ParamMap params;  ///< missing ones take their defaults
+  BrokerConfig broker;
+};
+
+struct BacktestResult {
+  std::string strategy;
+  ParamMap params;  ///< resolved, defaults filled in
+  Metrics metrics;
+  double final_equity = 0, final_cash = 0;
+  std::optional<OpenPosition> open_position;
+  std::vector<Trade> trades;
+  std::vector<double> equity_curve;  ///< equity at each bar's close (empty when not recorded)
+  int64_t bars = 0;
+  int64_t rejected_orders = 0;  ///< entries refused for lack of cash or margin
+  double bars_per_year = 0;
+};
+
+/// Checks the request against the catalog and the broker rules, without running anything.
+Status validate_request(const BacktestRequest& request);
+
+/// Runs to the end. Errors: kValidation (bad request), kCancelled (the hooks' token fired; the
+/// message says at which bar), kRuntime (the strategy failed; message names strategy, params, bar).
+Result<BacktestResult> run_backtest(const MarketData& data, const BacktestRequest& request, RunHooks hooks = {},
+                                    bool record_equity_curve = true);
+
+/// What an optimization trial keeps: no per-bar or per-trade storage.
+struct TrialSummary {
+  Metrics metrics;
+  double final_equity = 0;
+};
+
+/// The same run without recording trades or the equity curve (identical metrics), for grids.
+/// `params` must already be resolved. On failure, `failed_bar` receives the bar index.
+Result<TrialSummary> run_trial(const MarketData& data, const std::string& strategy, const ParamMap& params,
+                               const BrokerConfig& broker, RunHooks hooks, int64_t* failed_bar = nullptr);
+
+}  // namespace atf

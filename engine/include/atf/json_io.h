@@ -1,0 +1,33 @@
+// JSON in and out of the engine: one versioned schema, the snake_case names of DESIGN.md.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "atf/backtest.h"
+#include "atf/error.h"
+#include "atf/optimizer.h"
+#include "atf/strategy.h"
+
+namespace atf {
+
+/// Version tag written into every request and result document.
+inline constexpr const char* kSchemaVersion = "atf/v1";
+
+nlohmann::json to_json(const BrokerConfig& b);
+nlohmann::json to_json(const Metrics& m);  ///< NaN (undefined) metrics become null
+nlohmann::json to_json(const Trade& t);
+nlohmann::json to_json(const OpenPosition& p);
+nlohmann::json to_json(const Error& e);
+nlohmann::json to_json(const StrategyInfo& s);
+nlohmann::json to_json(const BacktestRequest& r);
+nlohmann::json to_json(const OptimizationRequest& r);
+/// `with_curve` includes the per-bar equity curve.
+nlohmann::json to_json(const BacktestResult& r, bool with_curve = true);
+/// `max_trials` caps the trials listed (−1: all); the best is always included.
+nlohmann::json to_json(const OptimizationResult& r, int64_t max_trials = -1);
+
+/// Parse requests; errors are kValidation naming the offending field ("broker.cash").
+Result<BrokerConfig> broker_from_json(const nlohmann::json& j);
+Result<BacktestRequest> backtest_request_from_json(const nlohmann::json& j);
+Result<OptimizationRequest> optimization_request_from_json(const nlohmann::json& j);
+
+}  // namespace atf

@@ -1,0 +1,94 @@
+// Parameter-grid optimization: every combination of the axes is one trial; trials run on a
+// thread pool that claims them with an atomic next-index, each inside its own error boundary.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "atf/backtest.h"
+
+namespace atf {
+
+inline constexpr int64_t kDefaultMaxCombinations = 1'000'000;
+
+struct Axis {
+  std::string name;
+  std::vector<double> values;
+};
+
+/// Parses "name=min:max:step" (inclusive) or "name=v1,v2,...". `max_values` bounds the expansion.
+Result<Axis> parse_axis(std::string_view text, int64_t max_values = kDefaultMaxCombinations);
+/// Builds an axis from min/max/step (inclusive). Values are rounded to 1e-9 so 0.1 steps stay clean.
+Result<Axis> make_range_axis(const std::string& name, double min, double max, double step,
+                             int64_t max_values = kDefaultMaxCombinations);
+
+struct OptimizationRequest {
+  BacktestRequest base;  ///< strategy, fixed parameters, broker settings
+  std::vector<Axis> axes;
+  std::string objective = "sharpe";
+  bool maximize = true;
+  int threads = 1;
+  int64_t max_combinations = kDefaultMaxCombinations;
+};
+
+/// The combinations, in mixed radix: the first axis varies slowest.
+class Grid {
+ public:
+  /// Validates axes against the strategy and counts combinations (kLimit over the maximum).
+  static Result<Grid> make(const OptimizationRequest& request);
+  int64_t size() const { return size_; }
+  /// Base parameters (defaults filled) with the axis values of combination `index`.
+  ParamMap params_at(int64_t index) const;
+  const std::vector<Axis>& axes() const { return axes_; }
+
+ private:
+  ParamMap base_;
+  std::vector<Axis> axes_;
+  int64_t size_ = 0;
+};
+
+struct TrialResult {
+  int64_t index = 0;  ///< combination index in the grid
+  bool ok = false;
+  Metrics metrics;
+  double final_equity = 0;
+  std::string error_message;      ///< failed trials only
+  std::string error_stack_trace;  ///< where it failed: strategy, parameters, bar
+  bool cancelled = false;         ///< cut short by a cancel: neither completed nor failed
+};
+
+struct OptimizationResult {
+  Grid grid;
+  std::string objective;
+  bool maximize = true;
+  int64_t total = 0, completed = 0, failed = 0;
+  bool cancelled = false;
+  /// Finished trials, ranked: successful ones by objective (best first, undefined last, ties by
+  /// index), then failed ones by index.
+  std::vector<TrialResult> trials;
+  /// The best successful trial's combination index, if any succeeded.
+  std::optional<int64_t> best_index;
+};
+
+/// Checks the whole request (strategy, base parameters, broker, axes, objective, grid size).
+Result<Grid> validate_optimization(const OptimizationRequest& request);
+
+/// Runs one combination inside its own error boundary (never throws). Used by the pool and by
+/// callers that distribute trials themselves (e.g. browser workers).
+TrialResult run_grid_trial(const MarketData& data, const OptimizationRequest& request, const Grid& grid, int64_t index,
+                           RunHooks hooks);
+
+/// Sorts trials as OptimizationResult::trials describes.
+void rank_trials(std::vector<TrialResult>& trials, const std::string& objective, bool maximize);
+
+/// Runs every trial. A cancel stops all threads within one progress batch and keeps the trials
+/// that finished (result.cancelled = true).
+Result<OptimizationResult> run_optimization(const MarketData& data, const OptimizationRequest& request,
+                                            RunHooks hooks = {});
+
+/// The full report (trades, equity curve) of one combination: deterministic re-run.
+Result<BacktestResult> rerun_trial(const MarketData& data, const OptimizationRequest& request, int64_t index);
+
+}  // namespace atf

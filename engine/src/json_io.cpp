@@ -1,0 +1,279 @@
+#include "atf/json_io.h"
+
+#include <cmath>
+
+namespace atf {
+namespace {
+
+using nlohmann::json;
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json params_json(const ParamMap& p) {
+  json j = json::object();
+  for (const auto& [k, v] : p) j[k] = v;
+  return j;
+}
+
+Error field_error(const std::string& field, const std::string& what) {
+  return Error::validation(field, field + " " + what);
+}
+
+// Reads an optional number field into `out`.
+Status read_number(const json& j, const char* key, const std::string& prefix, double& out) {
+  if (!j.contains(key) || j[key].is_null()) return Ok{};
+  if (!j[key].is_number()) return field_error(prefix + key, "must be a number");
+  out = j[key].get<double>();
+  return Ok{};
+}
+Status read_bool(const json& j, const char* key, const std::string& prefix, bool& out) {
+  if (!j.contains(key) || j[key].is_null()) return Ok{};
+  if (!j[key].is_boolean()) return field_error(prefix + key, "must be true or false");
+  out = j[key].get<bool>();
+  return Ok{};
+}
+
+Result<ParamMap> params_from_json(const json& j) {
+  ParamMap p;
+  if (!j.contains("params") || j["params"].is_null()) return p;
+  if (!j["params"].is_object()) return field_error("params", "must be an object of name: number");
+  for (const auto& [k, v] : j["params"].items()) {
+    if (!v.is_number()) return field_error("params." + k, "must be a number");
+    p[k] = v.get<double>();
+  }
+  return p;
+}
+
+}  // namespace
+
+json to_json(const BrokerConfig& b) {
+  return json{{"cash", b.cash},
+              {"sizing", b.sizing == SizingKind::kUnits ? "units" : "equity"},
+              {"size", b.size},
+              {"fractional", b.fractional},
+              {"commission_pct", b.commission_pct},
+              {"commission_fixed", b.commission_fixed},
+              {"commission_per_unit", b.commission_per_unit},
+              {"slippage_bps", b.slippage_bps},
+              {"multiplier", b.multiplier},
+              {"margin", b.margin},
+              {"fill", b.fill == FillRule::kNextOpen ? "next_open" : "close"},
+              {"allow_short", b.allow_short},
+              {"close_at_end", b.close_at_end},
+              {"stop_loss_pct", b.stop_loss_pct},
+              {"take_profit_pct", b.take_profit_pct},
+              {"bars_per_year", b.bars_per_year}};
+}
+
+json to_json(const Metrics& m) {
+  json j = json::object();
+  for (const auto& info : metric_catalog()) j[info.name] = number_or_null(m.*(info.field));
+  return j;
+}
+
+json to_json(const Trade& t) {
+  return json{{"entry_time", t.entry_time}, {"exit_time", t.exit_time},       {"entry_index", t.entry_index},
+              {"exit_index", t.exit_index}, {"side", t.side > 0 ? "long" : "short"}, {"quantity", t.quantity},
+              {"entry_price", t.entry_price}, {"exit_price", t.exit_price},   {"commission", t.commission},
+              {"pnl", t.pnl},               {"return_pct", t.return_pct},     {"exit_reason", exit_reason_name(t.exit_reason)}};
+}
+
+json to_json(const OpenPosition& p) {
+  return json{{"side", p.side > 0 ? "long" : "short"}, {"quantity", p.quantity},       {"entry_price", p.entry_price},
+              {"entry_time", p.entry_time},            {"entry_index", p.entry_index}, {"commission", p.commission},
+              {"unrealized_pnl", p.unrealized_pnl}};
+}
+
+json to_json(const Error& e) {
+  json j{{"code", error_code_name(e.code)}, {"message", e.message}};
+  if (!e.field.empty()) j["field"] = e.field;
+  if (e.line > 0) j["line"] = e.line;
+  if (e.column > 0) j["column"] = e.column;
+  return j;
+}
+
+json to_json(const StrategyInfo& s) {
+  json params = json::array();
+  for (const auto& p : s.params) {
+    params.push_back({{"name", p.name},
+                      {"type", p.type == ParamType::kInt ? "int" : "float"},
+                      {"default", p.default_value},
+                      {"min", p.min},
+                      {"max", p.max},
+                      {"step", p.step},
+                      {"description", p.description}});
+  }
+  return json{{"name", s.name}, {"description", s.description}, {"params", params}, {"hidden", s.hidden}};
+}
+
+json to_json(const BacktestRequest& r) {
+  return json{{"schema", kSchemaVersion}, {"strategy", r.strategy}, {"params", params_json(r.params)}, {"broker", to_json(r.broker)}};
+}
+
+json to_json(const OptimizationRequest& r) {
+  json j = to_json(r.base);
+  json axes = json::array();
+  for (const auto& a : r.axes) axes.push_back({{"name", a.name}, {"values", a.values}});
+  j["axes"] = axes;
+  j["objective"] = r.objective;
+  j["direction"] = r.maximize ? "max" : "min";
+  j["threads"] = r.threads;
+  j["max_combinations"] = r.max_combinations;
+  return j;
+}
+
+json to_json(const BacktestResult& r, bool with_curve) {
+  json j{{"schema", kSchemaVersion},
+         {"strategy", r.strategy},
+         {"params", params_json(r.params)},
+         {"bars", r.bars},
+         {"bars_per_year", r.bars_per_year},
+         {"final_equity", r.final_equity},
+         {"final_cash", r.final_cash},
+         {"open_position", r.open_position ? to_json(*r.open_position) : json(nullptr)},
+         {"rejected_orders", r.rejected_orders},
+         {"metrics", to_json(r.metrics)}};
+  json trades = json::array();
+  for (const auto& t : r.trades) trades.push_back(to_json(t));
+  j["trades"] = std::move(trades);
+  if (with_curve) j["equity_curve"] = r.equity_curve;
+  return j;
+}
+
+json to_json(const OptimizationResult& r, int64_t max_trials) {
+  json trials = json::array();
+  int64_t listed = 0;
+  for (const auto& t : r.trials) {
+    if (max_trials >= 0 && listed >= max_trials) break;
+    ++listed;
+    json tj{{"index", t.index},
+            {"params", params_json(r.grid.params_at(t.index))},
+            {"status", t.ok ? "completed" : "failed"},
+            {"metrics", t.ok ? to_json(t.metrics) : json(nullptr)},
+            {"final_equity", t.ok ? json(t.final_equity) : json(nullptr)},
+            {"error_message", t.ok ? json(nullptr) : json(t.error_message)},
+            {"error_stack_trace", t.ok ? json(nullptr) : json(t.error_stack_trace)}};
+    trials.push_back(std::move(tj));
+  }
+  json best = nullptr;
+  if (r.best_index) {
+    for (const auto& t : r.trials) {
+      if (t.index == *r.best_index) {
+        best = {{"index", t.index},
+                {"params", params_json(r.grid.params_at(t.index))},
+                {"metrics", to_json(t.metrics)},
+                {"final_equity", t.final_equity}};
+        break;
+      }
+    }
+  }
+  return json{{"schema", kSchemaVersion},
+              {"objective", r.objective},
+              {"direction", r.maximize ? "max" : "min"},
+              {"total", r.total},
+              {"completed", r.completed},
+              {"failed", r.failed},
+              {"cancelled", r.cancelled},
+              {"best", best},
+              {"trials", trials}};
+}
+
+Result<BrokerConfig> broker_from_json(const json& j) {
+  BrokerConfig b;
+  if (j.is_null()) return b;
+  if (!j.is_object()) return field_error("broker", "must be an object");
+  const std::string p = "broker.";
+  for (auto [key, field] : {std::pair{"cash", &b.cash}, {"size", &b.size}, {"commission_pct", &b.commission_pct},
+                            {"commission_fixed", &b.commission_fixed}, {"commission_per_unit", &b.commission_per_unit},
+                            {"slippage_bps", &b.slippage_bps}, {"multiplier", &b.multiplier}, {"margin", &b.margin},
+                            {"stop_loss_pct", &b.stop_loss_pct}, {"take_profit_pct", &b.take_profit_pct},
+                            {"bars_per_year", &b.bars_per_year}}) {
+    if (auto st = read_number(j, key, p, *field); !st) return st.error();
+  }
+  for (auto [key, field] : {std::pair{"fractional", &b.fractional}, {"allow_short", &b.allow_short},
+                            {"close_at_end", &b.close_at_end}}) {
+    if (auto st = read_bool(j, key, p, *field); !st) return st.error();
+  }
+  if (j.contains("sizing")) {
+    const auto s = j["sizing"].is_string() ? j["sizing"].get<std::string>() : "";
+    if (s == "units") b.sizing = SizingKind::kUnits;
+    else if (s == "equity") b.sizing = SizingKind::kEquity;
+    else return field_error("broker.sizing", "must be \"units\" or \"equity\"");
+  }
+  if (j.contains("fill")) {
+    const auto s = j["fill"].is_string() ? j["fill"].get<std::string>() : "";
+    if (s == "next_open") b.fill = FillRule::kNextOpen;
+    else if (s == "close") b.fill = FillRule::kClose;
+    else return field_error("broker.fill", "must be \"next_open\" or \"close\"");
+  }
+  return b;
+}
+
+Result<BacktestRequest> backtest_request_from_json(const json& j) {
+  if (!j.is_object()) return field_error("request", "must be a JSON object");
+  if (j.contains("schema") && j["schema"] != kSchemaVersion) {
+    return field_error("schema", std::string("must be \"") + kSchemaVersion + "\"");
+  }
+  BacktestRequest r;
+  if (!j.contains("strategy") || !j["strategy"].is_string()) return field_error("strategy", "is required (a strategy name)");
+  r.strategy = j["strategy"].get<std::string>();
+  auto params = params_from_json(j);
+  if (!params) return params.error();
+  r.params = *params;
+  auto broker = broker_from_json(j.contains("broker") ? j["broker"] : json(nullptr));
+  if (!broker) return broker.error();
+  r.broker = *broker;
+  return r;
+}
+
+Result<OptimizationRequest> optimization_request_from_json(const json& j) {
+  auto base = backtest_request_from_json(j);
+  if (!base) return base.error();
+  OptimizationRequest r;
+  r.base = *base;
+  if (j.contains("max_combinations")) {
+    if (!j["max_combinations"].is_number_integer()) return field_error("max_combinations", "must be a whole number");
+    r.max_combinations = j["max_combinations"].get<int64_t>();
+  }
+  if (!j.contains("axes") || !j["axes"].is_array()) return field_error("axes", "is required (a list of axes)");
+  for (const auto& a : j["axes"]) {
+    if (!a.is_object() || !a.contains("name") || !a["name"].is_string()) return field_error("axes", "entries need a name");
+    const std::string name = a["name"].get<std::string>();
+    if (a.contains("values")) {
+      if (!a["values"].is_array()) return field_error("axes." + name + ".values", "must be a list of numbers");
+      Axis axis{name, {}};
+      for (const auto& v : a["values"]) {
+        if (!v.is_number()) return field_error("axes." + name + ".values", "must be a list of numbers");
+        axis.values.push_back(v.get<double>());
+      }
+      r.axes.push_back(std::move(axis));
+    } else {
+      double mn = 0, mx = 0, st = 0;
+      for (auto [key, field] : {std::pair{"min", &mn}, {"max", &mx}, {"step", &st}}) {
+        if (!a.contains(key) || !a[key].is_number()) return field_error("axes." + name + "." + key, "is required (a number)");
+        *field = a[key].get<double>();
+      }
+      auto axis = make_range_axis(name, mn, mx, st, r.max_combinations);
+      if (!axis) return axis.error();
+      r.axes.push_back(std::move(*axis));
+    }
+  }
+  if (j.contains("objective")) {
+    if (!j["objective"].is_string()) return field_error("objective", "must be a metric name");
+    r.objective = j["objective"].get<std::string>();
+  }
+  const MetricInfo* metric = find_metric(r.objective);
+  r.maximize = metric ? metric->higher_is_better : true;
+  if (j.contains("direction")) {
+    const auto d = j["direction"].is_string() ? j["direction"].get<std::string>() : "";
+    if (d != "max" && d != "min") return field_error("direction", "must be \"max\" or \"min\"");
+    r.maximize = d == "max";
+  }
+  if (j.contains("threads")) {
+    if (!j["threads"].is_number_integer()) return field_error("threads", "must be a whole number");
+    r.threads = j["threads"].get<int>();
+  }
+  return r;
+}
+
+}  // namespace atf

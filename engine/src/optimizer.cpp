@@ -1,0 +1,282 @@
+#include "atf/optimizer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include "atf/strategy.h"
+
+namespace atf {
+namespace {
+
+Error axis_error(const std::string& name, const std::string& message) {
+  return Error::validation("axis " + name, "axis " + name + ": " + message);
+}
+
+bool parse_double(std::string_view s, double& out) {
+  std::string buf(s);
+  if (buf.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(buf.c_str(), &end);
+  return end == buf.c_str() + buf.size() && std::isfinite(out);
+}
+
+}  // namespace
+
+Result<Axis> make_range_axis(const std::string& name, double min, double max, double step, int64_t max_values) {
+  if (!std::isfinite(min) || !std::isfinite(max) || !std::isfinite(step)) return axis_error(name, "values must be finite");
+  if (!(step > 0)) return axis_error(name, "step must be positive");
+  if (min > max) return axis_error(name, "min (" + format_number(min) + ") is above max (" + format_number(max) + ")");
+  // Inclusive count, forgiving the rounding of (max − min)/step just below a whole number.
+  const double span = std::floor((max - min) / step + 1e-9);
+  if (span + 1 > static_cast<double>(max_values)) {
+    Error e = axis_error(name, "has more than " + std::to_string(max_values) + " values");
+    e.code = ErrorCode::kLimit;
+    return e;
+  }
+  Axis axis{name, {}};
+  const auto count = static_cast<int64_t>(span) + 1;
+  axis.values.reserve(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    axis.values.push_back(std::round((min + static_cast<double>(i) * step) * 1e9) / 1e9);
+  }
+  return axis;
+}
+
+Result<Axis> parse_axis(std::string_view text, int64_t max_values) {
+  const size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return Error::validation("axis", "axis '" + std::string(text) + "' must look like name=min:max:step or name=v1,v2");
+  }
+  const std::string name(text.substr(0, eq));
+  const std::string_view spec = text.substr(eq + 1);
+  if (spec.empty()) return axis_error(name, "no values");
+  if (spec.find(':') != std::string_view::npos) {
+    double v[3];
+    size_t pos = 0;
+    for (int i = 0; i < 3; ++i) {
+      const size_t next = i < 2 ? spec.find(':', pos) : spec.size();
+      if (next == std::string_view::npos || (i == 2 && spec.find(':', pos) != std::string_view::npos) ||
+          !parse_double(spec.substr(pos, next - pos), v[i])) {
+        return axis_error(name, "'" + std::string(spec) + "' must be min:max:step with three numbers");
+      }
+      pos = next + 1;
+    }
+    return make_range_axis(name, v[0], v[1], v[2], max_values);
+  }
+  Axis axis{name, {}};
+  size_t pos = 0;
+  while (pos <= spec.size()) {
+    size_t next = spec.find(',', pos);
+    if (next == std::string_view::npos) next = spec.size();
+    double v;
+    if (!parse_double(spec.substr(pos, next - pos), v)) {
+      return axis_error(name, "'" + std::string(spec.substr(pos, next - pos)) + "' is not a number");
+    }
+    if (static_cast<int64_t>(axis.values.size()) >= max_values) {
+      Error e = axis_error(name, "has more than " + std::to_string(max_values) + " values");
+      e.code = ErrorCode::kLimit;
+      return e;
+    }
+    axis.values.push_back(v);
+    pos = next + 1;
+  }
+  return axis;
+}
+
+Result<Grid> Grid::make(const OptimizationRequest& request) {
+  const StrategyInfo* info = find_strategy(request.base.strategy);
+  if (!info) return Error{ErrorCode::kNotFound, "unknown strategy '" + request.base.strategy + "'", "strategy", 0, 0};
+  Grid grid;
+  // Base values are checked one by one; rules across parameters (fast < slow) are checked per
+  // trial, because the axes change them.
+  for (const auto& spec : info->params) grid.base_[spec.name] = spec.default_value;
+  for (const auto& [name, value] : request.base.params) {
+    auto it = std::find_if(info->params.begin(), info->params.end(), [&](const ParamSpec& s) { return s.name == name; });
+    if (it == info->params.end()) return Error::validation(name, "strategy " + info->name + " has no parameter '" + name + "'");
+    if (auto st = check_param(*it, value); !st) return st.error();
+    grid.base_[name] = value;
+  }
+  if (request.max_combinations < 1) return Error::validation("max_combinations", "max_combinations must be at least 1");
+  int64_t size = 1;
+  for (const auto& axis : request.axes) {
+    auto it = std::find_if(info->params.begin(), info->params.end(), [&](const ParamSpec& s) { return s.name == axis.name; });
+    if (it == info->params.end()) return axis_error(axis.name, "strategy " + info->name + " has no such parameter");
+    for (const auto& other : grid.axes_) {
+      if (other.name == axis.name) return axis_error(axis.name, "is given twice");
+    }
+    if (axis.values.empty()) return axis_error(axis.name, "has no values");
+    for (double v : axis.values) {
+      if (auto st = check_param(*it, v); !st) return axis_error(axis.name, st.error().message);
+    }
+    const auto n = static_cast<int64_t>(axis.values.size());
+    if (size > request.max_combinations / n) {
+      Error e = Error::make(ErrorCode::kLimit, "the grid has more than " + std::to_string(request.max_combinations) +
+                                                   " combinations (the limit)");
+      e.field = "axes";
+      return e;
+    }
+    size *= n;
+    grid.axes_.push_back(axis);
+  }
+  if (size > request.max_combinations) {
+    Error e = Error::make(ErrorCode::kLimit, "the grid has " + std::to_string(size) + " combinations, over the limit of " +
+                                                 std::to_string(request.max_combinations));
+    e.field = "axes";
+    return e;
+  }
+  grid.size_ = size;
+  return grid;
+}
+
+ParamMap Grid::params_at(int64_t index) const {
+  ParamMap p = base_;
+  for (size_t i = axes_.size(); i-- > 0;) {
+    const auto n = static_cast<int64_t>(axes_[i].values.size());
+    p[axes_[i].name] = axes_[i].values[static_cast<size_t>(index % n)];
+    index /= n;
+  }
+  return p;
+}
+
+Result<Grid> validate_optimization(const OptimizationRequest& request) {
+  auto grid = Grid::make(request);
+  if (!grid) return grid.error();
+  BacktestRequest probe = request.base;
+  probe.params = {};  // parameters were checked by Grid::make
+  if (auto st = validate_request(probe); !st) return st.error();
+  if (!find_metric(request.objective)) {
+    Error e = Error::validation("objective", "unknown metric '" + request.objective + "'");
+    e.code = ErrorCode::kNotFound;
+    return e;
+  }
+  if (request.threads < 1 || request.threads > 256) return Error::validation("threads", "threads must be between 1 and 256");
+  return grid;
+}
+
+TrialResult run_grid_trial(const MarketData& data, const OptimizationRequest& request, const Grid& grid, int64_t index,
+                           RunHooks hooks) {
+  TrialResult out;
+  out.index = index;
+  const ParamMap given = grid.params_at(index);
+  try {
+    auto params = resolve_params(request.base.strategy, given);
+    if (!params) {
+      out.error_message = params.error().message;
+      out.error_stack_trace = request.base.strategy + "(" + format_params(given) + "): parameter check";
+      return out;
+    }
+    int64_t bar = -1;
+    auto summary = run_trial(data, request.base.strategy, *params, request.base.broker, hooks, &bar);
+    if (!summary) {
+      out.error_message = summary.error().message;
+      out.error_stack_trace = summary.error().field.empty()
+                                  ? request.base.strategy + "(" + format_params(*params) + ") at bar " + std::to_string(bar)
+                                  : summary.error().field;
+      out.cancelled = summary.error().code == ErrorCode::kCancelled;
+      return out;
+    }
+    out.ok = true;
+    out.metrics = summary->metrics;
+    out.final_equity = summary->final_equity;
+  } catch (const std::exception& e) {  // the boundary: nothing a trial does escapes it
+    out.error_message = e.what();
+    out.error_stack_trace = request.base.strategy + "(" + format_params(given) + ")";
+  }
+  return out;
+}
+
+void rank_trials(std::vector<TrialResult>& trials, const std::string& objective, bool maximize) {
+  const MetricInfo* metric = find_metric(objective);
+  std::sort(trials.begin(), trials.end(), [&](const TrialResult& a, const TrialResult& b) {
+    if (a.ok != b.ok) return a.ok;
+    if (a.ok && metric) {
+      const double x = a.metrics.*(metric->field), y = b.metrics.*(metric->field);
+      const bool xn = std::isnan(x), yn = std::isnan(y);
+      if (xn != yn) return yn;
+      if (!xn && x != y) return maximize ? x > y : x < y;
+    }
+    return a.index < b.index;
+  });
+}
+
+Result<OptimizationResult> run_optimization(const MarketData& data, const OptimizationRequest& request, RunHooks hooks) {
+  auto grid = validate_optimization(request);
+  if (!grid) return grid.error();
+  OptimizationResult result;
+  result.grid = *grid;
+  result.objective = request.objective;
+  result.maximize = request.maximize;
+  result.total = grid->size();
+
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<TrialResult> finished;
+  finished.reserve(static_cast<size_t>(std::min<int64_t>(result.total, 1 << 20)));
+
+  auto worker = [&] {
+    std::vector<TrialResult> local;
+    for (;;) {
+      if (stop.load(std::memory_order_relaxed)) break;
+      if (hooks.cancel && hooks.cancel->cancelled()) {
+        stop.store(true, std::memory_order_relaxed);
+        break;
+      }
+      const int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= result.total) break;
+      TrialResult tr = run_grid_trial(data, request, *grid, i, hooks);
+      if (tr.cancelled) {  // cut short by cancel: not a result
+        stop.store(true, std::memory_order_relaxed);
+        break;
+      }
+      if (hooks.progress) hooks.progress->add_trial(tr.ok);
+      local.push_back(std::move(tr));
+      if (local.size() >= 4096) {
+        std::lock_guard<std::mutex> lock(mu);
+        for (auto& t : local) finished.push_back(std::move(t));
+        local.clear();
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& t : local) finished.push_back(std::move(t));
+  };
+
+  const int threads = static_cast<int>(std::min<int64_t>(request.threads, std::max<int64_t>(1, result.total)));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // no threads here (e.g. a Wasm build without pthreads): the caller's thread does it all
+    }
+  }
+  worker();
+  for (auto& th : pool) th.join();
+
+  for (const auto& t : finished) (t.ok ? result.completed : result.failed)++;
+  result.cancelled = result.completed + result.failed < result.total;
+  rank_trials(finished, request.objective, request.maximize);
+  if (!finished.empty() && finished.front().ok) result.best_index = finished.front().index;
+  result.trials = std::move(finished);
+  return result;
+}
+
+Result<BacktestResult> rerun_trial(const MarketData& data, const OptimizationRequest& request, int64_t index) {
+  auto grid = validate_optimization(request);
+  if (!grid) return grid.error();
+  if (index < 0 || index >= grid->size()) {
+    return Error::validation("index", "trial index " + std::to_string(index) + " is outside the grid of " +
+                                          std::to_string(grid->size()));
+  }
+  BacktestRequest one = request.base;
+  one.params = grid->params_at(index);
+  return run_backtest(data, one);
+}
+
+}  // namespace atf

@@ -1,1 +1,188 @@
-int atf_cli_placeholder_cli_args;
+#include "cli_args.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "atf/metrics.h"
+
+namespace atf::cli {
+namespace {
+
+Error flag_error(const std::string& flag, const std::string& what) { return Error::validation(flag, flag + ": " + what); }
+
+Result<double> to_number(const std::string& flag, const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v)) {
+    return flag_error(flag, "expected a number, found '" + text + "'");
+  }
+  return v;
+}
+
+}  // namespace
+
+const char* usage() {
+  return R"(atf: backtest and optimize trading strategies on OHLCV price data
+
+usage:
+  atf backtest --data FILE --strategy NAME [--param k=v]... [options] [--json]
+  atf optimize --data FILE --strategy NAME --axis name=min:max:step|name=v1,v2,... [--axis ...]
+               [--objective metric:max|min] [--threads N] [--max-combinations N] [--top N]
+               [--rerun INDEX] [options] [--json]
+  atf bench [--bars N] [--threads N] [--json]
+  atf strategies [--json]
+
+options:
+  --cash N                 starting cash (default 100000)
+  --size units:N|equity:F  fixed units, or a fraction of equity in (0,1] (default equity:1)
+  --fractional             allow fractional units with equity sizing
+  --commission-pct F       percent of notional per fill (0.1 = 0.1 %)
+  --commission-fixed N     fixed amount per order
+  --commission-per-unit N  amount per unit/contract per fill
+  --slippage-bps N         basis points against the trader on market fills
+  --multiplier N           contract multiplier (default 1)
+  --margin N               margin per contract (futures-style when > 0)
+  --fill next-open|close   fill market orders at the next bar's open (default) or this close
+  --from DATE --to DATE    inclusive date range (YYYY-MM-DD or ISO date-time)
+  --allow-short            bearish signals open shorts
+  --close-at-end           close an open position at the last close
+  --stop-loss-pct F        exit when price moves F % against the entry
+  --take-profit-pct F      exit when price moves F % in favour
+  --bars-per-year N        annualisation (default: measured from the data)
+
+exit status: 0 success, 1 run failed, 2 bad usage or input, 130 cancelled (Ctrl+C)
+)";
+}
+
+Result<Options> parse_args(const std::vector<std::string>& args) {
+  Options o;
+  if (args.empty()) return flag_error("command", "missing; try 'atf help'");
+  o.command = args[0];
+  if (o.command == "--help" || o.command == "-h") o.command = "help";
+  if (o.command != "backtest" && o.command != "optimize" && o.command != "bench" && o.command != "strategies" &&
+      o.command != "help") {
+    return flag_error("command", "unknown command '" + o.command + "'; try 'atf help'");
+  }
+  BrokerConfig& b = o.request.base.broker;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& flag = args[i];
+    auto value = [&]() -> Result<std::string> {
+      if (i + 1 >= args.size()) return flag_error(flag, "needs a value");
+      return args[++i];
+    };
+    auto number = [&]() -> Result<double> {
+      auto v = value();
+      if (!v) return v.error();
+      return to_number(flag, *v);
+    };
+    // Flags that set a number field.
+    const std::pair<const char*, double*> numeric[] = {
+        {"--cash", &b.cash},
+        {"--commission-pct", &b.commission_pct},
+        {"--commission-fixed", &b.commission_fixed},
+        {"--commission-per-unit", &b.commission_per_unit},
+        {"--slippage-bps", &b.slippage_bps},
+        {"--multiplier", &b.multiplier},
+        {"--margin", &b.margin},
+        {"--stop-loss-pct", &b.stop_loss_pct},
+        {"--take-profit-pct", &b.take_profit_pct},
+        {"--bars-per-year", &b.bars_per_year},
+    };
+    bool handled = false;
+    for (const auto& [name, field] : numeric) {
+      if (flag == name) {
+        auto v = number();
+        if (!v) return v.error();
+        *field = *v;
+        handled = true;
+      }
+    }
+    if (handled) continue;
+    if (flag == "--json") {
+      o.json = true;
+    } else if (flag == "--fractional") {
+      b.fractional = true;
+    } else if (flag == "--allow-short") {
+      b.allow_short = true;
+    } else if (flag == "--close-at-end") {
+      b.close_at_end = true;
+    } else if (flag == "--data") {
+      auto v = value();
+      if (!v) return v.error();
+      o.data_path = *v;
+    } else if (flag == "--strategy") {
+      auto v = value();
+      if (!v) return v.error();
+      o.request.base.strategy = *v;
+    } else if (flag == "--from" || flag == "--to") {
+      auto v = value();
+      if (!v) return v.error();
+      (flag == "--from" ? o.from : o.to) = *v;
+    } else if (flag == "--param") {
+      auto v = value();
+      if (!v) return v.error();
+      const size_t eq = v->find('=');
+      if (eq == std::string::npos || eq == 0) return flag_error(flag, "expected name=value, found '" + *v + "'");
+      auto num = to_number(flag + " " + v->substr(0, eq), v->substr(eq + 1));
+      if (!num) return num.error();
+      o.request.base.params[v->substr(0, eq)] = *num;
+    } else if (flag == "--size") {
+      auto v = value();
+      if (!v) return v.error();
+      const size_t colon = v->find(':');
+      const std::string kind = colon == std::string::npos ? "" : v->substr(0, colon);
+      if (kind != "units" && kind != "equity") return flag_error(flag, "expected units:N or equity:F, found '" + *v + "'");
+      auto num = to_number(flag, v->substr(colon + 1));
+      if (!num) return num.error();
+      b.sizing = kind == "units" ? SizingKind::kUnits : SizingKind::kEquity;
+      b.size = *num;
+    } else if (flag == "--fill") {
+      auto v = value();
+      if (!v) return v.error();
+      if (*v == "next-open") b.fill = FillRule::kNextOpen;
+      else if (*v == "close") b.fill = FillRule::kClose;
+      else return flag_error(flag, "expected next-open or close, found '" + *v + "'");
+    } else if (flag == "--axis") {
+      auto v = value();
+      if (!v) return v.error();
+      auto axis = parse_axis(*v, o.request.max_combinations);
+      if (!axis) return axis.error();
+      o.request.axes.push_back(std::move(*axis));
+    } else if (flag == "--objective") {
+      auto v = value();
+      if (!v) return v.error();
+      const size_t colon = v->find(':');
+      o.request.objective = v->substr(0, colon);
+      const MetricInfo* metric = find_metric(o.request.objective);
+      if (!metric) return flag_error(flag, "unknown metric '" + o.request.objective + "'");
+      o.request.maximize = metric->higher_is_better;
+      if (colon != std::string::npos) {
+        const std::string dir = v->substr(colon + 1);
+        if (dir != "max" && dir != "min") return flag_error(flag, "direction must be max or min, found '" + dir + "'");
+        o.request.maximize = dir == "max";
+      }
+      o.objective_given = true;
+    } else if (flag == "--threads" || flag == "--top" || flag == "--max-combinations" || flag == "--rerun" ||
+               flag == "--bars") {
+      auto v = number();
+      if (!v) return v.error();
+      if (*v != std::floor(*v) || *v < 0) return flag_error(flag, "expected a whole number");
+      const auto n = static_cast<int64_t>(*v);
+      if (flag == "--threads") o.request.threads = static_cast<int>(n);
+      if (flag == "--top") o.top = static_cast<int>(n);
+      if (flag == "--max-combinations") o.request.max_combinations = n;
+      if (flag == "--rerun") o.rerun = n;
+      if (flag == "--bars") o.bench_bars = n;
+    } else {
+      return flag_error(flag, "unknown option; try 'atf help'");
+    }
+  }
+  if (o.command == "backtest" || o.command == "optimize") {
+    if (o.data_path.empty()) return flag_error("--data", "is required");
+    if (o.request.base.strategy.empty()) return flag_error("--strategy", "is required");
+  }
+  if (o.command == "optimize" && o.request.axes.empty()) return flag_error("--axis", "at least one is required");
+  return o;
+}
+
+}  // namespace atf::cli

@@ -1,2 +1,177 @@
-int atf_cli_placeholder_main;
-int main() { return 0; }
+// atf: the native command line over the engine.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "atf/csv_import.h"
+#include "atf/json_io.h"
+#include "atf/optimizer.h"
+#include "atf/strategy.h"
+#include "bench.h"
+#include "cli_args.h"
+#include "progress_bar.h"
+#include "report.h"
+
+namespace {
+
+using namespace atf;
+
+constexpr int kExitFailed = 1, kExitUsage = 2, kExitCancelled = 130;
+
+CancelToken g_cancel;  // Ctrl+C sets it; atomic<bool> stores are async-signal-safe (lock-free)
+extern "C" void on_sigint(int) { g_cancel.cancel(); }
+
+int fail(const Error& e, int code) {
+  std::fprintf(stderr, "atf: %s\n", e.message.c_str());
+  return code;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Loads --data with --from/--to; errors name the file and line.
+Result<std::shared_ptr<const MarketData>> load(const cli::Options& o) {
+  CsvImportOptions opt;
+  opt.symbol = o.data_path.substr(o.data_path.find_last_of('/') + 1);
+  if (!o.from.empty()) {
+    auto t = parse_time_arg(o.from);
+    if (!t) return Error::validation("--from", "--from: " + t.error().message);
+    opt.from_ms = *t;
+  }
+  if (!o.to.empty()) {
+    auto t = parse_time_arg(o.to, true);
+    if (!t) return Error::validation("--to", "--to: " + t.error().message);
+    opt.to_ms = *t;
+  }
+  auto imported = import_csv_file(o.data_path, opt);
+  if (!imported) {
+    Error e = imported.error();
+    e.message = o.data_path + ": " + e.message;
+    return e;
+  }
+  if (imported->bars.empty()) return Error::validation("--data", o.data_path + ": no bars in the selected date range");
+  auto md = prepare_market_data(std::move(imported->bars));
+  if (!md) {
+    Error e = md.error();
+    e.message = o.data_path + ": " + e.message;
+    return e;
+  }
+  return md;
+}
+
+int cmd_backtest(const cli::Options& o) {
+  auto md = load(o);
+  if (!md) return fail(md.error(), kExitUsage);
+  if (auto st = validate_request(o.request.base); !st) return fail(st.error(), kExitUsage);
+  AtomicProgress progress;
+  const auto total = static_cast<int64_t>((*md)->bars.size());
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<BacktestResult> result = Error::make(ErrorCode::kInternal, "not run");
+  {
+    cli::ProgressBar bar([&] { return std::pair{progress.bars.load(), total}; }, "bars", isatty(STDERR_FILENO) && !o.json);
+    result = run_backtest(**md, o.request.base, RunHooks{&progress, &g_cancel}, false);
+  }
+  const double secs = seconds_since(t0);
+  if (!result) {
+    const bool cancelled = result.error().code == ErrorCode::kCancelled;
+    Error e = result.error();
+    if (!e.field.empty() && e.code == ErrorCode::kRuntime) e.message += " (in " + e.field + ")";
+    return fail(e, cancelled ? kExitCancelled : kExitFailed);
+  }
+  if (o.json) {
+    nlohmann::json doc = to_json(*result, false);
+    doc["request"] = to_json(o.request.base);
+    doc["data"] = cli::data_json(o.data_path, **md);
+    doc["elapsed_s"] = secs;
+    std::printf("%s\n", doc.dump(2).c_str());
+  } else {
+    cli::print_backtest(o.data_path, **md, *result, secs);
+  }
+  return 0;
+}
+
+int cmd_optimize(const cli::Options& o) {
+  auto md = load(o);
+  if (!md) return fail(md.error(), kExitUsage);
+  auto grid = validate_optimization(o.request);
+  if (!grid) return fail(grid.error(), kExitUsage);
+  if (o.rerun >= 0) {
+    auto result = rerun_trial(**md, o.request, o.rerun);
+    if (!result) return fail(result.error(), result.error().code == ErrorCode::kValidation ? kExitUsage : kExitFailed);
+    if (o.json) {
+      std::printf("%s\n", to_json(*result, false).dump(2).c_str());
+    } else {
+      cli::print_backtest(o.data_path, **md, *result, 0);
+    }
+    return 0;
+  }
+  AtomicProgress progress;
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<OptimizationResult> result = Error::make(ErrorCode::kInternal, "not run");
+  {
+    cli::ProgressBar bar([&] { return std::pair{progress.completed.load() + progress.failed.load(), grid->size()}; },
+                         "trials", isatty(STDERR_FILENO) && !o.json);
+    result = run_optimization(**md, o.request, RunHooks{&progress, &g_cancel});
+  }
+  const double secs = seconds_since(t0);
+  if (!result) return fail(result.error(), kExitFailed);
+  if (o.json) {
+    nlohmann::json doc = to_json(*result);
+    doc["request"] = to_json(o.request);
+    doc["data"] = cli::data_json(o.data_path, **md);
+    doc["elapsed_s"] = secs;
+    std::printf("%s\n", doc.dump(2).c_str());
+  } else {
+    cli::print_optimization(o.data_path, **md, o.request, *result, secs, o.top);
+  }
+  if (result->cancelled) {
+    std::fprintf(stderr, "atf: cancelled; %lld of %lld trials finished and are shown\n",
+                 static_cast<long long>(result->completed + result->failed), static_cast<long long>(result->total));
+    return kExitCancelled;
+  }
+  return 0;
+}
+
+int cmd_strategies(const cli::Options& o) {
+  if (o.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& s : strategy_catalog()) {
+      if (!s.hidden) list.push_back(to_json(s));
+    }
+    std::printf("%s\n", list.dump(2).c_str());
+    return 0;
+  }
+  for (const auto& s : strategy_catalog()) {
+    if (s.hidden) continue;
+    std::printf("%s\n  %s\n", s.name.c_str(), s.description.c_str());
+    for (const auto& p : s.params) {
+      std::printf("    %-8s %-5s default %-6s range %s..%s  %s\n", p.name.c_str(), p.type == ParamType::kInt ? "int" : "float",
+                  format_number(p.default_value).c_str(), format_number(p.min).c_str(), format_number(p.max).c_str(),
+                  p.description.c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto options = cli::parse_args(args);
+  if (!options) return fail(options.error(), kExitUsage);
+  std::signal(SIGINT, on_sigint);
+  const std::string& cmd = options->command;
+  if (cmd == "help") {
+    std::fputs(cli::usage(), stdout);
+    return 0;
+  }
+  if (cmd == "backtest") return cmd_backtest(*options);
+  if (cmd == "optimize") return cmd_optimize(*options);
+  if (cmd == "strategies") return cmd_strategies(*options);
+  return cli::run_bench(*options);
+}

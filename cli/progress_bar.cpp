@@ -1,1 +1,42 @@
-int atf_cli_placeholder_progress_bar;
+#include "progress_bar.h"
+
+#include <cstdio>
+
+namespace atf::cli {
+
+ProgressBar::ProgressBar(std::function<std::pair<int64_t, int64_t>()> read, const char* unit, bool enabled)
+    : read_(std::move(read)), unit_(unit), enabled_(enabled), start_(std::chrono::steady_clock::now()) {
+  if (!enabled_) return;
+  thread_ = std::thread([this] {
+    while (!stop_.load()) {
+      draw(false);
+      for (int i = 0; i < 10 && !stop_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+}
+
+ProgressBar::~ProgressBar() {
+  if (!enabled_) return;
+  stop_.store(true);
+  thread_.join();
+  std::fprintf(stderr, "\r\033[2K");
+  std::fflush(stderr);
+}
+
+void ProgressBar::draw(bool /*final_draw*/) {
+  const auto [done, total] = read_();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+  constexpr int kWidth = 30;
+  char bar[kWidth + 1];
+  const int filled = static_cast<int>(frac * kWidth);
+  for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
+  bar[kWidth] = '\0';
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
+  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
+  std::fprintf(stderr, "\r\033[2K[%s] %5.1f%%  %lld/%lld %s  %.3g %s/s  ETA %.1fs  (Ctrl+C cancels)", bar, frac * 100.0,
+               static_cast<long long>(done), static_cast<long long>(total), unit_, rate, unit_, eta);
+  std::fflush(stderr);
+}
+
+}  // namespace atf::cli

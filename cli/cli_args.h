@@ -1,0 +1,31 @@
+// Command-line parsing for `atf`: argv → typed options, or a one-line error naming the flag.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "atf/error.h"
+#include "atf/optimizer.h"
+
+namespace atf::cli {
+
+struct Options {
+  std::string command;  ///< backtest | optimize | bench | strategies | help
+  std::string data_path;
+  std::string from, to;  ///< raw --from/--to text
+  OptimizationRequest request;  ///< request.base is the backtest request
+  bool objective_given = false;
+  bool json = false;
+  int top = 10;               ///< trials listed in the human-readable optimize report
+  int64_t rerun = -1;         ///< optimize --rerun INDEX: full report of one combination
+  int64_t bench_bars = 1'000'000;
+};
+
+/// Parses argv (without the program name). Errors are kValidation with `field` = the flag.
+Result<Options> parse_args(const std::vector<std::string>& args);
+
+/// Usage text for `atf help`.
+const char* usage();
+
+}  // namespace atf::cli

@@ -11,12 +11,16 @@ namespace {
 std::string money(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", v);
-  std::string s = buf;
-  // Thousands separators for readability.
-  size_t dot = s.find('.');
-  size_t start = (s[0] == '-') ? 1 : 0;
-  for (size_t i = dot; i > start + 3; i -= 3) s.insert(i - 3, ",");
-  return s;
+  // Thousands separators for readability: copy digits, a comma every three before the point.
+  const std::string raw = buf;
+  const size_t start = raw[0] == '-' ? 1 : 0;
+  const size_t dot = raw.find('.');
+  std::string out = raw.substr(0, start);
+  for (size_t i = start; i < dot; ++i) {
+    out += raw[i];
+    if (i + 1 < dot && (dot - i - 1) % 3 == 0) out += ',';
+  }
+  return out + raw.substr(dot);
 }
 
 std::string num(double v, int decimals = 2) {
@@ -50,8 +54,11 @@ void print_backtest(const std::string& path, const MarketData& md, const Backtes
               money(r.metrics.net_profit).c_str());
   for (const auto& m : metric_catalog()) {
     const double v = r.metrics.*(m.field);
-    const bool whole = std::string(m.name) == "trades" || std::string(m.name) == "max_drawdown_bars";
-    std::printf("  %-18s %14s\n", m.name, num(v, whole ? 0 : (std::string(m.name) == "sharpe" ? 3 : 2)).c_str());
+    const std::string name = m.name;
+    const bool whole = name == "trades" || name == "max_drawdown_bars";
+    const bool currency = name == "net_profit" || name == "expectancy" || name == "commissions";
+    const std::string text = currency && !std::isnan(v) ? money(v) : num(v, whole ? 0 : (name == "sharpe" ? 3 : 2));
+    std::printf("  %-18s %14s\n", m.name, text.c_str());
   }
   if (r.rejected_orders > 0) std::printf("  %-18s %14lld\n", "rejected_orders", static_cast<long long>(r.rejected_orders));
   const size_t shown = r.trades.size() < 10 ? r.trades.size() : 10;

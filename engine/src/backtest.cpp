@@ -55,33 +55,41 @@ Status run_loop(S& strategy, const MarketData& md, const BrokerConfig& cfg, RunH
   const bool next_open = cfg.fill == FillRule::kNextOpen;
   const double* open = bars.open.data();
   const double* close = bars.close.data();
+  const bool has_stops = broker.has_stops();
+  const bool allow_short = cfg.allow_short;
+  const bool close_at_end = cfg.close_at_end;
   int pending = kNoOrder;
   for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
     const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
-    for (size_t t = start; t < end; ++t) {
-      current_bar = t;
-      if (pending != kNoOrder) {
-        broker.market_to(pending, open[t], t);
-        pending = kNoOrder;
-      }
-      if (broker.has_stops()) broker.check_stops(t);
-      if (t >= warmup) {
-        const Signal sig = strategy.signal(t, broker.position_sign());
-        if (sig != Signal::kHold) {
-          const int target = (sig == Signal::kShort && !cfg.allow_short) ? 0 : static_cast<int>(sig);
-          if (target != broker.position_sign()) {
-            if (!next_open) {
-              broker.market_to(target, close[t], t);
-            } else if (t + 1 < n) {
-              pending = target;  // an order on the last bar never fills
+    size_t t = start;
+    try {
+      for (; t < end; ++t) {
+        if (pending != kNoOrder) {
+          broker.market_to(pending, open[t], t);
+          pending = kNoOrder;
+        }
+        if (has_stops) broker.check_stops(t);
+        if (t >= warmup) {
+          const Signal sig = strategy.signal(t, broker.position_sign());
+          if (sig != Signal::kHold) {
+            const int target = (sig == Signal::kShort && !allow_short) ? 0 : static_cast<int>(sig);
+            if (target != broker.position_sign()) {
+              if (!next_open) {
+                broker.market_to(target, close[t], t);
+              } else if (t + 1 < n) {
+                pending = target;  // an order on the last bar never fills
+              }
             }
           }
         }
+        if (close_at_end && t + 1 == n && broker.quantity() != 0) broker.market_to(0, close[t], t, ExitReason::kEnd);
+        const double eq = broker.equity(close[t]);
+        acc.on_bar(eq, broker.quantity() != 0);
+        if (curve) curve[t] = eq;
       }
-      if (cfg.close_at_end && t + 1 == n && broker.quantity() != 0) broker.market_to(0, close[t], t, ExitReason::kEnd);
-      const double eq = broker.equity(close[t]);
-      acc.on_bar(eq, broker.quantity() != 0);
-      if (curve) curve[t] = eq;
+    } catch (...) {
+      current_bar = t;  // only here, so the loop keeps t in a register
+      throw;
     }
     if (hooks.progress) hooks.progress->add_bars(static_cast<int64_t>(end - start));
     if (end < n && hooks.cancel && hooks.cancel->cancelled()) {

@@ -30,7 +30,7 @@ const MetricInfo* find_metric(const std::string& name);
 /// also stores the equity curve) and by optimization trials (which store nothing per bar).
 class MetricsAccumulator {
  public:
-  explicit MetricsAccumulator(double initial_equity) : initial_(initial_equity), prev_(initial_equity), peak_(initial_equity) {}
+  explicit MetricsAccumulator(double initial_equity) : initial_(initial_equity), prev_(initial_equity), peak_(initial_equity), dd_floor_(initial_equity) {}
 
   /// Equity marked at a bar's close; `exposed` when a position is open at that close.
   void on_bar(double equity, bool exposed) {
@@ -44,9 +44,16 @@ class MetricsAccumulator {
     if (equity >= peak_) {
       peak_ = equity;
       underwater_ = 0;
+      dd_floor_ = peak_ * (1.0 - max_dd_);
     } else {
-      const double dd = (peak_ - equity) / peak_;
-      if (dd > max_dd_) max_dd_ = dd;
+      // Divide only when the drawdown may be a new maximum (equity under peak × (1 − max)).
+      if (equity <= dd_floor_) {
+        const double dd = (peak_ - equity) / peak_;
+        if (dd > max_dd_) {
+          max_dd_ = dd;
+          dd_floor_ = peak_ * (1.0 - max_dd_);
+        }
+      }
       if (++underwater_ > max_underwater_) max_underwater_ = underwater_;
     }
   }
@@ -58,7 +65,7 @@ class MetricsAccumulator {
 
  private:
   double initial_, prev_, peak_;
-  double sum_r_ = 0, sum_r2_ = 0, sum_down2_ = 0, max_dd_ = 0;
+  double sum_r_ = 0, sum_r2_ = 0, sum_down2_ = 0, max_dd_ = 0, dd_floor_;
   int64_t bars_ = 0, exposed_bars_ = 0, underwater_ = 0, max_underwater_ = 0;
   int64_t trades_ = 0, wins_ = 0;
   double gross_profit_ = 0, gross_loss_ = 0, sum_trade_pct_ = 0, sum_pnl_ = 0, commissions_ = 0;

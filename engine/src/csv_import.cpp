@@ -1,0 +1,882 @@
+// CSV price-history import: one pass over a string_view, no per-field allocation, no iostreams,
+// no locale-dependent time functions. Numbers are parsed by a small decimal parser whose fast path
+// (Clinger's: an exact mantissa below 2^53 scaled by an exact power of ten) gives the correctly
+// rounded double with one IEEE operation, so results are bit-identical natively and in Wasm; other
+// inputs go through strtod, which is correctly rounded in glibc and in Emscripten's musl.
+#include "atf/csv_import.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace atf {
+namespace {
+
+constexpr int64_t kMsPerDay = 86'400'000;
+constexpr size_t kShownChars = 40;  // longest excerpt of the offending text quoted in a message
+
+// ----- calendar arithmetic (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms") -----
+
+constexpr int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);              // [0, 399]
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  // [0, 365]
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          // [0, 146096]
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+struct Civil {
+  int64_t y;
+  unsigned m, d;
+};
+
+constexpr Civil civil_from_days(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);                   // [0, 146096]
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);  // [0, 365]
+  const unsigned mp = (5 * doy + 2) / 153;                       // [0, 11]
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;               // [1, 31]
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;                  // [1, 12]
+  return {y + (m <= 2 ? 1 : 0), m, d};
+}
+
+static_assert(days_from_civil(1970, 1, 1) == 0);
+static_assert(days_from_civil(2000, 3, 1) == 11017);
+static_assert(civil_from_days(11017).y == 2000 && civil_from_days(11017).m == 3);
+
+constexpr bool is_leap(int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+
+constexpr unsigned days_in_month(int64_t y, unsigned m) {
+  constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
+}
+
+inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// ----- ISO 8601 dates and date-times -----
+
+enum class Parse { kOk, kBadShape, kBadRange };
+
+struct IsoTime {
+  int64_t ms = 0;
+  bool has_time = false;  ///< a clock time followed the date
+};
+
+inline bool two_digits(const char* p, const char* e, unsigned& v) {
+  if (e - p < 2 || !is_digit(p[0]) || !is_digit(p[1])) return false;
+  v = static_cast<unsigned>(p[0] - '0') * 10 + static_cast<unsigned>(p[1] - '0');
+  return true;
+}
+
+/// "YYYY-MM-DD" or "YYYY-MM-DD[T ]HH:MM[:SS[.f+]][Z|±HH[:MM]|±HHMM]" -> UTC ms. A missing offset means UTC.
+/// Fractions finer than a millisecond are truncated.
+Parse parse_iso(std::string_view s, IsoTime& out) {
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  if (s.size() < 10 || p[4] != '-' || p[7] != '-') return Parse::kBadShape;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!is_digit(p[i])) return Parse::kBadShape;
+  }
+  const int64_t year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+  const auto month = static_cast<unsigned>((p[5] - '0') * 10 + (p[6] - '0'));
+  const auto day = static_cast<unsigned>((p[8] - '0') * 10 + (p[9] - '0'));
+  p += 10;
+  unsigned hh = 0, mi = 0, ss = 0, frac_ms = 0, oh = 0, om = 0;
+  int offset_sign = 0;
+  out.has_time = p != e;
+  if (p != e) {
+    if (*p != 'T' && *p != 't' && *p != ' ') return Parse::kBadShape;
+    ++p;
+    if (!two_digits(p, e, hh)) return Parse::kBadShape;
+    p += 2;
+    if (p == e || *p != ':') return Parse::kBadShape;
+    ++p;
+    if (!two_digits(p, e, mi)) return Parse::kBadShape;
+    p += 2;
+    if (p != e && *p == ':') {
+      ++p;
+      if (!two_digits(p, e, ss)) return Parse::kBadShape;
+      p += 2;
+      if (p != e && *p == '.') {
+        ++p;
+        if (p == e || !is_digit(*p)) return Parse::kBadShape;
+        for (unsigned scale = 100; p != e && is_digit(*p); ++p, scale /= 10) {
+          frac_ms += static_cast<unsigned>(*p - '0') * scale;
+        }
+      }
+    }
+    if (p != e) {
+      if (*p == 'Z' || *p == 'z') {
+        ++p;
+      } else if (*p == '+' || *p == '-') {
+        offset_sign = *p == '-' ? -1 : 1;
+        ++p;
+        if (!two_digits(p, e, oh)) return Parse::kBadShape;
+        p += 2;
+        if (p != e) {
+          if (*p == ':') ++p;
+          if (!two_digits(p, e, om)) return Parse::kBadShape;
+          p += 2;
+        }
+      }
+    }
+    if (p != e) return Parse::kBadShape;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hh > 23 || mi > 59 ||
+      ss > 59 || oh > 23 || om > 59) {
+    return Parse::kBadRange;
+  }
+  const int64_t clock_ms = ((int64_t{hh} * 60 + mi) * 60 + ss) * 1000 + frac_ms;
+  const int64_t offset_ms = int64_t{offset_sign} * (int64_t{oh} * 60 + om) * 60'000;
+  out.ms = days_from_civil(year, month, day) * kMsPerDay + clock_ms - offset_ms;
+  return Parse::kOk;
+}
+
+// ----- epoch numbers -----
+
+enum EpochUnit : int { kSeconds = 0, kMillis, kMicros, kNanos };
+constexpr const char* kEpochFormats[] = {"epoch_s", "epoch_ms", "epoch_us", "epoch_ns"};
+constexpr const char* kEpochUnitNames[] = {"seconds", "milliseconds", "microseconds", "nanoseconds"};
+
+/// The unit follows the digit count of the integer part: <=11 s, 12-14 ms, 15-17 us, 18-19 ns.
+constexpr int unit_for_digits(int n) {
+  if (n >= 1 && n <= 11) return kSeconds;
+  if (n >= 12 && n <= 14) return kMillis;
+  if (n >= 15 && n <= 17) return kMicros;
+  if (n >= 18 && n <= 19) return kNanos;
+  return -1;
+}
+
+/// "[+-]digits[.digits]" -> UTC ms (floored); `unit` receives the detected unit.
+bool parse_epoch(std::string_view s, int64_t& ms, int& unit) {
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  bool neg = false;
+  if (p != e && (*p == '+' || *p == '-')) {
+    neg = *p == '-';
+    ++p;
+  }
+  uint64_t v = 0;
+  int n = 0;
+  for (; p != e && is_digit(*p); ++p, ++n) {
+    if (n == 19) return false;
+    v = v * 10 + static_cast<uint64_t>(*p - '0');
+  }
+  if (n == 0 || v > static_cast<uint64_t>(INT64_MAX)) return false;
+  uint64_t frac3 = 0;  // first three fraction digits
+  bool frac_rest = false;
+  if (p != e && *p == '.') {
+    ++p;
+    if (p == e || !is_digit(*p)) return false;
+    int k = 0;
+    for (; p != e && is_digit(*p); ++p, ++k) {
+      if (k < 3) {
+        frac3 = frac3 * 10 + static_cast<uint64_t>(*p - '0');
+      } else if (*p != '0') {
+        frac_rest = true;
+      }
+    }
+    for (; k < 3; ++k) frac3 *= 10;
+  }
+  if (p != e) return false;
+  unit = unit_for_digits(n);
+  uint64_t mag = 0;
+  bool rem = false;
+  switch (unit) {
+    case kSeconds: mag = v * 1000 + frac3; rem = frac_rest; break;
+    case kMillis: mag = v; rem = frac3 != 0 || frac_rest; break;
+    case kMicros: mag = v / 1000; rem = v % 1000 != 0 || frac3 != 0 || frac_rest; break;
+    case kNanos: mag = v / 1'000'000; rem = v % 1'000'000 != 0 || frac3 != 0 || frac_rest; break;
+    default: return false;
+  }
+  ms = neg ? -static_cast<int64_t>(mag) - (rem ? 1 : 0) : static_cast<int64_t>(mag);
+  return true;
+}
+
+// ----- decimal numbers -----
+
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/// [+-]digits[.digits][(e|E)[+-]digits], at least one mantissa digit. Rejects everything else
+/// (empty, "null", "NaN", "inf", hex, thousands separators). The result may be infinite only when the
+/// text overflows a double (e.g. 1e999); callers check.
+bool parse_number(std::string_view s, double& out) {
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  bool neg = false;
+  if (p != e && (*p == '+' || *p == '-')) {
+    neg = *p == '-';
+    ++p;
+  }
+  uint64_t m = 0;  // significant digits, exact while sig <= 19
+  int sig = 0, ndigits = 0, frac = 0;
+  for (; p != e && is_digit(*p); ++p, ++ndigits) {
+    if (m != 0 || *p != '0') {
+      if (++sig <= 19) m = m * 10 + static_cast<uint64_t>(*p - '0');
+    }
+  }
+  if (p != e && *p == '.') {
+    for (++p; p != e && is_digit(*p); ++p, ++ndigits, ++frac) {
+      if (m != 0 || *p != '0') {
+        if (++sig <= 19) m = m * 10 + static_cast<uint64_t>(*p - '0');
+      }
+    }
+  }
+  if (ndigits == 0) return false;
+  int exp = 0;
+  if (p != e && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool eneg = false;
+    if (p != e && (*p == '+' || *p == '-')) {
+      eneg = *p == '-';
+      ++p;
+    }
+    if (p == e || !is_digit(*p)) return false;
+    for (; p != e && is_digit(*p); ++p) {
+      if (exp < 100000) exp = exp * 10 + (*p - '0');
+    }
+    if (eneg) exp = -exp;
+  }
+  if (p != e) return false;
+  if (m == 0 && sig == 0) {
+    out = neg ? -0.0 : 0.0;
+    return true;
+  }
+  const int net = exp - frac;
+  if (sig <= 19 && m <= (uint64_t{1} << 53) && net >= -22 && net <= 22) {
+    // Both operands are exact doubles, so one IEEE operation yields the correctly rounded value.
+    const auto mant = static_cast<double>(m);
+    const double v = net < 0 ? mant / kPow10[-net] : mant * kPow10[net];
+    out = neg ? -v : v;
+    return true;
+  }
+  char small[96];
+  std::string big;
+  const char* z = small;
+  if (s.size() < sizeof small) {
+    std::memcpy(small, s.data(), s.size());
+    small[s.size()] = '\0';
+  } else {
+    big.assign(s);
+    z = big.c_str();
+  }
+  out = std::strtod(z, nullptr);
+  return true;
+}
+
+// ----- scanning -----
+
+enum class Stop { kSep, kEol, kBadByte };
+
+/// Advances p over one field to the separator or line end (not consumed). A double-quoted run may hold
+/// separators. kBadByte leaves p on a control byte that cannot appear in CSV text.
+inline Stop scan_field(const char*& p, const char* end, char sep) {
+  while (p != end) {
+    const char c = *p;
+    if (c == sep) return Stop::kSep;
+    if (static_cast<unsigned char>(c) < 0x20) {
+      if (c == '\n' || c == '\r') return Stop::kEol;
+      if (c != '\t') return Stop::kBadByte;
+    } else if (c == '"') {
+      const char* q = p + 1;
+      while (q != end && *q != '"' && *q != '\n' && *q != '\r') ++q;
+      if (q == end || *q != '"') {  // unterminated quote: the field ends with the line
+        p = q;
+        continue;
+      }
+      p = q;
+    }
+    ++p;
+  }
+  return Stop::kEol;
+}
+
+inline bool is_blank_char(char c) { return c == ' ' || c == '\t'; }
+
+/// Strips surrounding whitespace, then one pair of surrounding double quotes and the whitespace inside.
+inline std::string_view trim_field(const char* b, const char* e) {
+  while (b != e && is_blank_char(*b)) ++b;
+  while (e != b && is_blank_char(e[-1])) --e;
+  if (e - b >= 2 && *b == '"' && e[-1] == '"') {
+    ++b;
+    --e;
+    while (b != e && is_blank_char(*b)) ++b;
+    while (e != b && is_blank_char(e[-1])) --e;
+  }
+  return {b, static_cast<size_t>(e - b)};
+}
+
+inline const char* line_end(const char* p, const char* end) {
+  while (p != end && *p != '\n' && *p != '\r') ++p;
+  return p;
+}
+
+/// Consumes "\n", "\r\n" or a lone "\r".
+inline void consume_eol(const char*& p, const char* end) {
+  if (p == end) return;
+  if (*p == '\r') {
+    ++p;
+    if (p != end && *p == '\n') ++p;
+  } else if (*p == '\n') {
+    ++p;
+  }
+}
+
+/// A line holding only whitespace, separators and quotes carries no data and is skipped.
+bool is_blank_line(const char* b, const char* end, char sep) {
+  for (const char* e = line_end(b, end); b != e; ++b) {
+    if (!is_blank_char(*b) && *b != sep && *b != '"') return false;
+  }
+  return true;
+}
+
+// ----- messages -----
+
+/// The offending text, quoted, at most kShownChars characters, control bytes escaped.
+std::string shown(std::string_view s) {
+  std::string out = "'";
+  const size_t n = std::min(s.size(), kShownChars);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > kShownChars) out += "...";
+  out += '\'';
+  return out;
+}
+
+Error import_error(int64_t line, int64_t column, std::string field, const std::string& what) {
+  std::string msg;
+  if (line > 0) {
+    msg = "line " + std::to_string(line);
+    if (column > 0) {
+      msg += ", column " + std::to_string(column);
+      if (!field.empty()) msg += " (" + field + ")";
+    }
+    msg += ": ";
+  }
+  msg += what;
+  return Error{ErrorCode::kImport, std::move(msg), std::move(field), line, column};
+}
+
+Error utf16_error() { return import_error(0, 0, "", "the file looks like UTF-16; save it as UTF-8"); }
+
+/// UTF-16 text without a BOM: in nearly every byte pair of the first 512 bytes exactly one byte is NUL.
+bool looks_utf16(const char* p, const char* end) {
+  const size_t n = std::min<size_t>(static_cast<size_t>(end - p), 512) & ~size_t{1};
+  if (n < 2 || std::memchr(p, '\0', n) == nullptr) return false;
+  size_t half_nul = 0;
+  for (size_t i = 0; i < n; i += 2) half_nul += (p[i] == '\0') != (p[i + 1] == '\0') ? 1 : 0;
+  return half_nul * 10 >= (n / 2) * 9;
+}
+
+// ----- header names -----
+
+enum Role : int8_t { kNone = 0, kTime, kOpen, kHigh, kLow, kClose, kVolume, kRoleCount };
+constexpr const char* kRoleNames[kRoleCount] = {"", "time", "open", "high", "low", "close", "volume"};
+
+/// Lowercase ASCII letters and digits only: "Adj Close" -> "adjclose", "open_time" -> "opentime".
+std::string normalize_name(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else if ((c >= 'a' && c <= 'z') || is_digit(c)) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Role role_for_name(const std::string& n) {
+  static const char* const kTimeNames[] = {"timestamp", "time",     "datetime",      "date",
+                                           "opentime",  "unix",     "unixtime",      "unixtimestamp",
+                                           "epoch",     "ts",       "timestamputc",  "datetimeutc",
+                                           "timeutc",   "dateutc"};
+  for (const char* t : kTimeNames) {
+    if (n == t) return kTime;
+  }
+  if (n == "open" || n == "o" || n == "openprice") return kOpen;
+  if (n == "high" || n == "h" || n == "highprice") return kHigh;
+  if (n == "low" || n == "l" || n == "lowprice") return kLow;
+  if (n == "close" || n == "c" || n == "closeprice") return kClose;
+  if (n == "volume" || n == "v" || n == "vol") return kVolume;
+  return kNone;
+}
+
+/// A first field that starts like a number or a date means the file has no header.
+bool looks_like_data(std::string_view f) {
+  if (f.empty()) return false;
+  if (is_digit(f[0])) return true;
+  return f.size() >= 2 && (f[0] == '+' || f[0] == '-' || f[0] == '.') && is_digit(f[1]);
+}
+
+// ----- the importer -----
+
+enum class TimeMode { kUnknown, kDate, kDateTime, kEpoch };
+
+class Importer {
+ public:
+  Importer(std::string_view text, const CsvImportOptions& options) : text_(text), opt_(options) {}
+  Result<CsvImport> run();
+
+ private:
+  bool read_time(std::string_view f, int64_t line, int64_t& t);
+  std::string time_problem(std::string_view f) const;
+  std::string column_name(int col) const {
+    if (col < 0) return {};
+    if (col < ncols_ && roles_[static_cast<size_t>(col)] != kNone) return kRoleNames[roles_[static_cast<size_t>(col)]];
+    if (col < static_cast<int>(header_names_.size())) return header_names_[static_cast<size_t>(col)];
+    return {};
+  }
+  Error error_at(int64_t line, int col, const std::string& what) const {
+    return import_error(line, col + 1, column_name(col), what);
+  }
+  Error binary_error(int64_t line, int col, char byte) const {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02X", static_cast<unsigned char>(byte));
+    std::string what = std::string("the file looks binary (control byte ") + buf + "), not CSV text";
+    if (text_.size() >= 4 && text_.substr(0, 4) == std::string_view("PK\x03\x04", 4)) {
+      what += "; it may be a ZIP archive or an Excel workbook: export it as CSV";
+    }
+    return error_at(line, col, what);
+  }
+  int count_fields(const char* row, const char* end) const {
+    int n = 1;
+    for (const char* p = row;; ++p, ++n) {
+      if (scan_field(p, end, sep_) != Stop::kSep) return n;
+    }
+  }
+
+  std::string_view text_;
+  const CsvImportOptions& opt_;
+  char sep_ = ',';
+  int ncols_ = 0;                          // columns a row must have (header width, trailing blanks dropped)
+  std::vector<Role> roles_;                // per column
+  int role_col_[kRoleCount] = {-1, -1, -1, -1, -1, -1, -1};
+  std::vector<std::string> header_names_;  // as written, trimmed and unquoted
+  TimeMode mode_ = TimeMode::kUnknown;
+  int epoch_unit_ = kSeconds;
+  std::string first_time_;  // text of the first row's timestamp, for messages
+  int64_t first_time_line_ = 0;
+};
+
+/// Parses a timestamp in the format detected from the first data row (detecting it on that row).
+/// Allocation-free except on the first row.
+bool Importer::read_time(std::string_view f, int64_t line, int64_t& t) {
+  IsoTime it;
+  switch (mode_) {
+    case TimeMode::kDate:
+      if (parse_iso(f, it) != Parse::kOk || it.has_time) return false;
+      t = it.ms;
+      return true;
+    case TimeMode::kDateTime:
+      if (parse_iso(f, it) != Parse::kOk || !it.has_time) return false;
+      t = it.ms;
+      return true;
+    case TimeMode::kEpoch: {
+      int unit = -1;
+      return parse_epoch(f, t, unit) && unit == epoch_unit_;
+    }
+    case TimeMode::kUnknown: break;
+  }
+  const Parse r = parse_iso(f, it);
+  int unit = -1;
+  if (r == Parse::kOk) {
+    mode_ = it.has_time ? TimeMode::kDateTime : TimeMode::kDate;
+    t = it.ms;
+  } else if (r == Parse::kBadShape && parse_epoch(f, t, unit)) {
+    mode_ = TimeMode::kEpoch;
+    epoch_unit_ = unit;
+  } else {
+    return false;
+  }
+  first_time_.assign(f.substr(0, kShownChars));
+  first_time_line_ = line;
+  return true;
+}
+
+/// What read_time expected, for the message of a timestamp it rejected.
+std::string Importer::time_problem(std::string_view f) const {
+  IsoTime it;
+  const Parse r = parse_iso(f, it);
+  const std::string found = ", found " + shown(f);
+  const std::string example = first_time_ + " (as in line " + std::to_string(first_time_line_) + ")";
+  if (r == Parse::kBadRange && (mode_ == TimeMode::kUnknown || (mode_ == TimeMode::kDate && !it.has_time) ||
+                                (mode_ == TimeMode::kDateTime && it.has_time))) {
+    return "expected a real calendar date and time (month 01-12, a day that exists in that month, "
+           "hour 00-23, minute and second 00-59)" + found;
+  }
+  switch (mode_) {
+    case TimeMode::kDate: return "expected a date like " + example + found;
+    case TimeMode::kDateTime: return "expected a date-time like " + example + found;
+    case TimeMode::kEpoch:
+      return std::string("expected a Unix time in ") + kEpochUnitNames[epoch_unit_] + " like " + example + found;
+    case TimeMode::kUnknown: break;
+  }
+  return "expected a date like 2020-01-31, a date-time like 2020-01-31 09:30:00 or a Unix time like "
+         "1580428800" + found;
+}
+
+Result<CsvImport> Importer::run() {
+  const char* p = text_.data();
+  const char* const end = p + text_.size();
+
+  // Encoding.
+  if (text_.size() >= 2 && ((static_cast<unsigned char>(p[0]) == 0xFF && static_cast<unsigned char>(p[1]) == 0xFE) ||
+                            (static_cast<unsigned char>(p[0]) == 0xFE && static_cast<unsigned char>(p[1]) == 0xFF))) {
+    return utf16_error();
+  }
+  if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF") p += 3;
+  if (looks_utf16(p, end)) return utf16_error();
+
+  // Header line: the first line that is not blank.
+  int64_t line = 1;
+  for (;;) {
+    if (p == end) return import_error(0, 0, "", "the file is empty");
+    const char* le = line_end(p, end);
+    if (!std::all_of(p, le, is_blank_char)) break;
+    p = le;
+    consume_eol(p, end);
+    ++line;
+  }
+  const char* const first_line = p;
+  const int64_t first_line_no = line;
+
+  // Separator: the most frequent of , ; and tab outside quotes (ties go to the earlier one).
+  {
+    int counts[3] = {0, 0, 0};
+    bool quoted = false;
+    for (const char* q = p, *le = line_end(p, end); q != le; ++q) {
+      if (*q == '"') {
+        quoted = !quoted;
+      } else if (!quoted) {
+        counts[0] += *q == ',';
+        counts[1] += *q == ';';
+        counts[2] += *q == '\t';
+      }
+    }
+    const char seps[3] = {',', ';', '\t'};
+    int best = 0;
+    for (int i = 1; i < 3; ++i) {
+      if (counts[i] > counts[best]) best = i;
+    }
+    sep_ = seps[best];
+  }
+
+  std::vector<std::string_view> fields;
+  for (;;) {
+    const char* fb = p;
+    const Stop stop = scan_field(p, end, sep_);
+    if (stop == Stop::kBadByte) return binary_error(line, static_cast<int>(fields.size()), *p);
+    fields.push_back(trim_field(fb, p));
+    if (stop == Stop::kEol) break;
+    ++p;
+  }
+  size_t width = fields.size();
+  while (width > 0 && fields[width - 1].empty()) --width;
+  ncols_ = static_cast<int>(width);
+
+  CsvImport out;
+  CsvLayout& layout = out.layout;
+  layout.separator = sep_;
+  layout.has_header = !looks_like_data(fields[0]);
+  if (!layout.has_header) {
+    if (ncols_ < 5) {
+      return import_error(line, 0, "",
+                          "expected at least 5 columns (time, open, high, low, close, optionally volume) "
+                          "in a file without a header, found " + std::to_string(ncols_));
+    }
+    roles_.assign(width, kNone);
+    for (int r = kTime; r <= kVolume && r - 1 < ncols_; ++r) {
+      roles_[static_cast<size_t>(r - 1)] = static_cast<Role>(r);
+      role_col_[r] = r - 1;
+    }
+    p = first_line;  // the first line is data
+    line = first_line_no;
+  } else {
+    roles_.assign(width, kNone);
+    for (size_t c = 0; c < width; ++c) {
+      header_names_.emplace_back(fields[c]);
+      const Role r = role_for_name(normalize_name(fields[c]));
+      if (r == kNone) continue;
+      if (role_col_[r] < 0) {
+        role_col_[r] = static_cast<int>(c);
+        roles_[c] = r;
+      } else if (r != kTime) {  // the leftmost time column wins (e.g. "unix" before "date")
+        return import_error(line, static_cast<int64_t>(c) + 1, kRoleNames[r],
+                            "columns " + std::to_string(role_col_[r] + 1) + " (" + header_names_[static_cast<size_t>(role_col_[r])] +
+                                ") and " + std::to_string(c + 1) + " (" + std::string(fields[c]) + ") both name the " +
+                                kRoleNames[r] + " column; keep one");
+      }
+    }
+    for (int r = kTime; r <= kClose; ++r) {
+      if (role_col_[r] >= 0) continue;
+      std::string names;
+      for (size_t c = 0; c < width; ++c) names += (c ? "," : "") + std::string(fields[c]);
+      if (names.size() > 120) names = names.substr(0, 117) + "...";
+      return import_error(line, 0, kRoleNames[r],
+                          std::string("missing column ") + kRoleNames[r] +
+                              ": expected columns named time (or date, timestamp, datetime), open, high, low, "
+                              "close and optionally volume, in any order; found " +
+                              names);
+    }
+    consume_eol(p, end);
+    ++line;
+  }
+  layout.columns = ncols_;
+  layout.time_col = role_col_[kTime];
+  layout.open_col = role_col_[kOpen];
+  layout.high_col = role_col_[kHigh];
+  layout.low_col = role_col_[kLow];
+  layout.close_col = role_col_[kClose];
+  layout.volume_col = role_col_[kVolume];
+
+  // Price checks run in column order, so a row's leftmost bad price is reported.
+  Role price_order[4] = {kOpen, kHigh, kLow, kClose};
+  std::sort(price_order, price_order + 4, [this](Role a, Role b) { return role_col_[a] < role_col_[b]; });
+
+  // Reserve for every remaining line, so the columns never reallocate.
+  {
+    size_t lines = 1;
+    for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, '\n', static_cast<size_t>(end - q)))) != nullptr; ++q) {
+      ++lines;
+    }
+    out.bars.reserve(lines);
+  }
+  out.bars.symbol = opt_.symbol;
+
+  const Role* const roles = roles_.data();
+  const int ncols = ncols_;
+  const char sep = sep_;
+  const bool has_volume = role_col_[kVolume] >= 0;
+  bool have_prev = false;
+  int64_t prev_t = 0, prev_line = 0;
+  std::string_view text[kRoleCount];
+  double val[kRoleCount] = {};
+
+  while (p != end) {
+    const char* const row = p;
+    if (*p == '\n' || *p == '\r') {  // empty line
+      consume_eol(p, end);
+      ++line;
+      continue;
+    }
+    int64_t t = 0;
+    int col = 0;
+    bool blank = false;
+    for (;; ++col) {
+      const char* fb = p;
+      const Stop stop = scan_field(p, end, sep);
+      if (stop == Stop::kBadByte) return binary_error(line, col, *p);
+      const std::string_view f = trim_field(fb, p);
+      if (col < ncols) {
+        const Role r = roles[col];
+        if (r == kTime) {
+          text[kTime] = f;
+          if (!read_time(f, line, t)) {
+            if ((blank = is_blank_line(row, end, sep))) break;
+            return error_at(line, col, time_problem(f));
+          }
+        } else if (r != kNone) {
+          text[r] = f;
+          if (!parse_number(f, val[r])) {
+            if ((blank = is_blank_line(row, end, sep))) break;
+            return error_at(line, col, "expected a number, found " + shown(f));
+          }
+        }
+      } else if (!f.empty()) {
+        return error_at(line, col,
+                        "expected " + std::to_string(ncols) + " fields, found " +
+                            std::to_string(count_fields(row, end)) +
+                            " (is a separator inside an unquoted value?)");
+      }
+      if (stop == Stop::kEol) break;
+      ++p;
+    }
+    if (!blank && col + 1 < ncols) {
+      if (!(blank = is_blank_line(row, end, sep))) {
+        return error_at(line, col + 1,
+                        "expected " + std::to_string(ncols) + " fields, found " + std::to_string(col + 1));
+      }
+    }
+    if (blank) {
+      p = line_end(row, end);
+      consume_eol(p, end);
+      ++line;
+      continue;
+    }
+    consume_eol(p, end);
+
+    if (have_prev && t <= prev_t) {
+      return error_at(line, role_col_[kTime],
+                      std::string(t == prev_t ? "duplicate timestamp" : "timestamp out of order") +
+                          ": expected a time after " + format_time(prev_t) + " (line " + std::to_string(prev_line) +
+                          "), found " + shown(text[kTime]));
+    }
+    for (const Role r : price_order) {
+      const double x = val[r];
+      if (!std::isfinite(x)) return error_at(line, role_col_[r], "expected a finite price, found " + shown(text[r]));
+      if (!(x > 0)) return error_at(line, role_col_[r], "expected a price above 0, found " + shown(text[r]));
+    }
+    const double o = val[kOpen], h = val[kHigh], l = val[kLow], c = val[kClose];
+    if (h < o || h < c) {
+      const Role top = o >= c ? kOpen : kClose;
+      return error_at(line, role_col_[kHigh],
+                      std::string("expected a high of at least the ") + kRoleNames[top] + " (" +
+                          std::string(text[top].substr(0, kShownChars)) + "), found " + shown(text[kHigh]));
+    }
+    if (l > o || l > c) {
+      const Role bottom = o <= c ? kOpen : kClose;
+      return error_at(line, role_col_[kLow],
+                      std::string("expected a low of at most the ") + kRoleNames[bottom] + " (" +
+                          std::string(text[bottom].substr(0, kShownChars)) + "), found " + shown(text[kLow]));
+    }
+    double v = 0.0;
+    if (has_volume) {
+      v = val[kVolume];
+      if (!std::isfinite(v)) return error_at(line, role_col_[kVolume], "expected a finite volume, found " + shown(text[kVolume]));
+      if (v < 0) return error_at(line, role_col_[kVolume], "expected a volume of 0 or more, found " + shown(text[kVolume]));
+      if (v == 0) v = 0.0;  // no -0
+    }
+    have_prev = true;
+    prev_t = t;
+    prev_line = line;
+    ++line;
+    ++out.rows_read;
+    if (t < opt_.from_ms || t > opt_.to_ms) {
+      ++out.rows_skipped;
+    } else {
+      out.bars.push_back(t, o, h, l, c, v);
+    }
+  }
+
+  if (out.rows_read == 0) {
+    return import_error(0, 0, "", "no data rows: the file has a header (line " + std::to_string(first_line_no) +
+                                      ") but no prices below it");
+  }
+  layout.time_format = mode_ == TimeMode::kEpoch ? kEpochFormats[epoch_unit_]
+                       : mode_ == TimeMode::kDateTime ? "datetime"
+                                                      : "date";
+  if (out.bars.empty()) {
+    const auto bound = [](int64_t ms, const char* open_end) {
+      return ms == std::numeric_limits<int64_t>::min() || ms == std::numeric_limits<int64_t>::max() ? std::string(open_end)
+                                                                                                    : format_time(ms);
+    };
+    return import_error(0, 0, "",
+                        "no rows between " + bound(opt_.from_ms, "the start") + " and " + bound(opt_.to_ms, "the end") +
+                            " (" + std::to_string(out.rows_read) + " rows read, last at " + format_time(prev_t) + ")");
+  }
+  if (out.rows_skipped > static_cast<int64_t>(out.bars.size())) {
+    // Most rows fell outside the range: give back the memory reserved for them.
+    for (auto* col : {&out.bars.open, &out.bars.high, &out.bars.low, &out.bars.close, &out.bars.volume}) col->shrink_to_fit();
+    out.bars.time.shrink_to_fit();
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<CsvImport> import_csv(std::string_view text, const CsvImportOptions& options) {
+  return Importer(text, options).run();
+}
+
+Result<CsvImport> import_csv_file(const std::string& path, const CsvImportOptions& options) {
+  const auto read_error = [&path](int err) {
+    return import_error(0, 0, "", "cannot read " + path + ": " + std::strerror(err != 0 ? err : EIO));
+  };
+  errno = 0;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return read_error(errno);
+  std::string data;
+  char chunk[1 << 16];
+  // The first read fails for a directory before its "size" is trusted.
+  size_t n = std::fread(chunk, 1, sizeof chunk, f);
+  if (std::ferror(f)) {
+    const int err = errno;
+    std::fclose(f);
+    return read_error(err);
+  }
+  data.append(chunk, n);
+  if (n == sizeof chunk) {
+    long size = -1;
+    if (std::fseek(f, 0, SEEK_END) == 0) size = std::ftell(f);
+    if (size > static_cast<long>(n) && std::fseek(f, static_cast<long>(n), SEEK_SET) == 0) {
+      data.resize(static_cast<size_t>(size));
+      data.resize(n + std::fread(data.data() + n, 1, static_cast<size_t>(size) - n, f));
+    } else {
+      std::fseek(f, static_cast<long>(n), SEEK_SET);
+    }
+    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) data.append(chunk, n);
+    if (std::ferror(f)) {
+      const int err = errno;
+      std::fclose(f);
+      return read_error(err);
+    }
+  }
+  std::fclose(f);
+
+  if (!options.symbol.empty()) return import_csv(data, options);
+  // Default symbol: the file name without directory and extension ("NVDA-1d-1999-2014").
+  CsvImportOptions named = options;
+  const size_t slash = path.find_last_of("/\\");
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const size_t dot = name.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) name.resize(dot);
+  named.symbol = name;
+  return import_csv(data, named);
+}
+
+Result<int64_t> parse_time_arg(std::string_view text, bool end_of_day) {
+  while (!text.empty() && is_blank_char(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_blank_char(text.back())) text.remove_suffix(1);
+  IsoTime it;
+  const Parse r = parse_iso(text, it);
+  if (r == Parse::kOk) return it.has_time || !end_of_day ? it.ms : it.ms + kMsPerDay - 1;
+  if (r == Parse::kBadRange) {
+    return Error::validation("", "expected a real calendar date and time, found " + shown(text));
+  }
+  return Error::validation("", "expected a date like 2020-01-31 or a date-time like 2020-01-31T09:30:00Z, found " +
+                                   shown(text));
+}
+
+std::string format_time(int64_t ms) {
+  // Floor division without multiplying back, so even INT64_MIN formats without overflow.
+  int64_t rem = ms % kMsPerDay;
+  const int64_t days = ms / kMsPerDay - (rem < 0 ? 1 : 0);
+  if (rem < 0) rem += kMsPerDay;
+  const Civil c = civil_from_days(days);
+  char buf[64];
+  if (rem == 0) {
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.y), c.m, c.d);
+  } else {
+    const auto hh = static_cast<int>(rem / 3'600'000), mi = static_cast<int>(rem / 60'000 % 60),
+               ss = static_cast<int>(rem / 1000 % 60), milli = static_cast<int>(rem % 1000);
+    if (milli != 0) {
+      std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(c.y), c.m, c.d, hh,
+                    mi, ss, milli);
+    } else {
+      std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.y), c.m, c.d, hh, mi,
+                    ss);
+    }
+  }
+  return buf;
+}
+
+}  // namespace atf

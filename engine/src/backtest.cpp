@@ -46,9 +46,17 @@ Status validate_broker(const BrokerConfig& b) {
 
 /// The bar loop, instantiated once per strategy type. Progress and cancel are handled once per
 /// batch of kProgressBatch bars, so their cost is independent of what the hooks do.
-template <class S>
-Status run_loop(S& strategy, const MarketData& md, const BrokerConfig& cfg, RunHooks hooks, BrokerSim& broker,
+// Not inlined into the dispatch: as its own function per strategy type, the loop's state gets
+// registers instead of stack slots shared with every other strategy's code.
+template <bool kRecord, class S>
+[[gnu::noinline]] Status run_loop(S& strategy_ref, const MarketData& md, const BrokerConfig& cfg, RunHooks hooks, BrokerSim& broker,
                 MetricsAccumulator& acc, double* curve, size_t& current_bar) {
+  // Hot state lives in locals the compiler can keep in registers: the strategy, the per-bar
+  // statistics and the broker's mark (refreshed after every fill, which is rare).
+  S strategy = strategy_ref;
+  BarStats stats = acc.bar_stats();
+  int64_t bars_seen = 0;
+  BrokerSim::Mark mark = broker.mark();
   const Bars& bars = md.bars;
   const size_t n = bars.size();
   const size_t warmup = strategy.warmup();
@@ -57,47 +65,66 @@ Status run_loop(S& strategy, const MarketData& md, const BrokerConfig& cfg, RunH
   const double* close = bars.close.data();
   const bool has_stops = broker.has_stops();
   const bool allow_short = cfg.allow_short;
-  const bool close_at_end = cfg.close_at_end;
+  const size_t close_bar = cfg.close_at_end ? n - 1 : n;  // n: never
   int pending = kNoOrder;
+  Status status = Ok{};
   for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
     const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
     size_t t = start;
+    // Before the warm-up no signal can exist, so no order or position either: equity is the cash.
+    for (; t < end && t < warmup; ++t) {
+      stats.on_unchanged_bar(static_cast<int64_t>(t));
+      if (kRecord) curve[t] = mark.cash;
+    }
     try {
       for (; t < end; ++t) {
         if (pending != kNoOrder) {
           broker.market_to(pending, open[t], t);
+          mark = broker.mark();
           pending = kNoOrder;
         }
-        if (has_stops) broker.check_stops(t);
-        if (t >= warmup) {
-          const Signal sig = strategy.signal(t, broker.position_sign());
-          if (sig != Signal::kHold) {
-            const int target = (sig == Signal::kShort && !allow_short) ? 0 : static_cast<int>(sig);
-            if (target != broker.position_sign()) {
-              if (!next_open) {
-                broker.market_to(target, close[t], t);
-              } else if (t + 1 < n) {
-                pending = target;  // an order on the last bar never fills
-              }
+        if (has_stops && mark.qty != 0) {
+          broker.check_stops(t);
+          mark = broker.mark();
+        }
+        const Signal sig = strategy.signal(t, mark.sign());
+        if (sig != Signal::kHold) {
+          const int target = (sig == Signal::kShort && !allow_short) ? 0 : static_cast<int>(sig);
+          if (target != mark.sign()) {
+            if (!next_open) {
+              broker.market_to(target, close[t], t);
+              mark = broker.mark();
+            } else if (t + 1 < n) {
+              pending = target;  // an order on the last bar never fills
             }
           }
         }
-        if (close_at_end && t + 1 == n && broker.quantity() != 0) broker.market_to(0, close[t], t, ExitReason::kEnd);
-        const double eq = broker.equity(close[t]);
-        acc.on_bar(eq, broker.quantity() != 0);
-        if (curve) curve[t] = eq;
+        if (t == close_bar && mark.qty != 0) {
+          broker.market_to(0, close[t], t, ExitReason::kEnd);
+          mark = broker.mark();
+        }
+        const double eq = mark.equity(close[t]);
+        if (eq == stats.prev) {
+          stats.on_unchanged_bar(static_cast<int64_t>(t));
+        } else {
+          stats.on_bar(eq, static_cast<int64_t>(t));
+        }
+        if (kRecord) curve[t] = eq;
       }
     } catch (...) {
       current_bar = t;  // only here, so the loop keeps t in a register
       throw;
     }
+    bars_seen += static_cast<int64_t>(end - start);
     if (hooks.progress) hooks.progress->add_bars(static_cast<int64_t>(end - start));
     if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
-      return Error::make(ErrorCode::kCancelled, "cancelled after " + std::to_string(end) + " of " +
-                                                    std::to_string(n) + " bars");
+      status = Error::make(ErrorCode::kCancelled, "cancelled after " + std::to_string(end) + " of " +
+                                                      std::to_string(n) + " bars");
+      break;
     }
   }
-  return Ok{};
+  acc.set_bar_stats(stats, bars_seen);
+  return status;
 }
 
 struct LoopRun {
@@ -117,8 +144,14 @@ LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& p
   }
   const std::string where = name + "(" + format_params(params) + ")";
   try {
-    std::visit([&](auto& s) { s.init(md, params); }, *strategy);
-    out.status = std::visit([&](auto& s) { return run_loop(s, md, cfg, hooks, broker, acc, curve, out.bar); }, *strategy);
+    KeepAlive keep;
+    std::visit([&](auto& s) { s.init(md, params, keep); }, *strategy);
+    out.status = std::visit(
+        [&](auto& s) {
+          return curve ? run_loop<true>(s, md, cfg, hooks, broker, acc, curve, out.bar)
+                       : run_loop<false>(s, md, cfg, hooks, broker, acc, curve, out.bar);
+        },
+        *strategy);
   } catch (const std::bad_alloc&) {
     out.status = Error::make(ErrorCode::kLimit, where + " ran out of memory at bar " + std::to_string(out.bar));
   } catch (const std::exception& e) {
@@ -159,6 +192,7 @@ Result<BacktestResult> run_backtest(const MarketData& data, const BacktestReques
   if (!run.status) return run.status.error();
 
   const size_t last = data.bars.size() - 1;
+  if (broker.quantity() != 0) acc.add_exposed_bars(static_cast<int64_t>(data.bars.size() - broker.entry_index()));
   result.final_equity = broker.equity(data.bars.close[last]);
   result.final_cash = broker.cash();
   if (broker.quantity() != 0) result.open_position = broker.open_position_at(last);
@@ -177,6 +211,7 @@ Result<TrialSummary> run_trial(const MarketData& data, const std::string& strate
     return run.status.error();
   }
   TrialSummary out;
+  if (broker.quantity() != 0) acc.add_exposed_bars(static_cast<int64_t>(data.bars.size() - broker.entry_index()));
   out.final_equity = broker.equity(data.bars.close.back());
   out.metrics = acc.finish(out.final_equity, data.years, bars_per_year_of(data, broker_cfg));
   return out;

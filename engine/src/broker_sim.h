@@ -30,10 +30,18 @@ class BrokerSim {
   int64_t rejected_orders() const { return rejected_; }
   double cash() const { return cash_; }
 
-  /// Equity marked at `price`: cash plus the open position's value (or open P&L, futures-style).
-  double equity(double price) const {
-    return futures_ ? cash_ + qty_ * (price - entry_price_) * cfg_.multiplier : cash_ + qty_ * price * cfg_.multiplier;
-  }
+  /// What marking to market needs; the run loop keeps a copy in registers between fills.
+  struct Mark {
+    double cash, qty, entry_price, multiplier;
+    bool futures;
+    /// Equity at `price`: cash plus the position's value (futures-style: plus its open P&L).
+    double equity(double price) const {
+      return futures ? cash + qty * (price - entry_price) * multiplier : cash + qty * price * multiplier;
+    }
+    int sign() const { return (qty > 0) - (qty < 0); }
+  };
+  Mark mark() const { return Mark{cash_, qty_, entry_price_, cfg_.multiplier, futures_}; }
+  double equity(double price) const { return mark().equity(price); }
 
   /// Market order towards `target` (−1, 0, +1) at a raw price; slippage applies.
   void market_to(int target, double raw_price, size_t t, ExitReason exit_reason = ExitReason::kSignal) {
@@ -68,6 +76,9 @@ class BrokerSim {
       }
     }
   }
+
+  /// Bar at which the open position was entered.
+  size_t entry_index() const { return entry_index_; }
 
   /// The open position at bar t's close, if any.
   OpenPosition open_position_at(size_t t) const {
@@ -128,6 +139,9 @@ class BrokerSim {
     const double return_pct = pnl / (q * entry_price_ * cfg_.multiplier) * 100.0;
     acc_.add_commission(comm);
     acc_.on_trade(pnl, return_pct);
+    // Held at the closes of bars entry..t−1: a fill at t's open or close, or a stop inside bar t,
+    // all happen before t's close.
+    acc_.add_exposed_bars(static_cast<int64_t>(t - entry_index_));
     if (trades_) {
       Trade tr;
       tr.entry_time = bars_.time[entry_index_];

@@ -289,8 +289,8 @@ inline Stop scan_field(const char*& p, const char* end, char sep) {
       if (c != '\t') return Stop::kBadByte;
     } else if (c == '"') {
       const char* q = p + 1;
-      while (q != end && *q != '"' && *q != '\n' && *q != '\r') ++q;
-      if (q == end || *q != '"') {  // unterminated quote: the field ends with the line
+      while (q != end && *q != '"' && (static_cast<unsigned char>(*q) >= 0x20 || *q == '\t')) ++q;
+      if (q == end || *q != '"') {  // unterminated, or a line end or control byte inside: look at it next
         p = q;
         continue;
       }

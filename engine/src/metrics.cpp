@@ -23,6 +23,7 @@ void MetricsAccumulator::on_trade(double pnl, double return_pct) {
 
 Metrics MetricsAccumulator::finish(double final_equity, double years, double bars_per_year) const {
   Metrics m;
+  const BarStats& b = stats_;
   const double n = static_cast<double>(bars_);
   const double nt = static_cast<double>(trades_);
   // net_profit = final equity − initial equity
@@ -40,21 +41,21 @@ Metrics MetricsAccumulator::finish(double final_equity, double years, double bar
   // volatility_pct = sample stddev(r) × √bars_per_year × 100
   // sharpe = mean(r) / sample stddev(r) × √bars_per_year (risk-free 0)
   // sortino = mean(r) / √(Σ min(r,0)² / n) × √bars_per_year
-  const double mean = n > 0 ? sum_r_ / n : 0.0;
-  const double var = n > 1 ? std::fmax(0.0, (sum_r2_ - sum_r_ * mean) / (n - 1)) : 0.0;
+  const double mean = n > 0 ? b.sum_r / n : 0.0;
+  const double var = n > 1 ? std::fmax(0.0, (b.sum_r2 - b.sum_r * mean) / (n - 1)) : 0.0;
   const double sd = std::sqrt(var);
   const double ann = std::sqrt(bars_per_year);
   m.volatility_pct = sd * ann * 100.0;
   m.sharpe = sd > 0 ? mean / sd * ann : kNaN;
-  const double down = n > 0 ? std::sqrt(sum_down2_ / n) : 0.0;
+  const double down = n > 0 ? std::sqrt(b.sum_down2 / n) : 0.0;
   m.sortino = down > 0 ? mean / down * ann : kNaN;
   // max_drawdown_pct = max_t (peak_t − equity_t) / peak_t × 100, peak_t = max equity up to t
   // (initial cash included); a positive number.
-  m.max_drawdown_pct = max_dd_ * 100.0;
+  m.max_drawdown_pct = b.max_dd * 100.0;
   // max_drawdown_bars = longest run of consecutive bars closing below the running peak
-  m.max_drawdown_bars = static_cast<double>(max_underwater_);
+  m.max_drawdown_bars = static_cast<double>(b.longest_underwater(bars_));
   // calmar = cagr_pct / max_drawdown_pct
-  m.calmar = max_dd_ > 0 ? m.cagr_pct / m.max_drawdown_pct : kNaN;
+  m.calmar = b.max_dd > 0 ? m.cagr_pct / m.max_drawdown_pct : kNaN;
   // trades = closed trades (an open position at the end is not a trade)
   m.trades = nt;
   // win_rate_pct = trades with pnl > 0 / trades × 100
@@ -68,7 +69,7 @@ Metrics MetricsAccumulator::finish(double final_equity, double years, double bar
   // expectancy = mean net pnl per closed trade, in currency
   m.expectancy = trades_ > 0 ? sum_pnl_ / nt : kNaN;
   // exposure_pct = bars closing with an open position / bars × 100
-  m.exposure_pct = n > 0 ? static_cast<double>(exposed_bars_) / n * 100.0 : 0.0;
+  m.exposure_pct = n > 0 ? static_cast<double>(exposed_) / n * 100.0 : 0.0;
   // commissions = all commission paid, including on a position still open
   m.commissions = commissions_;
   return m;

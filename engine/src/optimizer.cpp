@@ -97,7 +97,7 @@ Result<Grid> Grid::make(const OptimizationRequest& request) {
   // trial, because the axes change them.
   for (const auto& spec : info->params) grid.base_[spec.name] = spec.default_value;
   for (const auto& [name, value] : request.base.params) {
-    auto it = std::find_if(info->params.begin(), info->params.end(), [&](const ParamSpec& s) { return s.name == name; });
+    auto it = std::find_if(info->params.begin(), info->params.end(), [&n = name](const ParamSpec& s) { return s.name == n; });
     if (it == info->params.end()) return Error::validation(name, "strategy " + info->name + " has no parameter '" + name + "'");
     if (auto st = check_param(*it, value); !st) return st.error();
     grid.base_[name] = value;

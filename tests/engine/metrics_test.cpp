@@ -9,7 +9,8 @@ using namespace atf;
 TEST_CASE("per-bar return statistics, drawdown and annualisation", "[metrics]") {
   MetricsAccumulator acc(100);
   const double eq[] = {100, 110, 99, 121};
-  for (double e : eq) acc.on_bar(e, e != 100);
+  for (double e : eq) acc.on_bar(e);
+  acc.add_exposed_bars(3);
   const double bpy = 252, years = 2;
   Metrics m = acc.finish(121, years, bpy);
 
@@ -34,7 +35,7 @@ TEST_CASE("per-bar return statistics, drawdown and annualisation", "[metrics]") 
 
 TEST_CASE("trade statistics", "[metrics]") {
   MetricsAccumulator acc(1000);
-  acc.on_bar(1000, false);
+  acc.on_bar(1000);
   acc.on_trade(50, 5);
   acc.on_trade(-20, -2);
   acc.on_trade(30, 3);
@@ -52,7 +53,7 @@ TEST_CASE("trade statistics", "[metrics]") {
 
 TEST_CASE("undefined metrics are NaN, never a made-up number", "[metrics]") {
   MetricsAccumulator acc(1000);
-  for (int i = 0; i < 5; ++i) acc.on_bar(1000, false);
+  for (int i = 0; i < 5; ++i) acc.on_bar(1000);
   Metrics m = acc.finish(1000, 1, 252);
   CHECK(std::isnan(m.sharpe));
   CHECK(std::isnan(m.sortino));
@@ -66,10 +67,19 @@ TEST_CASE("undefined metrics are NaN, never a made-up number", "[metrics]") {
 
 TEST_CASE("drawdown duration counts the longest stretch below a peak", "[metrics]") {
   MetricsAccumulator acc(100);
-  for (double e : {105.0, 100.0, 101.0, 104.0, 106.0, 90.0, 95.0}) acc.on_bar(e, true);
+  for (double e : {105.0, 100.0, 101.0, 104.0, 106.0, 90.0, 95.0}) acc.on_bar(e);
   Metrics m = acc.finish(95, 1, 252);
   CHECK(m.max_drawdown_bars == 3);                          // 100, 101, 104 below 105
   CHECK(m.max_drawdown_pct == Approx((106.0 - 90) / 106 * 100));  // the deepest, not the longest
+}
+
+TEST_CASE("an unrecovered drawdown at the end counts", "[metrics]") {
+  MetricsAccumulator acc(100);
+  for (double e : {101.0, 99.0, 98.0, 97.0, 96.0}) acc.on_bar(e);
+  CHECK(acc.finish(96, 1, 252).max_drawdown_bars == 4);
+  MetricsAccumulator from_start(100);
+  for (double e : {99.0, 98.0}) from_start.on_bar(e);
+  CHECK(from_start.finish(98, 1, 252).max_drawdown_bars == 2);  // below the starting cash
 }
 
 TEST_CASE("the metric catalog names every metric once", "[metrics]") {

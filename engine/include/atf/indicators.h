@@ -214,10 +214,8 @@ class CrossDetector {
  public:
   /// Returns +1 for a cross above, −1 for a cross below, 0 otherwise.
   int update(int sign) {
-    int cross = 0;
-    if (sign > 0 && last_nonzero_ < 0) cross = 1;
-    if (sign < 0 && last_nonzero_ > 0) cross = -1;
-    if (sign != 0) last_nonzero_ = sign;
+    const int cross = sign * last_nonzero_ < 0 ? sign : 0;  // opposite non-zero sides
+    last_nonzero_ = sign != 0 ? sign : last_nonzero_;
     return cross;
   }
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 #include "fault_probe.h"
@@ -14,6 +15,12 @@ namespace atf {
 
 using AnyStrategy = std::variant<SmaCross, EmaCross, RsiReversion, BollingerReversion, DonchianBreakout, MacdSignal,
                                  FaultProbe>;
+
+static_assert(std::is_trivially_copyable_v<SmaCross> && std::is_trivially_copyable_v<EmaCross> &&
+                  std::is_trivially_copyable_v<RsiReversion> && std::is_trivially_copyable_v<BollingerReversion> &&
+                  std::is_trivially_copyable_v<DonchianBreakout> && std::is_trivially_copyable_v<MacdSignal> &&
+                  std::is_trivially_copyable_v<FaultProbe>,
+              "strategies hold raw pointers (series are kept alive by KeepAlive) so loops can copy them");
 
 /// A default-constructed strategy of the named kind (init() it before use).
 inline std::optional<AnyStrategy> make_strategy(const std::string& name) {

@@ -15,11 +15,11 @@ namespace atf {
 
 class FaultProbe {
  public:
-  void init(const MarketData& md, const ParamMap& p) {
+  void init(const MarketData& md, const ParamMap& p, KeepAlive& keep) {
     period_ = static_cast<int>(p.at("period"));
     armed_ = static_cast<int>(p.at("fail_period")) == period_;
     fail_at_ = static_cast<size_t>(p.at("fail_at_bar"));
-    sums_ = md.cache.get<int64_t>(period_key("sma", period_), [&] { return sma_sum_series(md.close_ticks, period_); });
+    sums_ = hold(keep, md.cache.get<int64_t>(period_key("sma", period_), [&] { return sma_sum_series(md.close_ticks, period_); }));
     c_ = md.close_ticks.data();
   }
   size_t warmup() const { return static_cast<size_t>(period_ - 1); }
@@ -27,7 +27,7 @@ class FaultProbe {
     if (armed_ && t >= fail_at_) {
       throw std::runtime_error("fault_probe: injected failure for period " + std::to_string(period_));
     }
-    const int128 d = static_cast<int128>(c_[t]) * period_ - (*sums_)[t];
+    const int128 d = static_cast<int128>(c_[t]) * period_ - sums_[t];
     return signal_from_cross(cross_.update(sign_of(d)));
   }
 
@@ -35,7 +35,7 @@ class FaultProbe {
   int period_ = 0;
   bool armed_ = false;
   size_t fail_at_ = 0;
-  std::shared_ptr<const std::vector<int64_t>> sums_;
+  const int64_t* sums_ = nullptr;
   const int64_t* c_ = nullptr;
   CrossDetector cross_;
 };

@@ -26,6 +26,8 @@ class Sma {
     return ready();
   }
   bool ready() const { return count_ >= period_; }
+  /// The value the next update() drops from the window (0 while the window is filling).
+  int64_t leaving() const { return count_ >= period_ ? window_[static_cast<size_t>(count_ % period_)] : 0; }
   int64_t sum() const { return sum_; }  ///< exact window sum (period × average)
   int period() const { return period_; }
   double value(double tick) const { return ready() ? static_cast<double>(sum_) / period_ * tick : kNaN; }
@@ -109,13 +111,10 @@ class RsiWilder {
 /// Sums are exact (Σx in int64, Σx² in 128 bits), so σ never drifts and never goes negative.
 class Bollinger {
  public:
-  explicit Bollinger(int period) : sma_(period), window_(static_cast<size_t>(period)) {}
+  explicit Bollinger(int period) : sma_(period) {}
   bool update(int64_t v) {
-    size_t slot = static_cast<size_t>(count_ % sma_.period());
-    if (count_ >= sma_.period()) sum_sq_ -= static_cast<int128>(window_[slot]) * window_[slot];
-    window_[slot] = v;
-    sum_sq_ += static_cast<int128>(v) * v;
-    ++count_;
+    const int128 out = sma_.leaving();
+    sum_sq_ += static_cast<int128>(v) * v - out * out;
     return sma_.update(v);
   }
   bool ready() const { return sma_.ready(); }
@@ -131,9 +130,7 @@ class Bollinger {
 
  private:
   Sma sma_;
-  std::vector<int64_t> window_;
   int128 sum_sq_ = 0;
-  int64_t count_ = 0;
 };
 
 /// Average True Range with Wilder's smoothing; TR = max(h−l, |h−prev close|, |l−prev close|).

@@ -12,6 +12,8 @@ add_link_options(-fexceptions)
 # The Wasm build is single-threaded (one instance per Web Worker; no pthreads, so memory growth is
 # cheap). Defined for every target so headers read the same way in the engine and in its users.
 add_compile_definitions(ATF_NO_THREADS=1)
+# Shared indicator series per dataset: 256 MB of the module's 2 GB address space.
+add_compile_definitions(ATF_SERIES_CACHE_MB=256)
 
 find_program(ATF_NODE_EXECUTABLE NAMES node nodejs REQUIRED)
 
@@ -47,3 +49,19 @@ function(atf_wasm_node_program target)
   set_property(TARGET ${target} PROPERTY CROSSCOMPILING_EMULATOR
                ${ATF_NODE_EXECUTABLE} --no-experimental-fetch ${ATF_NODE_STACK_FLAG})
 endfunction()
+
+# The browser module (wasm/CMakeLists.txt, target atf_wasm -> atf_engine.js + atf_engine.wasm): an
+# embind factory createAtfEngine() for web pages, Web Workers and Node tests. Single-threaded (one
+# instance per worker), so memory growth costs nothing on heap access; no file system (CSV text and
+# bar columns come from JS); function names kept so a trap's JS stack names Wasm functions.
+set(ATF_WASM_MODULE_LINK_FLAGS
+    --bind
+    -O2
+    -sMODULARIZE=1
+    -sEXPORT_NAME=createAtfEngine
+    -sENVIRONMENT=web,worker,node
+    -sALLOW_MEMORY_GROWTH=1
+    -sINITIAL_MEMORY=32MB
+    -sMAXIMUM_MEMORY=2GB
+    -sFILESYSTEM=0
+    --profiling-funcs)

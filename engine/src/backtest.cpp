@@ -3,7 +3,9 @@
 #include <cmath>
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <new>
+#include <optional>
 #include <variant>
 
 #include "atf/csv_import.h"  // format_time
@@ -46,85 +48,117 @@ Status validate_broker(const BrokerConfig& b) {
 
 /// The bar loop, instantiated once per strategy type. Progress and cancel are handled once per
 /// batch of kProgressBatch bars, so their cost is independent of what the hooks do.
-// Not inlined into the dispatch: as its own function per strategy type, the loop's state gets
-// registers instead of stack slots shared with every other strategy's code.
+/// One run's bar loop, resumable so that several runs can advance block by block over the same
+/// bars while those bars are in cache (optimization trials). Hot state is copied into locals for
+/// each block, where the compiler keeps it in registers: the strategy, the per-bar statistics and
+/// the broker's mark (refreshed after every fill, which is rare).
 template <bool kRecord, class S>
-[[gnu::noinline]] Status run_loop(S& strategy_ref, const MarketData& md, const BrokerConfig& cfg, RunHooks hooks, BrokerSim& broker,
-                MetricsAccumulator& acc, double* curve, size_t& current_bar) {
-  // Hot state lives in locals the compiler can keep in registers: the strategy, the per-bar
-  // statistics and the broker's mark (refreshed after every fill, which is rare).
-  S strategy = strategy_ref;
-  BarStats stats = acc.bar_stats();
-  int64_t bars_seen = 0;
-  BrokerSim::Mark mark = broker.mark();
-  const Bars& bars = md.bars;
-  const size_t n = bars.size();
+class BarLoop {
+ public:
+  BarLoop(const S& strategy, const MarketData& md, const BrokerConfig& cfg, BrokerSim& broker, MetricsAccumulator& acc,
+          double* curve)
+      : strategy_(strategy), md_(md), cfg_(cfg), broker_(broker), acc_(acc), curve_(curve), stats_(acc.bar_stats()),
+        mark_(broker.mark()) {}
+
+  /// Runs bars [next, end). A strategy's exception propagates; failed_bar() then says where.
+  [[gnu::noinline]] void advance(size_t end);
+  size_t next() const { return next_; }
+  size_t failed_bar() const { return failed_bar_; }
+  /// Hands the per-bar statistics back to the accumulator.
+  void finish() { acc_.set_bar_stats(stats_, static_cast<int64_t>(next_)); }
+
+ private:
+  S strategy_;
+  const MarketData& md_;
+  const BrokerConfig& cfg_;
+  BrokerSim& broker_;
+  MetricsAccumulator& acc_;
+  double* curve_;
+  BarStats stats_;
+  BrokerSim::Mark mark_;
+  int pending_ = kNoOrder;
+  size_t next_ = 0, failed_bar_ = 0;
+};
+
+template <bool kRecord, class S>
+void BarLoop<kRecord, S>::advance(size_t end) {
+  S strategy = strategy_;
+  BarStats stats = stats_;
+  BrokerSim::Mark mark = mark_;
+  BrokerSim& broker = broker_;
+  int pending = pending_;
+  double* curve = curve_;
+  const size_t n = md_.bars.size();
   const size_t warmup = strategy.warmup();
-  const bool next_open = cfg.fill == FillRule::kNextOpen;
-  const double* open = bars.open.data();
-  const double* close = bars.close.data();
+  const bool next_open = cfg_.fill == FillRule::kNextOpen;
+  const double* open = md_.bars.open.data();
+  const double* close = md_.bars.close.data();
   const bool has_stops = broker.has_stops();
-  const bool allow_short = cfg.allow_short;
-  const size_t close_bar = cfg.close_at_end ? n - 1 : n;  // n: never
-  int pending = kNoOrder;
-  Status status = Ok{};
-  for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
-    const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
-    size_t t = start;
-    // Before the warm-up no signal can exist, so no order or position either: equity is the cash.
-    for (; t < end && t < warmup; ++t) {
-      stats.on_unchanged_bar(static_cast<int64_t>(t));
-      if (kRecord) curve[t] = mark.cash;
-    }
-    try {
-      for (; t < end; ++t) {
-        if (pending != kNoOrder) {
-          broker.market_to(pending, open[t], t);
-          mark = broker.mark();
-          pending = kNoOrder;
-        }
-        if (has_stops && mark.qty != 0) {
-          broker.check_stops(t);
-          mark = broker.mark();
-        }
-        const Signal sig = strategy.signal(t, mark.sign());
-        if (sig != Signal::kHold) {
-          const int target = (sig == Signal::kShort && !allow_short) ? 0 : static_cast<int>(sig);
-          if (target != mark.sign()) {
-            if (!next_open) {
-              broker.market_to(target, close[t], t);
-              mark = broker.mark();
-            } else if (t + 1 < n) {
-              pending = target;  // an order on the last bar never fills
-            }
+  const bool allow_short = cfg_.allow_short;
+  const size_t close_bar = cfg_.close_at_end ? n - 1 : n;  // n: never
+  size_t t = next_;
+  // Before the warm-up no signal can exist, so no order or position either: equity is the cash.
+  for (; t < end && t < warmup; ++t) {
+    stats.on_unchanged_bar(static_cast<int64_t>(t));
+    if (kRecord) curve[t] = mark.cash;
+  }
+  try {
+    for (; t < end; ++t) {
+      if (pending != kNoOrder) {
+        broker.market_to(pending, open[t], t);
+        mark = broker.mark();
+        pending = kNoOrder;
+      }
+      if (has_stops && mark.qty != 0) {
+        broker.check_stops(t);
+        mark = broker.mark();
+      }
+      const Signal sig = strategy.signal(t, mark.sign());
+      if (sig != Signal::kHold) {
+        const int target = (sig == Signal::kShort && !allow_short) ? 0 : static_cast<int>(sig);
+        if (target != mark.sign()) {
+          if (!next_open) {
+            broker.market_to(target, close[t], t);
+            mark = broker.mark();
+          } else if (t + 1 < n) {
+            pending = target;  // an order on the last bar never fills
           }
         }
-        if (t == close_bar && mark.qty != 0) {
-          broker.market_to(0, close[t], t, ExitReason::kEnd);
-          mark = broker.mark();
-        }
-        const double eq = mark.equity(close[t]);
-        if (eq == stats.prev) {
-          stats.on_unchanged_bar(static_cast<int64_t>(t));
-        } else {
-          stats.on_bar(eq, static_cast<int64_t>(t));
-        }
-        if (kRecord) curve[t] = eq;
       }
-    } catch (...) {
-      current_bar = t;  // only here, so the loop keeps t in a register
-      throw;
+      if (t == close_bar && mark.qty != 0) {
+        broker.market_to(0, close[t], t, ExitReason::kEnd);
+        mark = broker.mark();
+      }
+      // Flat: equity is the cash (exactly what equity() gives), without reading the close.
+      const double eq = mark.qty != 0 ? mark.equity(close[t]) : mark.cash;
+      if (eq == stats.prev) {
+        stats.on_unchanged_bar(static_cast<int64_t>(t));
+      } else {
+        stats.on_bar(eq, static_cast<int64_t>(t));
+      }
+      if (kRecord) curve[t] = eq;
     }
-    bars_seen += static_cast<int64_t>(end - start);
-    if (hooks.progress) hooks.progress->add_bars(static_cast<int64_t>(end - start));
-    if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
-      status = Error::make(ErrorCode::kCancelled, "cancelled after " + std::to_string(end) + " of " +
-                                                      std::to_string(n) + " bars");
-      break;
-    }
+  } catch (...) {
+    failed_bar_ = t;  // only here, so the loop keeps t in a register
+    throw;
   }
-  acc.set_bar_stats(stats, bars_seen);
-  return status;
+  strategy_ = strategy;
+  stats_ = stats;
+  mark_ = mark;
+  pending_ = pending;
+  next_ = t;
+}
+
+Error cancelled_at(size_t end, size_t n) {
+  return Error::make(ErrorCode::kCancelled, "cancelled after " + std::to_string(end) + " of " + std::to_string(n) + " bars");
+}
+
+Error runtime_error_at(const MarketData& md, const std::string& name, const ParamMap& params, size_t bar,
+                       const std::exception& e) {
+  Error err = Error::make(ErrorCode::kRuntime, e.what());
+  err.field = name + "(" + format_params(params) + ") at bar " + std::to_string(bar) + " (" +
+              format_time(md.bars.time[bar]) + ")";
+  return err;
 }
 
 struct LoopRun {
@@ -132,8 +166,8 @@ struct LoopRun {
   size_t bar = 0;
 };
 
-/// Runs strategy `name` with resolved params; strategy exceptions become kRuntime errors that
-/// name the strategy, its parameters and the bar.
+/// Runs strategy `name` with resolved params, reporting progress and checking cancel once per
+/// batch; strategy exceptions become kRuntime errors naming the strategy, its parameters and bar.
 LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& params, const BrokerConfig& cfg,
                 RunHooks hooks, BrokerSim& broker, MetricsAccumulator& acc, double* curve) {
   LoopRun out;
@@ -142,23 +176,52 @@ LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& p
     out.status = Error::make(ErrorCode::kNotFound, "unknown strategy '" + name + "'");
     return out;
   }
-  const std::string where = name + "(" + format_params(params) + ")";
+  auto run = [&](auto& loop) -> Status {
+    const size_t n = md.bars.size();
+    for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
+      const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
+      loop.advance(end);
+      if (hooks.progress) hooks.progress->add_bars(static_cast<int64_t>(end - start));
+      if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
+        loop.finish();
+        return cancelled_at(end, n);
+      }
+    }
+    loop.finish();
+    return Ok{};
+  };
+  size_t failed_bar = 0;
   try {
     KeepAlive keep;
     std::visit([&](auto& s) { s.init(md, params, keep); }, *strategy);
     out.status = std::visit(
-        [&](auto& s) {
-          return curve ? run_loop<true>(s, md, cfg, hooks, broker, acc, curve, out.bar)
-                       : run_loop<false>(s, md, cfg, hooks, broker, acc, curve, out.bar);
+        [&](auto& s) -> Status {
+          using S = std::decay_t<decltype(s)>;
+          if (curve) {
+            BarLoop<true, S> loop(s, md, cfg, broker, acc, curve);
+            try {
+              return run(loop);
+            } catch (...) {
+              failed_bar = loop.failed_bar();
+              throw;
+            }
+          }
+          BarLoop<false, S> loop(s, md, cfg, broker, acc, nullptr);
+          try {
+            return run(loop);
+          } catch (...) {
+            failed_bar = loop.failed_bar();
+            throw;
+          }
         },
         *strategy);
   } catch (const std::bad_alloc&) {
-    out.status = Error::make(ErrorCode::kLimit, where + " ran out of memory at bar " + std::to_string(out.bar));
+    out.status = Error::make(ErrorCode::kLimit, name + "(" + format_params(params) + ") ran out of memory at bar " +
+                                                    std::to_string(failed_bar));
   } catch (const std::exception& e) {
-    Error err = Error::make(ErrorCode::kRuntime, e.what());
-    err.field = where + " at bar " + std::to_string(out.bar) + " (" + format_time(md.bars.time[out.bar]) + ")";
-    out.status = err;
+    out.status = runtime_error_at(md, name, params, failed_bar, e);
   }
+  out.bar = failed_bar;
   return out;
 }
 
@@ -202,18 +265,87 @@ Result<BacktestResult> run_backtest(const MarketData& data, const BacktestReques
 }
 
 Result<TrialSummary> run_trial(const MarketData& data, const std::string& strategy, const ParamMap& params,
-                               const BrokerConfig& broker_cfg, RunHooks hooks, int64_t* failed_bar) {
-  MetricsAccumulator acc(broker_cfg.cash);
-  BrokerSim broker(broker_cfg, data.bars, acc, nullptr);
-  LoopRun run = run_any(data, strategy, params, broker_cfg, hooks, broker, acc, nullptr);
-  if (!run.status) {
-    if (failed_bar) *failed_bar = static_cast<int64_t>(run.bar);
-    return run.status.error();
+                               const BrokerConfig& broker, RunHooks hooks) {
+  return std::move(run_trials(data, strategy, {params}, broker, hooks).front());
+}
+
+std::vector<Result<TrialSummary>> run_trials(const MarketData& data, const std::string& strategy,
+                                             const std::vector<ParamMap>& params, const BrokerConfig& cfg,
+                                             RunHooks hooks) {
+  std::vector<Result<TrialSummary>> out(params.size(), Error::make(ErrorCode::kInternal, "not run"));
+  auto proto = make_strategy(strategy);
+  if (!proto) {
+    for (auto& r : out) r = Error::make(ErrorCode::kNotFound, "unknown strategy '" + strategy + "'");
+    return out;
   }
-  TrialSummary out;
-  if (broker.quantity() != 0) acc.add_exposed_bars(static_cast<int64_t>(data.bars.size() - broker.entry_index()));
-  out.final_equity = broker.equity(data.bars.close.back());
-  out.metrics = acc.finish(out.final_equity, data.years, bars_per_year_of(data, broker_cfg));
+  std::visit(
+      [&](const auto& prototype) {
+        using S = std::decay_t<decltype(prototype)>;
+        // Each run's accumulator, broker and loop; the broker keeps a reference to the
+        // accumulator, so a slot never moves.
+        struct Slot {
+          Slot(const BrokerConfig& c, const Bars& bars) : acc(c.cash), broker(c, bars, acc, nullptr) {}
+          MetricsAccumulator acc;
+          BrokerSim broker;
+          std::optional<BarLoop<false, S>> loop;
+        };
+        std::vector<std::unique_ptr<Slot>> slots(params.size());
+        KeepAlive keep;
+        auto fail = [&](size_t i, size_t bar, const std::exception* e) {
+          out[i] = e ? runtime_error_at(data, strategy, params[i], bar, *e)
+                     : Error::make(ErrorCode::kLimit, strategy + "(" + format_params(params[i]) +
+                                                          ") ran out of memory at bar " + std::to_string(bar));
+          slots[i].reset();
+        };
+        for (size_t i = 0; i < params.size(); ++i) {
+          try {
+            S s = prototype;
+            s.init(data, params[i], keep);
+            slots[i] = std::make_unique<Slot>(cfg, data.bars);
+            slots[i]->loop.emplace(s, data, cfg, slots[i]->broker, slots[i]->acc, nullptr);
+          } catch (const std::bad_alloc&) {
+            fail(i, 0, nullptr);
+          } catch (const std::exception& e) {
+            fail(i, 0, &e);
+          }
+        }
+        const size_t n = data.bars.size();
+        for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
+          const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
+          int64_t alive = 0;
+          for (size_t i = 0; i < slots.size(); ++i) {
+            if (!slots[i]) continue;
+            try {
+              slots[i]->loop->advance(end);
+              ++alive;
+            } catch (const std::bad_alloc&) {
+              fail(i, slots[i]->loop->failed_bar(), nullptr);
+            } catch (const std::exception& e) {
+              fail(i, slots[i]->loop->failed_bar(), &e);
+            }
+          }
+          if (hooks.progress && alive > 0) hooks.progress->add_bars(alive * static_cast<int64_t>(end - start));
+          if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
+            for (size_t i = 0; i < slots.size(); ++i) {
+              if (slots[i]) out[i] = cancelled_at(end, n);
+            }
+            return;
+          }
+        }
+        for (size_t i = 0; i < slots.size(); ++i) {
+          if (!slots[i]) continue;
+          Slot& slot = *slots[i];
+          slot.loop->finish();
+          if (slot.broker.quantity() != 0) {
+            slot.acc.add_exposed_bars(static_cast<int64_t>(n - slot.broker.entry_index()));
+          }
+          TrialSummary summary;
+          summary.final_equity = slot.broker.equity(data.bars.close.back());
+          summary.metrics = slot.acc.finish(summary.final_equity, data.years, bars_per_year_of(data, cfg));
+          out[i] = summary;
+        }
+      },
+      *proto);
   return out;
 }
 

@@ -14,6 +14,8 @@
 namespace atf {
 namespace {
 
+constexpr int64_t kTrialGroup = 8;  // trials advanced together: 8 × 2 series × 8 KB per batch fit L2
+
 Error axis_error(const std::string& name, const std::string& message) {
   return Error::validation("axis " + name, "axis " + name + ": " + message);
 }
@@ -159,36 +161,67 @@ Result<Grid> validate_optimization(const OptimizationRequest& request) {
   return grid;
 }
 
-TrialResult run_grid_trial(const MarketData& data, const OptimizationRequest& request, const Grid& grid, int64_t index,
-                           RunHooks hooks) {
+namespace {
+
+// Trial `index` from a run's outcome: the metrics, or the error with where it happened.
+TrialResult to_trial(int64_t index, const std::string& strategy, const Result<TrialSummary>& summary) {
   TrialResult out;
   out.index = index;
-  const ParamMap given = grid.params_at(index);
+  if (!summary) {
+    out.error_message = summary.error().message;
+    out.error_stack_trace = summary.error().field.empty() ? strategy : summary.error().field;
+    out.cancelled = summary.error().code == ErrorCode::kCancelled;
+    return out;
+  }
+  out.ok = true;
+  out.metrics = summary->metrics;
+  out.final_equity = summary->final_equity;
+  return out;
+}
+
+// Runs combinations [first, last) together (run_trials) inside one error boundary; combinations
+// that break a cross-parameter rule (fast ≥ slow) fail without running.
+std::vector<TrialResult> run_grid_trials(const MarketData& data, const OptimizationRequest& request, const Grid& grid,
+                                         int64_t first, int64_t last, RunHooks hooks) {
+  const std::string& strategy = request.base.strategy;
+  std::vector<TrialResult> out;
+  std::vector<int64_t> runnable;
+  std::vector<ParamMap> params;
+  for (int64_t i = first; i < last; ++i) {
+    const ParamMap given = grid.params_at(i);
+    auto resolved = resolve_params(strategy, given);
+    if (resolved) {
+      runnable.push_back(i);
+      params.push_back(std::move(*resolved));
+      continue;
+    }
+    TrialResult failed;
+    failed.index = i;
+    failed.error_message = resolved.error().message;
+    failed.error_stack_trace = strategy + "(" + format_params(given) + "): parameter check";
+    out.push_back(std::move(failed));
+  }
+  if (params.empty()) return out;
   try {
-    auto params = resolve_params(request.base.strategy, given);
-    if (!params) {
-      out.error_message = params.error().message;
-      out.error_stack_trace = request.base.strategy + "(" + format_params(given) + "): parameter check";
-      return out;
-    }
-    int64_t bar = -1;
-    auto summary = run_trial(data, request.base.strategy, *params, request.base.broker, hooks, &bar);
-    if (!summary) {
-      out.error_message = summary.error().message;
-      out.error_stack_trace = summary.error().field.empty()
-                                  ? request.base.strategy + "(" + format_params(*params) + ") at bar " + std::to_string(bar)
-                                  : summary.error().field;
-      out.cancelled = summary.error().code == ErrorCode::kCancelled;
-      return out;
-    }
-    out.ok = true;
-    out.metrics = summary->metrics;
-    out.final_equity = summary->final_equity;
+    auto summaries = run_trials(data, strategy, params, request.base.broker, hooks);
+    for (size_t k = 0; k < summaries.size(); ++k) out.push_back(to_trial(runnable[k], strategy, summaries[k]));
   } catch (const std::exception& e) {  // the boundary: nothing a trial does escapes it
-    out.error_message = e.what();
-    out.error_stack_trace = request.base.strategy + "(" + format_params(given) + ")";
+    for (size_t k = 0; k < runnable.size(); ++k) {
+      TrialResult failed;
+      failed.index = runnable[k];
+      failed.error_message = e.what();
+      failed.error_stack_trace = strategy + "(" + format_params(params[k]) + ")";
+      out.push_back(std::move(failed));
+    }
   }
   return out;
+}
+
+}  // namespace
+
+TrialResult run_grid_trial(const MarketData& data, const OptimizationRequest& request, const Grid& grid, int64_t index,
+                           RunHooks hooks) {
+  return std::move(run_grid_trials(data, request, grid, index, index + 1, hooks).front());
 }
 
 void rank_trials(std::vector<TrialResult>& trials, const std::string& objective, bool maximize) {
@@ -220,6 +253,10 @@ Result<OptimizationResult> run_optimization(const MarketData& data, const Optimi
   std::vector<TrialResult> finished;
   finished.reserve(static_cast<size_t>(std::min<int64_t>(result.total, 1 << 20)));
 
+  // Trials are claimed in small groups that advance together over the bars (cache reuse); the
+  // group shrinks for small grids so every thread gets work.
+  const int64_t group =
+      std::clamp<int64_t>(result.total / (static_cast<int64_t>(request.threads) * 4), 1, kTrialGroup);
   auto worker = [&] {
     std::vector<TrialResult> local;
     for (;;) {
@@ -228,15 +265,16 @@ Result<OptimizationResult> run_optimization(const MarketData& data, const Optimi
         stop.store(true, std::memory_order_relaxed);
         break;
       }
-      const int64_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= result.total) break;
-      TrialResult tr = run_grid_trial(data, request, *grid, i, hooks);
-      if (tr.cancelled) {  // cut short by cancel: not a result
-        stop.store(true, std::memory_order_relaxed);
-        break;
+      const int64_t first = next.fetch_add(group, std::memory_order_relaxed);
+      if (first >= result.total) break;
+      for (TrialResult& tr : run_grid_trials(data, request, *grid, first, std::min(first + group, result.total), hooks)) {
+        if (tr.cancelled) {  // cut short by cancel: not a result
+          stop.store(true, std::memory_order_relaxed);
+          continue;
+        }
+        if (hooks.progress) hooks.progress->add_trial(tr.ok);
+        local.push_back(std::move(tr));
       }
-      if (hooks.progress) hooks.progress->add_trial(tr.ok);
-      local.push_back(std::move(tr));
       if (local.size() >= 4096) {
         std::lock_guard<std::mutex> lock(mu);
         for (auto& t : local) finished.push_back(std::move(t));

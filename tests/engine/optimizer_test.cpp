@@ -162,7 +162,8 @@ TEST_CASE("cancel stops the pool and keeps the finished trials", "[optimizer][ca
     CHECK(res->completed >= 25);
     CHECK(res->completed + res->failed < res->total);
     CHECK(static_cast<int64_t>(res->trials.size()) == res->completed + res->failed);
-    CHECK(res->completed <= 25 + threads);  // at most one more per thread
+    // Trials advance in groups of up to 8; each thread finishes at most the group it holds.
+    CHECK(res->completed <= 25 + 8 * threads);
   }
 }
 

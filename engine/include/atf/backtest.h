@@ -48,8 +48,15 @@ struct TrialSummary {
 };
 
 /// The same run without recording trades or the equity curve (identical metrics), for grids.
-/// `params` must already be resolved. On failure, `failed_bar` receives the bar index.
+/// `params` must already be resolved.
 Result<TrialSummary> run_trial(const MarketData& data, const std::string& strategy, const ParamMap& params,
-                               const BrokerConfig& broker, RunHooks hooks, int64_t* failed_bar = nullptr);
+                               const BrokerConfig& broker, RunHooks hooks);
+
+/// Several runs of one strategy (resolved `params` each) advanced together, one batch of bars at
+/// a time, so the bars and shared series they read stay in cache. Each result equals run_trial's
+/// for the same parameters; a failing run fails alone. Progress counts every run's bars.
+std::vector<Result<TrialSummary>> run_trials(const MarketData& data, const std::string& strategy,
+                                             const std::vector<ParamMap>& params, const BrokerConfig& broker,
+                                             RunHooks hooks);
 
 }  // namespace atf

@@ -14,6 +14,10 @@
 
 namespace atf {
 
+#ifndef ATF_SERIES_CACHE_MB
+#define ATF_SERIES_CACHE_MB 1024
+#endif
+
 /// Largest number of decimals we represent exactly (1e-8 ticks).
 inline constexpr int kMaxPriceDecimals = 8;
 
@@ -66,7 +70,9 @@ struct MarketData {
   double years = 0;  ///< time span first→last bar in years of 365.25 days
   mutable SeriesCache cache{kDefaultCacheBytes};
 
-  static constexpr size_t kDefaultCacheBytes = size_t{256} << 20;
+  /// Memory for shared indicator series. A 20 × 20 grid over 1M bars needs 40 series × 8 MB;
+  /// builds with less memory (the Wasm module: 2 GB address space) set ATF_SERIES_CACHE_MB lower.
+  static constexpr size_t kDefaultCacheBytes = size_t{ATF_SERIES_CACHE_MB} << 20;
 };
 
 /// Validates (non-empty, strictly increasing time, finite positive prices) and prepares.

@@ -182,6 +182,7 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
     if (o.request.base.strategy.empty()) return flag_error("--strategy", "is required");
   }
   if (o.command == "optimize" && o.request.axes.empty()) return flag_error("--axis", "at least one is required");
+  if (o.command == "bench" && o.bench_bars < 1000) return flag_error("--bars", "must be at least 1000");
   return o;
 }
 

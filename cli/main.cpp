@@ -80,7 +80,7 @@ int cmd_backtest(const cli::Options& o) {
   if (!result) {
     const bool cancelled = result.error().code == ErrorCode::kCancelled;
     Error e = result.error();
-    if (!e.field.empty() && e.code == ErrorCode::kRuntime) e.message += " (in " + e.field + ")";
+    if (!e.context.empty()) e.message += " (in " + e.context + ")";
     return fail(e, cancelled ? kExitCancelled : kExitFailed);
   }
   if (o.json) {

@@ -54,9 +54,11 @@ endfunction()
 # embind factory createAtfEngine() for web pages, Web Workers and Node tests. Single-threaded (one
 # instance per worker), so memory growth costs nothing on heap access; no file system (CSV text and
 # bar columns come from JS); function names kept so a trap's JS stack names Wasm functions.
+# -O3 rather than -O2 at link (binaryen): measured 20 % faster on a 1M-bar backtest call (37 vs
+# 46 ms, mostly result writing) and 2 % smaller; the same on grids.
 set(ATF_WASM_MODULE_LINK_FLAGS
     --bind
-    -O2
+    -O3
     -sMODULARIZE=1
     -sEXPORT_NAME=createAtfEngine
     -sENVIRONMENT=web,worker,node

@@ -83,7 +83,7 @@ node_major="${node_version#v}"; node_major="${node_major%%.*}"
   || die "node $node_version is older than $ATF_NODE_MIN_MAJOR (needed for --no-experimental-fetch)"
 
 em_deb="$(dpkg-query -W -f='${Version}' emscripten)"
-em_version="$(emcc --version | head -n1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1)" \
+em_version="$(emcc --version | awk 'NR == 1' | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1)" \
   || die "emcc --version failed"
 [[ "$em_deb" == "$ATF_EMSCRIPTEN_DEB_VERSION" ]] \
   || warn "emscripten package is $em_deb, pinned $ATF_EMSCRIPTEN_DEB_VERSION (builds may differ)"

@@ -15,11 +15,17 @@ stages() {
   stage native-test  "native engine tests (ctest)"                  atf_ctest build/native
   stage wasm-build   "Wasm build (emcmake): build/wasm"             wasm_build
   stage wasm-test    "Wasm engine tests under Node (ctest)"         atf_ctest build/wasm
+  stage wasm-module  "Wasm module tests under Node: tests/wasm/"    wasm_module_test
   stage asan-build   "ASan+UBSan build (-O1 -g1): build/asan"       asan_build
   stage asan-test    "ASan+UBSan engine tests (ctest)"              asan_test
 }
 
 wasm_build() { atf_configure_wasm build/wasm -DCMAKE_BUILD_TYPE=Release && atf_build build/wasm; }
+# The JS module (build/wasm/atf_engine.js + .wasm; wasm-build already made it) against tests/wasm/*.test.mjs.
+wasm_module_test() {
+  [[ -f build/wasm/CMakeCache.txt ]] || atf_configure_wasm build/wasm -DCMAKE_BUILD_TYPE=Release
+  cmake --build build/wasm -j "$ATF_JOBS" --target atf_wasm && node --no-experimental-fetch --test tests/wasm/
+}
 
 # Sanitizers at -O1 with line tables only: ~2x faster to compile than -O2 -g, stacks still symbolized.
 asan_build() {

@@ -18,13 +18,17 @@ namespace {
 
 constexpr int kNoOrder = 2;
 
+// Broker fields are named as in the request JSON ("broker.cash"); messages use the bare name.
+Error broker_error(const char* field, const std::string& what) {
+  return Error::validation(std::string("broker.") + field, std::string(field) + " " + what);
+}
 Status positive(const char* field, double v) {
   if (std::isfinite(v) && v > 0) return Ok{};
-  return Error::validation(field, std::string(field) + " must be a positive number");
+  return broker_error(field, "must be a positive number");
 }
 Status non_negative(const char* field, double v) {
   if (std::isfinite(v) && v >= 0) return Ok{};
-  return Error::validation(field, std::string(field) + " must be zero or a positive number");
+  return broker_error(field, "must be zero or a positive number");
 }
 
 Status validate_broker(const BrokerConfig& b) {
@@ -38,11 +42,11 @@ Status validate_broker(const BrokerConfig& b) {
     if (!st) return st;
   }
   if (b.sizing == SizingKind::kEquity && b.size > 1) {
-    return Error::validation("size", "an equity fraction must be in (0, 1]");
+    return broker_error("size", "must be in (0, 1] for an equity fraction");
   }
-  if (b.commission_pct >= 100) return Error::validation("commission_pct", "commission_pct must be below 100");
-  if (b.slippage_bps >= 10000) return Error::validation("slippage_bps", "slippage_bps must be below 10000");
-  if (b.stop_loss_pct >= 100) return Error::validation("stop_loss_pct", "stop_loss_pct must be below 100");
+  if (b.commission_pct >= 100) return broker_error("commission_pct", "must be below 100");
+  if (b.slippage_bps >= 10000) return broker_error("slippage_bps", "must be below 10000");
+  if (b.stop_loss_pct >= 100) return broker_error("stop_loss_pct", "must be below 100");
   return Ok{};
 }
 
@@ -156,7 +160,7 @@ Error cancelled_at(size_t end, size_t n) {
 Error runtime_error_at(const MarketData& md, const std::string& name, const ParamMap& params, size_t bar,
                        const std::exception& e) {
   Error err = Error::make(ErrorCode::kRuntime, e.what());
-  err.field = name + "(" + format_params(params) + ") at bar " + std::to_string(bar) + " (" +
+  err.context = name + "(" + format_params(params) + ") at bar " + std::to_string(bar) + " (" +
               format_time(md.bars.time[bar]) + ")";
   return err;
 }

@@ -120,7 +120,7 @@ Error import_error(int64_t line, int64_t column, std::string field, const std::s
     msg += ": ";
   }
   msg += what;
-  return Error{ErrorCode::kImport, std::move(msg), std::move(field), line, column};
+  return Error{ErrorCode::kImport, std::move(msg), std::move(field), line, column, {}};
 }
 
 Error utf16_error() { return import_error(0, 0, "", "the file looks like UTF-16; save it as UTF-8"); }

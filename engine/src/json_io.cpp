@@ -89,6 +89,7 @@ json to_json(const Error& e) {
   if (!e.field.empty()) j["field"] = e.field;
   if (e.line > 0) j["line"] = e.line;
   if (e.column > 0) j["column"] = e.column;
+  if (!e.context.empty()) j["context"] = e.context;
   return j;
 }
 

@@ -93,7 +93,7 @@ Result<Axis> parse_axis(std::string_view text, int64_t max_values) {
 
 Result<Grid> Grid::make(const OptimizationRequest& request) {
   const StrategyInfo* info = find_strategy(request.base.strategy);
-  if (!info) return Error{ErrorCode::kNotFound, "unknown strategy '" + request.base.strategy + "'", "strategy", 0, 0};
+  if (!info) return Error{ErrorCode::kNotFound, "unknown strategy '" + request.base.strategy + "'", "strategy", 0, 0, {}};
   Grid grid;
   // Base values are checked one by one; rules across parameters (fast < slow) are checked per
   // trial, because the axes change them.
@@ -169,7 +169,7 @@ TrialResult to_trial(int64_t index, const std::string& strategy, const Result<Tr
   out.index = index;
   if (!summary) {
     out.error_message = summary.error().message;
-    out.error_stack_trace = summary.error().field.empty() ? strategy : summary.error().field;
+    out.error_stack_trace = summary.error().context.empty() ? strategy : summary.error().context;
     out.cancelled = summary.error().code == ErrorCode::kCancelled;
     return out;
   }
@@ -179,49 +179,47 @@ TrialResult to_trial(int64_t index, const std::string& strategy, const Result<Tr
   return out;
 }
 
-// Runs combinations [first, last) together (run_trials) inside one error boundary; combinations
-// that break a cross-parameter rule (fast ≥ slow) fail without running.
+}  // namespace
+
 std::vector<TrialResult> run_grid_trials(const MarketData& data, const OptimizationRequest& request, const Grid& grid,
-                                         int64_t first, int64_t last, RunHooks hooks) {
+                                         const std::vector<int64_t>& indexes, RunHooks hooks) {
   const std::string& strategy = request.base.strategy;
-  std::vector<TrialResult> out;
-  std::vector<int64_t> runnable;
+  std::vector<TrialResult> out(indexes.size());
+  std::vector<size_t> runnable;
   std::vector<ParamMap> params;
-  for (int64_t i = first; i < last; ++i) {
-    const ParamMap given = grid.params_at(i);
+  for (size_t k = 0; k < indexes.size(); ++k) {
+    out[k].index = indexes[k];
+    const ParamMap given = grid.params_at(indexes[k]);
     auto resolved = resolve_params(strategy, given);
-    if (resolved) {
-      runnable.push_back(i);
-      params.push_back(std::move(*resolved));
+    if (!resolved) {
+      out[k].error_message = resolved.error().message;
+      out[k].error_stack_trace = strategy + "(" + format_params(given) + "): parameter check";
       continue;
     }
-    TrialResult failed;
-    failed.index = i;
-    failed.error_message = resolved.error().message;
-    failed.error_stack_trace = strategy + "(" + format_params(given) + "): parameter check";
-    out.push_back(std::move(failed));
+    runnable.push_back(k);
+    params.push_back(std::move(*resolved));
   }
   if (params.empty()) return out;
   try {
     auto summaries = run_trials(data, strategy, params, request.base.broker, hooks);
-    for (size_t k = 0; k < summaries.size(); ++k) out.push_back(to_trial(runnable[k], strategy, summaries[k]));
+    for (size_t j = 0; j < runnable.size(); ++j) out[runnable[j]] = to_trial(indexes[runnable[j]], strategy, summaries[j]);
   } catch (const std::exception& e) {  // the boundary: nothing a trial does escapes it
-    for (size_t k = 0; k < runnable.size(); ++k) {
-      TrialResult failed;
-      failed.index = runnable[k];
-      failed.error_message = e.what();
-      failed.error_stack_trace = strategy + "(" + format_params(params[k]) + ")";
-      out.push_back(std::move(failed));
+    for (size_t j = 0; j < runnable.size(); ++j) {
+      TrialResult& t = out[runnable[j]];
+      t.error_message = e.what();
+      t.error_stack_trace = strategy + "(" + format_params(params[j]) + ")";
     }
   }
   return out;
 }
 
-}  // namespace
+int64_t trial_group_size(int64_t total, int threads) {
+  return std::clamp<int64_t>(total / (static_cast<int64_t>(std::max(threads, 1)) * 4), 1, kTrialGroup);
+}
 
 TrialResult run_grid_trial(const MarketData& data, const OptimizationRequest& request, const Grid& grid, int64_t index,
                            RunHooks hooks) {
-  return std::move(run_grid_trials(data, request, grid, index, index + 1, hooks).front());
+  return std::move(run_grid_trials(data, request, grid, {index}, hooks).front());
 }
 
 void rank_trials(std::vector<TrialResult>& trials, const std::string& objective, bool maximize) {
@@ -255,8 +253,7 @@ Result<OptimizationResult> run_optimization(const MarketData& data, const Optimi
 
   // Trials are claimed in small groups that advance together over the bars (cache reuse); the
   // group shrinks for small grids so every thread gets work.
-  const int64_t group =
-      std::clamp<int64_t>(result.total / (static_cast<int64_t>(request.threads) * 4), 1, kTrialGroup);
+  const int64_t group = trial_group_size(result.total, request.threads);
   auto worker = [&] {
     std::vector<TrialResult> local;
     for (;;) {
@@ -267,7 +264,9 @@ Result<OptimizationResult> run_optimization(const MarketData& data, const Optimi
       }
       const int64_t first = next.fetch_add(group, std::memory_order_relaxed);
       if (first >= result.total) break;
-      for (TrialResult& tr : run_grid_trials(data, request, *grid, first, std::min(first + group, result.total), hooks)) {
+      std::vector<int64_t> indexes;
+      for (int64_t i = first; i < std::min(first + group, result.total); ++i) indexes.push_back(i);
+      for (TrialResult& tr : run_grid_trials(data, request, *grid, indexes, hooks)) {
         if (tr.cancelled) {  // cut short by cancel: not a result
           stop.store(true, std::memory_order_relaxed);
           continue;

@@ -272,18 +272,18 @@ TEST_CASE("broker settings are validated with the field named", "[broker][valida
   };
   auto r = units_request(1);
   r.broker.cash = 0;
-  check(r, "cash");
+  check(r, "broker.cash");
   r = units_request(1);
   r.broker.commission_pct = -1;
-  check(r, "commission_pct");
+  check(r, "broker.commission_pct");
   r = units_request(1);
   r.broker.sizing = SizingKind::kEquity;
   r.broker.size = 1.5;
-  check(r, "size");
+  check(r, "broker.size");
   r = units_request(1);
   r.broker.slippage_bps = std::nan("");
-  check(r, "slippage_bps");
+  check(r, "broker.slippage_bps");
   r = units_request(1);
   r.broker.multiplier = 0;
-  check(r, "multiplier");
+  check(r, "broker.multiplier");
 }

@@ -26,11 +26,12 @@ struct Error {
   std::string field;   ///< request field or CSV column name, if any
   int64_t line = 0;    ///< 1-based file line for import errors, else 0
   int64_t column = 0;  ///< 1-based column for import errors, else 0
+  std::string context; ///< where a run failed: "strategy(params) at bar N (time)"; else empty
 
   static Error validation(std::string field, std::string message) {
-    return Error{ErrorCode::kValidation, std::move(message), std::move(field), 0, 0};
+    return Error{ErrorCode::kValidation, std::move(message), std::move(field), 0, 0, {}};
   }
-  static Error make(ErrorCode code, std::string message) { return Error{code, std::move(message), {}, 0, 0}; }
+  static Error make(ErrorCode code, std::string message) { return Error{code, std::move(message), {}, 0, 0, {}}; }
 };
 
 /// Value or Error, like std::expected (not available in C++20).

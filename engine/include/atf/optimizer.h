@@ -80,6 +80,15 @@ Result<Grid> validate_optimization(const OptimizationRequest& request);
 TrialResult run_grid_trial(const MarketData& data, const OptimizationRequest& request, const Grid& grid, int64_t index,
                            RunHooks hooks);
 
+/// Runs the given combinations together (see run_trials), each failing alone; combinations that
+/// break a rule across parameters (fast ≥ slow) fail without running. Results in `indexes` order.
+std::vector<TrialResult> run_grid_trials(const MarketData& data, const OptimizationRequest& request, const Grid& grid,
+                                         const std::vector<int64_t>& indexes, RunHooks hooks);
+
+/// How many combinations a worker claims at a time: up to 8 (they advance together over the
+/// bars), fewer for small grids so that every thread gets work.
+int64_t trial_group_size(int64_t total, int threads);
+
 /// Sorts trials as OptimizationResult::trials describes.
 void rank_trials(std::vector<TrialResult>& trials, const std::string& objective, bool maximize);
 

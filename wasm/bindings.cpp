@@ -1,0 +1,431 @@
+// The engine as seen from JavaScript: embind functions that take and return JSON strings, with
+// datasets held in a per-instance registry. The contract is wasm/atf_engine.d.ts.
+//
+// Rules every entry point follows:
+// - Errors cross as values: {"ok":false,"error":{code,message,field?,line?,column?,stack?}}. Every
+//   entry point catches std::exception and ...; no C++ exception ever reaches JS (under
+//   Emscripten 3.1.6 JS would only see a bare pointer).
+// - Ids are checked against the registry: a stale or unknown dataset id is "not_found".
+// - Buffers: the only bulk output, the equity curve, is copied into a JS-owned Float64Array by
+//   takeEquityCurve(), which then frees the C++ copy (the squoosh pattern). Inputs (CSV text, bar
+//   columns) are copied into the Wasm heap; the caller keeps its arrays.
+// - Callbacks (onProgress, claim, onTrial) are called through a JS try/catch: one that throws
+//   stops the call, which answers {"code":"internal","message":"onTrial threw: ..."}. (A JS
+//   exception unwinding through Wasm frames would skip C++ destructors and leak that call's memory.)
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "atf/backtest.h"
+#include "atf/csv_import.h"
+#include "atf/json_io.h"
+#include "atf/market_data.h"
+#include "atf/metrics.h"
+#include "atf/optimizer.h"
+#include "atf/progress.h"
+#include "atf/strategy.h"
+
+#include "answer.h"
+#include "js_callbacks.h"
+
+#ifndef ATF_VERSION
+#define ATF_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using emscripten::val;
+using nlohmann::json;
+using namespace atf::wasm;  // NOLINT(google-build-using-namespace): this file's own helpers
+
+/// A string argument; any other JS value is a validation error on `field` (rather than embind's
+/// BindingError thrown at the caller).
+atf::Result<std::string> string_arg(const val& v, const char* field) {
+  if (!v.isString()) return atf::Error::validation(field, std::string(field) + " must be a string");
+  return v.as<std::string>();
+}
+
+// ---- dataset registry ----------------------------------------------------------------------
+
+/// Datasets of this instance by id. Ids start at 1 and are never reused, so a stale id can only
+/// be not_found, never someone else's data.
+class Registry {
+ public:
+  int add(std::shared_ptr<const atf::MarketData> md) {
+    const int id = next_++;
+    sets_.emplace(id, std::move(md));
+    return id;
+  }
+  std::shared_ptr<const atf::MarketData> find(int id) const {
+    auto it = sets_.find(id);
+    return it == sets_.end() ? nullptr : it->second;
+  }
+  void erase(int id) { sets_.erase(id); }
+
+ private:
+  std::map<int, std::shared_ptr<const atf::MarketData>> sets_;
+  int next_ = 1;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+atf::Error dataset_not_found(int id) {
+  atf::Error e = atf::Error::make(atf::ErrorCode::kNotFound,
+                                  "unknown dataset " + std::to_string(id) + " (never loaded, or freed)");
+  e.field = "dataset";
+  return e;
+}
+
+/// The value part of importCsv/loadBars answers.
+json dataset_json(int id, const atf::MarketData& md) {
+  const auto& b = md.bars;
+  return json{{"dataset", id},
+              {"bars", static_cast<int64_t>(b.size())},
+              {"first_time", b.time.front()},
+              {"last_time", b.time.back()},
+              {"price_decimals", md.decimals},
+              {"exact_prices", md.exact},
+              {"bars_per_year", md.bars_per_year},
+              {"symbol", b.symbol}};
+}
+
+// ---- the equity curve of the last run --------------------------------------------------------
+
+/// Owned here from the end of runBacktest/rerunTrial until takeEquityCurve() copies it out and
+/// frees it. Each run discards the previous curve first, so after a failed run it is empty.
+std::vector<double>& last_curve() {
+  static std::vector<double> curve;
+  return curve;
+}
+void drop_curve() { std::vector<double>().swap(last_curve()); }
+
+// ---- entry points ----------------------------------------------------------------------------
+
+std::string version() {
+  return guarded([] { return dump(json{{"version", ATF_VERSION}, {"schema", atf::kSchemaVersion}}); });
+}
+
+std::string strategies() {
+  return guarded([] {
+    json out = json::array();
+    for (const auto& s : atf::strategy_catalog()) {
+      if (!s.hidden) out.push_back(atf::to_json(s));
+    }
+    return dump(out);
+  });
+}
+
+std::string metrics() {
+  return guarded([] {
+    json out = json::array();
+    for (const auto& m : atf::metric_catalog()) {
+      out.push_back({{"name", m.name}, {"higher_is_better", m.higher_is_better}, {"description", m.description}});
+    }
+    return dump(out);
+  });
+}
+
+/// Reads options.from / options.to: UTC ms, or a date text as the CLI accepts ("2001-01-31").
+atf::Status read_time_option(const json& o, const char* key, bool end_of_day, int64_t& out) {
+  if (!o.contains(key) || o[key].is_null()) return atf::Ok{};
+  const std::string field = std::string("options.") + key;
+  const json& v = o[key];
+  if (v.is_number()) {
+    const double ms = v.get<double>();
+    if (!std::isfinite(ms) || ms != std::floor(ms) || std::fabs(ms) > 9007199254740992.0) {
+      return atf::Error::validation(field, field + " must be a whole number of UTC milliseconds");
+    }
+    out = static_cast<int64_t>(ms);
+    return atf::Ok{};
+  }
+  if (v.is_string()) {
+    auto t = atf::parse_time_arg(v.get<std::string>(), end_of_day);
+    if (!t) return atf::Error::validation(field, field + ": " + t.error().message);
+    out = *t;
+    return atf::Ok{};
+  }
+  return atf::Error::validation(field, field + " must be UTC milliseconds or a date");
+}
+
+std::string import_csv(const val& text_arg, const val& options_arg) {
+  return guarded([&] {
+    auto text = string_arg(text_arg, "text");
+    if (!text) return fail(text.error());
+    std::string options_json;
+    if (!options_arg.isUndefined() && !options_arg.isNull()) {
+      auto o = string_arg(options_arg, "options");
+      if (!o) return fail(o.error());
+      options_json = std::move(*o);
+    }
+    atf::CsvImportOptions opts;
+    if (!options_json.empty()) {
+      auto o = parse_json(options_json, "options");
+      if (!o) return fail(o.error());
+      if (!o->is_null()) {
+        if (!o->is_object()) return fail(atf::Error::validation("options", "options must be a JSON object"));
+        if (auto st = read_time_option(*o, "from", false, opts.from_ms); !st) return fail(st.error());
+        if (auto st = read_time_option(*o, "to", true, opts.to_ms); !st) return fail(st.error());
+        if (o->contains("symbol") && !(*o)["symbol"].is_null()) {
+          if (!(*o)["symbol"].is_string()) return fail(atf::Error::validation("options.symbol", "options.symbol must be a string"));
+          opts.symbol = (*o)["symbol"].get<std::string>();
+        }
+      }
+    }
+    auto imported = atf::import_csv(*text, opts);
+    if (!imported) return fail(imported.error());
+    const atf::CsvLayout layout = imported->layout;
+    const int64_t rows_read = imported->rows_read, rows_skipped = imported->rows_skipped;
+    auto md = atf::prepare_market_data(std::move(imported->bars));
+    if (!md) return fail(md.error());
+    const int id = registry().add(*md);
+    json value = dataset_json(id, **md);
+    value["rows_read"] = rows_read;
+    value["rows_skipped"] = rows_skipped;
+    value["layout"] = json{{"separator", std::string(1, layout.separator)},
+                           {"has_header", layout.has_header},
+                           {"time_format", layout.time_format},
+                           {"columns", layout.columns},
+                           {"time_col", layout.time_col},
+                           {"open_col", layout.open_col},
+                           {"high_col", layout.high_col},
+                           {"low_col", layout.low_col},
+                           {"close_col", layout.close_col},
+                           {"volume_col", layout.volume_col}};
+    return ok(std::move(value));
+  });
+}
+
+/// Copies a JS typed array (or array) of numbers into `out` with one TypedArray.set.
+void copy_column(const val& from, std::vector<double>& out) {
+  const auto n = from["length"].as<size_t>();
+  out.resize(n);
+  if (n == 0) return;
+  // The view must be made after resize (the heap may have grown) and used before any allocation.
+  val view(emscripten::typed_memory_view(n, out.data()));
+  view.call<void>("set", from);
+}
+
+std::string load_bars(const val& time, const val& open, const val& high, const val& low, const val& close,
+                      const val& volume) {
+  return guarded([&] {
+    static const char* const kNames[] = {"time", "open", "high", "low", "close", "volume"};
+    const val* columns[] = {&time, &open, &high, &low, &close, &volume};
+    for (int i = 0; i < 6; ++i) {
+      const val& c = *columns[i];
+      if (c.isUndefined() || c.isNull() || !c["length"].isNumber()) {
+        return fail(atf::Error::validation(kNames[i], std::string(kNames[i]) + " must be a Float64Array (or an array of numbers)"));
+      }
+    }
+    atf::Bars bars;
+    std::vector<double> t;
+    copy_column(time, t);
+    copy_column(open, bars.open);
+    copy_column(high, bars.high);
+    copy_column(low, bars.low);
+    copy_column(close, bars.close);
+    copy_column(volume, bars.volume);
+    for (const auto* col : {&bars.open, &bars.high, &bars.low, &bars.close, &bars.volume}) {
+      if (col->size() != t.size()) {
+        return fail(atf::Error::validation("data", "the six columns must have the same length (time has " +
+                                                       std::to_string(t.size()) + ")"));
+      }
+    }
+    bars.time.resize(t.size());
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (!std::isfinite(t[i]) || t[i] != std::floor(t[i]) || std::fabs(t[i]) > 9007199254740992.0) {
+        return fail(atf::Error::validation("time", "time[" + std::to_string(i) + "] must be a whole number of UTC milliseconds"));
+      }
+      bars.time[i] = static_cast<int64_t>(t[i]);
+    }
+    auto md = atf::prepare_market_data(std::move(bars));
+    if (!md) return fail(md.error());
+    const int id = registry().add(*md);
+    return ok(dataset_json(id, **md));
+  });
+}
+
+void free_dataset(int dataset) {
+  try {
+    registry().erase(dataset);
+  } catch (...) {  // cleanup never fails (erasing cannot throw; this is belt and braces)
+  }
+}
+
+atf::Result<atf::BacktestRequest> backtest_request(const val& request_text) {
+  auto text = string_arg(request_text, "request");
+  if (!text) return text.error();
+  auto j = parse_json(*text, "request");
+  if (!j) return j.error();
+  return atf::backtest_request_from_json(*j);
+}
+
+atf::Result<atf::OptimizationRequest> optimization_request(const val& request_text) {
+  auto text = string_arg(request_text, "request");
+  if (!text) return text.error();
+  auto j = parse_json(*text, "request");
+  if (!j) return j.error();
+  return atf::optimization_request_from_json(*j);
+}
+
+std::string validate_backtest(int dataset, const val& request_json) {
+  return guarded([&] {
+    auto md = registry().find(dataset);
+    if (!md) return fail(dataset_not_found(dataset));
+    auto req = backtest_request(request_json);
+    if (!req) return fail(req.error());
+    if (auto st = atf::validate_request(*req); !st) return fail(st.error());
+    return ok(json{{"total_bars", static_cast<int64_t>(md->bars.size())}});
+  });
+}
+
+std::string run_backtest(int dataset, const val& request_json, val on_progress) {
+  return guarded([&] {
+    drop_curve();
+    auto md = registry().find(dataset);
+    if (!md) return fail(dataset_not_found(dataset));
+    auto req = backtest_request(request_json);
+    if (!req) return fail(req.error());
+    JsHooks hooks(std::move(on_progress));
+    auto result = atf::run_backtest(*md, *req, hooks.hooks(), /*record_equity_curve=*/true);
+    if (result) hooks.flush();
+    if (hooks.callback().failed()) return fail(hooks.callback().error());
+    if (!result) return fail(result.error());
+    last_curve() = std::move(result->equity_curve);
+    result->equity_curve.clear();
+    return backtest_answer(*result);
+  });
+}
+
+/// Copies the last curve into a new JS-owned Float64Array, then frees the C++ copy.
+val take_equity_curve() {
+  std::vector<double>& curve = last_curve();
+  val out = val::global("Float64Array").new_(emscripten::typed_memory_view(curve.size(), curve.data()));
+  drop_curve();
+  return out;
+}
+
+std::string validate_optimization(int dataset, const val& request_json) {
+  return guarded([&] {
+    auto md = registry().find(dataset);
+    if (!md) return fail(dataset_not_found(dataset));
+    auto req = optimization_request(request_json);
+    if (!req) return fail(req.error());
+    auto grid = atf::validate_optimization(*req);
+    if (!grid) return fail(grid.error());
+    return ok(json{{"total_combinations", grid->size()}, {"total_bars", static_cast<int64_t>(md->bars.size())}});
+  });
+}
+
+std::string run_trials(int dataset, const val& request_json, val claim_fn, val on_trial_fn, val on_progress) {
+  return guarded([&] {
+    auto md = registry().find(dataset);
+    if (!md) return fail(dataset_not_found(dataset));
+    auto req = optimization_request(request_json);
+    if (!req) return fail(req.error());
+    auto grid = atf::validate_optimization(*req);
+    if (!grid) return fail(grid.error());
+
+    // A one-trial OptimizationResult gives each trial exactly the JSON shape of the engine's
+    // optimization report (to_json(OptimizationResult)["trials"][i]).
+    atf::OptimizationResult shell;
+    shell.grid = std::move(*grid);
+    shell.objective = req->objective;
+    shell.maximize = req->maximize;
+    shell.total = shell.grid.size();
+    const int64_t group = atf::trial_group_size(shell.total, req->threads);
+
+    JsHooks hooks(std::move(on_progress));
+    Callback claim(std::move(claim_fn), "claim"), on_trial(std::move(on_trial_fn), "onTrial");
+    int64_t completed = 0, failed = 0;
+    bool cancelled = false, exhausted = false;
+    std::vector<int64_t> indexes;
+    while (!exhausted) {
+      if (hooks.callback().failed()) return fail(hooks.callback().error());
+      if (hooks.cancelled()) {  // checked before claiming, so no index is taken and left unrun
+        cancelled = true;
+        break;
+      }
+      indexes.clear();
+      while (static_cast<int64_t>(indexes.size()) < group) {
+        const val answer = claim(val::undefined());
+        if (claim.failed()) return fail(claim.error());
+        if (!answer.isNumber()) return fail(atf::Error::validation("claim", "claim() must return a number (-1: no more)"));
+        const double claimed = answer.as<double>();
+        if (!(claimed >= 0) || claimed >= static_cast<double>(shell.total)) {  // -1, NaN, past the end
+          exhausted = true;
+          break;
+        }
+        if (claimed != std::floor(claimed)) {
+          return fail(atf::Error::validation("claim", "claim() returned " + atf::format_number(claimed) +
+                                                          ", not a combination index"));
+        }
+        indexes.push_back(static_cast<int64_t>(claimed));
+      }
+      if (indexes.empty()) break;
+      std::vector<atf::TrialResult> trials = atf::run_grid_trials(*md, *req, shell.grid, indexes, hooks.hooks());
+      hooks.flush();
+      if (hooks.callback().failed()) return fail(hooks.callback().error());
+      for (atf::TrialResult& trial : trials) {
+        if (trial.cancelled) {  // cut short: neither completed nor failed, and not reported
+          cancelled = true;
+          continue;
+        }
+        (trial.ok ? completed : failed)++;
+        shell.trials.assign(1, std::move(trial));
+        on_trial(val(dump(atf::to_json(shell)["trials"][0])));
+        if (on_trial.failed()) return fail(on_trial.error());
+      }
+      if (cancelled) break;
+    }
+    return ok(json{{"completed", completed}, {"failed", failed}, {"cancelled", cancelled}});
+  });
+}
+
+std::string rerun_trial(int dataset, const val& request_json, double index) {
+  return guarded([&] {
+    drop_curve();
+    auto md = registry().find(dataset);
+    if (!md) return fail(dataset_not_found(dataset));
+    auto req = optimization_request(request_json);
+    if (!req) return fail(req.error());
+    if (!std::isfinite(index) || index != std::floor(index) || std::fabs(index) > 9007199254740992.0) {
+      return fail(atf::Error::validation("index", "index must be a whole number"));
+    }
+    auto result = atf::rerun_trial(*md, *req, static_cast<int64_t>(index));
+    if (!result) return fail(result.error());
+    last_curve() = std::move(result->equity_curve);
+    result->equity_curve.clear();
+    return backtest_answer(*result);
+  });
+}
+
+/// A real Wasm trap (`unreachable`), for testing worker replacement against the real module.
+[[gnu::noinline]] void debug_trap() { __builtin_trap(); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(atf_engine) {
+  emscripten::function("version", &version);
+  emscripten::function("strategies", &strategies);
+  emscripten::function("metrics", &metrics);
+  emscripten::function("importCsv", &import_csv);
+  emscripten::function("loadBars", &load_bars);
+  emscripten::function("freeDataset", &free_dataset);
+  emscripten::function("validateBacktest", &validate_backtest);
+  emscripten::function("runBacktest", &run_backtest);
+  emscripten::function("takeEquityCurve", &take_equity_curve);
+  emscripten::function("validateOptimization", &validate_optimization);
+  emscripten::function("runTrials", &run_trials);
+  emscripten::function("rerunTrial", &rerun_trial);
+  emscripten::function("debugTrap", &debug_trap);
+}

@@ -16,6 +16,7 @@ stages() {
   stage wasm-build   "Wasm build (emcmake): build/wasm"             wasm_build
   stage wasm-test    "Wasm engine tests under Node (ctest)"         atf_ctest build/wasm
   stage wasm-module  "Wasm module tests under Node: tests/wasm/"    wasm_module_test
+  stage web          "browser runtime tests (Chromium): web/"       bash web/scripts/test.sh
   stage asan-build   "ASan+UBSan build (-O1 -g1): build/asan"       asan_build
   stage asan-test    "ASan+UBSan engine tests (ctest)"              asan_test
 }

@@ -1,0 +1,50 @@
+// The API object the page exposes as window.atf: the client's methods, bound, plus what the
+// console, embedding pages and tests need (mode, progress board, log, test hooks).
+import type { AtfEngineClient } from './client';
+import type { ConflictError, NotFoundError, ValidationError } from './errors';
+import { Field, SLOT_INTS } from './progress-board';
+import type { Columns } from './types';
+
+export interface ApiExtras {
+  syntheticColumns: (bars: number, seed?: number) => Columns;
+  errors: { ValidationError: typeof ValidationError; NotFoundError: typeof NotFoundError; ConflictError: typeof ConflictError };
+}
+
+export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
+  return {
+    mode: c.mode,
+    workerCount: c.workerCount,
+    submitBacktest: c.submitBacktest.bind(c),
+    getBacktestStatus: c.getBacktestStatus.bind(c),
+    cancelBacktest: c.cancelBacktest.bind(c),
+    submitOptimization: c.submitOptimization.bind(c),
+    getOptimizationStatus: c.getOptimizationStatus.bind(c),
+    cancelOptimization: c.cancelOptimization.bind(c),
+    listRuns: c.listRuns.bind(c),
+    getBacktestRun: c.getBacktestRun.bind(c),
+    getOptimizationRun: c.getOptimizationRun.bind(c),
+    deleteRun: c.deleteRun.bind(c),
+    listDatasets: c.listDatasets.bind(c),
+    addDatasetCsv: c.addDatasetCsv.bind(c),
+    addDatasetColumns: c.addDatasetColumns.bind(c),
+    /** Adds a deterministic random-walk dataset of `bars` bars (benchmarks, tests). */
+    addSyntheticDataset: (name: string, bars: number, seed = 42) => c.addDatasetColumns(name, extras.syntheticColumns(bars, seed)),
+    /** The generator behind addSyntheticDataset (deterministic for a seed). */
+    syntheticColumns: extras.syntheticColumns,
+    info: c.info.bind(c),
+    /** Synchronous progress of a run in flight (null once it left the live store). */
+    progress: c.progress.bind(c),
+    slotOf: c.slotOf.bind(c),
+    /** The progress board's Int32 view (shared in shared-memory mode) and its layout. */
+    board: c.board.ints,
+    boardLayout: { slotInts: SLOT_INTS, fields: Field },
+    log: c.log,
+    logEntries: c.logEntries.bind(c),
+    poolState: c.poolState.bind(c),
+    errors: extras.errors,
+    /** Test-only hooks. */
+    debug: { trapIdleWorker: c.debugTrapIdleWorker.bind(c) },
+  };
+}
+
+export type AtfApi = ReturnType<typeof createAtfApi>;

@@ -1,0 +1,773 @@
+// The engine client: the JS API of DESIGN.md over a pool of engine workers and the shared
+// progress board. It owns the run state machine (Pending -> Running -> Completed | Failed |
+// Cancelled), the queue, the live progress store (runs in flight, by id) and the repository.
+import { ConflictError, EngineError, NotFoundError, ValidationError, type SerializedError } from './errors';
+import { RunLog } from './log';
+import {
+  createBoardBuffer,
+  ProgressBoard,
+  SlotAllocator,
+  StatusCode,
+  sharedMemoryAvailable,
+  type SlotSnapshot,
+} from './progress-board';
+import { assertNever, type BacktestReply, type TrialsReply, type WorkerEvent } from './protocol';
+import { InMemoryRunRepository, type RunRepository } from './repository';
+import { describe, errorOf, fieldOf, isObject, toBacktestStatus, toOptimizationStatus } from './run-utils';
+import { TrialLedger } from './trial-ledger';
+import { newId, type LiveRun } from './live-run';
+import { DatasetRegistry } from './datasets';
+import type {
+  BacktestRequest,
+  BacktestResult,
+  BacktestStatus,
+  CancelAnswer,
+  Columns,
+  DatasetInfo,
+  DebugHooks,
+  EngineMode,
+  LogRecord,
+  OptimizationRequest,
+  OptimizationResult,
+  OptimizationStatus,
+  RunFilter,
+  RunKind,
+  RunStatus,
+  RunSummary,
+  StoredRun,
+  Trade,
+  TrialRecord,
+} from './types';
+import { EngineWorker, type PoolOptions } from './worker-pool';
+
+export interface EngineAssets {
+  glueUrl: string;
+  wasmUrl: string;
+  /** Bundled sample datasets: name -> CSV URL. */
+  samples: Record<string, string>;
+}
+
+export interface ClientOptions {
+  assets: EngineAssets;
+  /** Engine workers for runs (default: navigator.hardwareConcurrency). */
+  workers?: number;
+  repository?: RunRepository;
+  /** Use the message fallback even where shared memory exists (tests, comparisons). */
+  forceFallback?: boolean;
+  log?: RunLog;
+}
+
+/** Cancel that the engine has not confirmed by then ends the run's workers (hard stop). */
+const HARD_STOP_AFTER_MS = 1000;
+
+export class AtfEngineClient {
+  readonly mode: EngineMode;
+  readonly board: ProgressBoard;
+  readonly log: RunLog;
+  readonly datasets = new DatasetRegistry();
+  readonly workerCount: number;
+  private readonly repo: RunRepository;
+  private readonly allocator: SlotAllocator;
+  private readonly live = new Map<string, LiveRun>();
+  private readonly queue: LiveRun[] = [];
+  private workers: EngineWorker[] = [];
+  private control: EngineWorker | null = null;
+  private poolOptions: PoolOptions | null = null;
+  private spawnFailures = 0;
+  /** Set when workers cannot be started at all (the page shows it). */
+  brokenReason: string | null = null;
+  private pumpScheduled = false;
+
+  private constructor(private readonly options: ClientOptions) {
+    const shared = !options.forceFallback && sharedMemoryAvailable();
+    this.mode = shared ? 'shared-memory' : 'message-fallback';
+    this.board = new ProgressBoard(createBoardBuffer(shared), performance.timeOrigin);
+    this.allocator = new SlotAllocator(this.board);
+    this.repo = options.repository ?? new InMemoryRunRepository();
+    this.log = options.log ?? new RunLog();
+    const hc = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
+    this.workerCount = Math.max(1, Math.min(options.workers ?? hc, 16));
+    this.datasets.addSamples(options.assets.samples);
+  }
+
+  /** Compiles the module once, starts the control worker and the pool, and waits for them. */
+  static async create(options: ClientOptions): Promise<AtfEngineClient> {
+    const client = new AtfEngineClient(options);
+    await client.start();
+    return client;
+  }
+
+  private get shared(): boolean {
+    return this.mode === 'shared-memory';
+  }
+
+  private async start(): Promise<void> {
+    const response = await fetch(this.options.assets.wasmUrl);
+    if (!response.ok) throw new Error(`cannot load the engine (${this.options.assets.wasmUrl}: HTTP ${response.status})`);
+    const module = await WebAssembly.compile(await response.arrayBuffer());
+    const sab = this.board.ints.buffer;
+    this.poolOptions = {
+      module,
+      glueUrl: this.options.assets.glueUrl,
+      board: this.shared && sab instanceof SharedArrayBuffer ? sab : null,
+      boardEpoch: this.board.epoch,
+      onEvent: (w, e) => this.onWorkerEvent(w, e),
+      onCrash: (w, e) => this.onWorkerCrash(w, e),
+    };
+    this.control = new EngineWorker(this.poolOptions);
+    for (let i = 0; i < this.workerCount; i++) this.spawn();
+    await Promise.all([this.control.ready, ...this.workers.map((w) => w.ready)]);
+  }
+
+  // ---- the JS API ------------------------------------------------------------------------------
+
+  /** Validates and queues a backtest; resolves before any bar is processed. */
+  async submitBacktest(request: BacktestRequest): Promise<{ id: string; totalBars: number }> {
+    const { id, total } = await this.submit('backtest', request);
+    return { id, totalBars: total };
+  }
+
+  /** Validates and queues an optimization; resolves before any trial runs. */
+  async submitOptimization(request: OptimizationRequest): Promise<{ id: string; totalCombinations: number }> {
+    const { id, total } = await this.submit('optimization', request);
+    return { id, totalCombinations: total };
+  }
+
+  async getBacktestStatus(id: string): Promise<BacktestStatus> {
+    const run = this.live.get(id);
+    if (run && run.kind === 'backtest') return toBacktestStatus(this.liveToStored(run), run.cancelRequested);
+    const stored = await this.repo.get(id);
+    if (stored && stored.kind === 'backtest') return toBacktestStatus(stored, false);
+    throw new NotFoundError(id);
+  }
+
+  async getOptimizationStatus(id: string): Promise<OptimizationStatus> {
+    const run = this.live.get(id);
+    if (run && run.kind === 'optimization') return toOptimizationStatus(this.liveToStored(run), run.cancelRequested);
+    const stored = await this.repo.get(id);
+    if (stored && stored.kind === 'optimization') return toOptimizationStatus(stored, false);
+    throw new NotFoundError(id);
+  }
+
+  cancelBacktest(id: string): Promise<CancelAnswer> {
+    return this.cancel(id, 'backtest');
+  }
+
+  cancelOptimization(id: string): Promise<CancelAnswer> {
+    return this.cancel(id, 'optimization');
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
+    const stored = await this.repo.list({ kind: filter.kind });
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    for (const run of this.live.values()) byId.set(run.id, this.liveToStored(run));
+    const out = [...byId.values()]
+      .filter((r) => (filter.kind === undefined || r.kind === filter.kind) && (filter.status === undefined || r.status === filter.status))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        dataset: r.dataset,
+        strategy: r.request.strategy,
+        createdAt: r.createdAt,
+        finishedAt: r.finishedAt,
+        total: r.total,
+        processed: r.processed,
+        cancelRequested: this.live.get(r.id)?.cancelRequested ?? false,
+      }));
+    return filter.limit === undefined ? out : out.slice(0, filter.limit);
+  }
+
+  getBacktestRun(id: string): Promise<StoredRun> {
+    return this.getRun(id, 'backtest');
+  }
+
+  getOptimizationRun(id: string): Promise<StoredRun> {
+    return this.getRun(id, 'optimization');
+  }
+
+  /** Deletes a finished run; a run in flight is a Conflict (cancel it first). */
+  async deleteRun(id: string): Promise<{ id: string; deleted: true }> {
+    const run = this.live.get(id);
+    if (run) throw new ConflictError(id, run.status, `run ${id} is ${run.status}; cancel it before deleting`);
+    if (!(await this.repo.delete(id))) throw new NotFoundError(id);
+    return { id, deleted: true };
+  }
+
+  listDatasets(): DatasetInfo[] {
+    return this.datasets.list();
+  }
+
+  addDatasetCsv(name: string, text: string): void {
+    this.datasets.addCsv(name, text);
+  }
+
+  /** Adds a dataset from columns (copied to each worker that uses it). */
+  addDatasetColumns(name: string, columns: Columns): void {
+    this.datasets.addColumns(name, columns);
+  }
+
+  /** The slot of a run in flight on the progress board (-1 if not in flight). */
+  slotOf(id: string): number {
+    return this.live.get(id)?.slot ?? -1;
+  }
+
+  /** Synchronous progress of a run in flight, read from the board (no message round trip). */
+  progress(id: string): SlotSnapshot | null {
+    const run = this.live.get(id);
+    return run ? this.board.snapshot(run.slot) : null;
+  }
+
+  logEntries(runId?: string): LogRecord[] {
+    return this.log.entries(runId);
+  }
+
+  /** Pool state, for the UI and tests. */
+  poolState(): { mode: EngineMode; workers: Array<{ id: number; ready: boolean; runId: string | null }>; queued: number; live: number } {
+    return {
+      mode: this.mode,
+      workers: this.workers.map((w) => ({ id: w.id, ready: w.isReady, runId: w.runId })),
+      queued: this.queue.length,
+      live: this.live.size,
+    };
+  }
+
+  /** Test-only: makes an idle worker's engine execute a Wasm trap; the worker is replaced. */
+  async debugTrapIdleWorker(): Promise<{ trappedWorker: number; message: string; stack: string }> {
+    const w = this.workers.find((x) => x.idle && x.isReady);
+    if (!w) throw new ConflictError('', 'Running', 'no idle engine worker');
+    w.runId = 'debug-trap';
+    try {
+      await w.debugTrap();
+    } catch (e) {
+      if (e instanceof EngineError) {
+        this.retire(w, e.message, e.code, e.wasmStack);
+        return { trappedWorker: w.id, message: e.message, stack: e.wasmStack ?? '' };
+      }
+      throw e;
+    } finally {
+      if (!w.dead) w.runId = null;
+    }
+    throw new Error('debugTrap returned without a trap');
+  }
+
+  /** Engine version, strategies and metrics (from the control worker). */
+  info() {
+    if (!this.control) throw new Error('engine not started');
+    return this.control.info();
+  }
+
+  // ---- submit ----------------------------------------------------------------------------------
+
+  private async submit(kind: RunKind, raw: unknown): Promise<{ id: string; total: number }> {
+    if (!isObject(raw)) throw new ValidationError('request', 'request must be an object');
+    const dataset = raw['dataset'];
+    if (typeof dataset !== 'string' || dataset === '') throw new ValidationError('dataset', 'dataset is required (a dataset name)');
+    if (!this.datasets.has(dataset)) throw new ValidationError('dataset', `unknown dataset "${dataset}"`);
+    if (typeof raw['strategy'] !== 'string') throw new ValidationError('strategy', 'strategy is required (a strategy name)');
+    const engineKeys =
+      kind === 'backtest'
+        ? ['strategy', 'params', 'broker']
+        : ['strategy', 'params', 'broker', 'axes', 'objective', 'direction', 'max_combinations'];
+    const engineRequest: Record<string, unknown> = { schema: 'atf/v1' };
+    for (const k of engineKeys) if (raw[k] !== undefined) engineRequest[k] = raw[k];
+    // The engine sizes its trial groups by the number of workers sharing the combinations.
+    if (kind === 'optimization') engineRequest['threads'] = this.workerCount;
+    const requestJson = JSON.stringify(engineRequest);
+    const debugRaw = raw['_debug'];
+    const debug: DebugHooks | null = isObject(debugRaw)
+      ? {
+          trapAtBar: typeof debugRaw['trapAtBar'] === 'number' ? debugRaw['trapAtBar'] : undefined,
+          trapAtTrial: typeof debugRaw['trapAtTrial'] === 'number' ? debugRaw['trapAtTrial'] : undefined,
+          delayMsPerProgress: typeof debugRaw['delayMsPerProgress'] === 'number' ? debugRaw['delayMsPerProgress'] : undefined,
+        }
+      : null;
+    await this.datasets.load(dataset);
+    const control = this.control;
+    if (!control || control.dead) throw new EngineError(this.brokenReason ?? 'engine not started', 'internal');
+    await control.ready;
+    const v = await control.validate(kind, dataset, () => this.datasets.loaded(dataset), requestJson);
+    if (!v.ok) throw new ValidationError(fieldOf(v.error), v.error.message);
+    if (kind === 'backtest') this.datasets.setBars(dataset, v.bars);
+
+    const slot = this.allocator.allocate(kind, v.total);
+    if (slot < 0) throw new ConflictError('', 'Pending', 'too many runs in flight; wait for some to finish');
+    const request: BacktestRequest | OptimizationRequest = JSON.parse(JSON.stringify({ ...engineRequest, dataset }));
+    let settle = () => {};
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const run: LiveRun = {
+      id: newId(),
+      kind,
+      status: 'Pending',
+      slot,
+      total: v.total,
+      dataset,
+      request,
+      requestJson,
+      debug,
+      createdAt: Date.now(),
+      startedAt: null,
+      finishedAt: null,
+      t0: performance.now(),
+      cancelRequested: false,
+      workers: new Set(),
+      finishing: false,
+      settled,
+      settle,
+      hardStop: null,
+      objective: typeof engineRequest['objective'] === 'string' ? engineRequest['objective'] : 'sharpe',
+      direction: engineRequest['direction'] === 'min' ? 'min' : 'max',
+      // Small fallback chunks keep cancel and load balance fine-grained.
+      ledger: new TrialLedger(kind === 'optimization' ? v.total : 0, this.shared, Math.max(1, Math.ceil(v.total / (this.workerCount * 8)))),
+      fatal: null,
+      engineMs: 0,
+    };
+    this.live.set(run.id, run);
+    await this.repo.save(this.liveToStored(run));
+    this.queue.push(run);
+    this.write(run, 'submitted');
+    // Dispatch in a later task: the caller sees the answer before any bar is processed.
+    this.schedulePump();
+    return { id: run.id, total: run.total };
+  }
+
+  // ---- scheduling ------------------------------------------------------------------------------
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setTimeout(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    }, 0);
+  }
+
+  private freeWorkers(): EngineWorker[] {
+    return this.workers.filter((w) => w.idle && w.isReady);
+  }
+
+  private pump(): void {
+    for (;;) {
+      const free = this.freeWorkers();
+      if (free.length === 0) return;
+      const run = this.queue.shift();
+      if (!run) {
+        this.joinRunning(free);
+        return;
+      }
+      if (run.kind === 'backtest') {
+        const w = free[0];
+        if (w) this.startBacktest(run, w);
+      } else {
+        this.markRunning(run);
+        for (const w of free) if (!this.dispatchTrials(run, w)) break;
+        this.maybeFinishOptimization(run);
+      }
+    }
+  }
+
+  /** Free workers join optimizations in flight that still have unclaimed combinations. */
+  private joinRunning(free: EngineWorker[]): void {
+    for (const run of this.live.values()) {
+      if (run.kind !== 'optimization' || run.status !== 'Running' || run.cancelRequested || run.fatal) continue;
+      while (free.length > 0) {
+        const w = free[0];
+        if (!w || !this.dispatchTrials(run, w)) break;
+        free.shift();
+      }
+      this.maybeFinishOptimization(run);
+    }
+  }
+
+  private markRunning(run: LiveRun): void {
+    run.status = 'Running';
+    run.startedAt = Date.now();
+    run.t0 = performance.now();
+    this.board.store(run.slot, 'Status', StatusCode.Running);
+    this.board.beat(run.slot);
+    this.write(run, 'started');
+  }
+
+  private startBacktest(run: LiveRun, w: EngineWorker): void {
+    this.markRunning(run);
+    w.runId = run.id;
+    run.workers.add(w);
+    w.runBacktest({ runId: run.id, slot: run.slot, requestJson: run.requestJson, debug: run.debug }, run.dataset, () =>
+      this.datasets.loaded(run.dataset),
+    ).then(
+      (reply) => this.onBacktestReply(run, w, reply),
+      (e: unknown) => {
+        this.release(run, w);
+        if (run.cancelRequested) void this.finish(run, 'Cancelled');
+        else void this.finish(run, 'Failed', errorOf(e));
+        this.pump();
+      },
+    );
+  }
+
+  private onBacktestReply(run: LiveRun, w: EngineWorker, reply: BacktestReply): void {
+    this.release(run, w);
+    switch (reply.outcome) {
+      case 'completed': {
+        run.engineMs += reply.engineMs;
+        const tradesJson = reply.tradesJson;
+        let trades: Trade[] | null = null;
+        const result: BacktestResult = {
+          ...reply.result,
+          equity_curve: reply.equityCurve,
+          // Parsed on first read, outside the task that receives the result.
+          get trades(): Trade[] {
+            trades ??= JSON.parse(tradesJson);
+            return trades ?? [];
+          },
+        };
+        void this.finish(run, 'Completed', { result });
+        break;
+      }
+      case 'cancelled':
+        void this.finish(run, 'Cancelled');
+        break;
+      case 'failed':
+        if (reply.error.code === 'trap') this.retire(w, reply.error.message, 'trap', reply.error.stack, run.id);
+        void this.finish(run, 'Failed', { errorMessage: describe(reply.error), errorStackTrace: reply.error.stack });
+        break;
+      default:
+        assertNever(reply);
+    }
+    this.pump();
+  }
+
+  /** Gives `w` a share of the optimization's combinations; false if none are left. */
+  private dispatchTrials(run: LiveRun, w: EngineWorker): boolean {
+    if (run.cancelRequested || run.fatal || run.finishing) return false;
+    const sharedLeft = this.shared && this.board.load(run.slot, 'NextIndex') < run.total;
+    const claim = run.ledger.take(w, sharedLeft);
+    if (!claim) return false;
+    w.runId = run.id;
+    run.workers.add(w);
+    w.runTrials(
+      { runId: run.id, slot: run.slot, requestJson: run.requestJson, total: run.total, claim, debug: run.debug },
+      run.dataset,
+      () => this.datasets.loaded(run.dataset),
+    ).then(
+      (reply) => this.onTrialsReply(run, w, reply),
+      (e: unknown) => this.onTrialsLost(run, w, errorOf(e)),
+    );
+    return true;
+  }
+
+  private onTrialsReply(run: LiveRun, w: EngineWorker, reply: TrialsReply): void {
+    const plan = run.ledger.release(w);
+    this.release(run, w);
+    switch (reply.outcome) {
+      case 'done':
+        run.engineMs += reply.engineMs;
+        break;
+      case 'failed': {
+        const e = reply.error;
+        if (e.code === 'trap') {
+          this.retire(w, e.message, 'trap', e.stack, run.id);
+          for (const i of run.ledger.lost(plan, e.trialIndex, reply.unfinished)) this.recordLostTrial(run, i, describe(e), e.stack ?? '');
+        } else {
+          run.fatal = e;
+          if (this.shared) this.board.store(run.slot, 'Cancel', 1);
+        }
+        break;
+      }
+      default:
+        assertNever(reply);
+    }
+    if (!this.shared && !run.cancelRequested && !run.fatal && !w.dead && this.dispatchTrials(run, w)) return;
+    this.maybeFinishOptimization(run);
+    this.pump();
+  }
+
+  /** The worker died (terminated for cancel, or crashed) while running trials. */
+  private onTrialsLost(run: LiveRun, w: EngineWorker, e: { errorMessage: string; errorStackTrace?: string; code: string }): void {
+    const plan = run.ledger.release(w);
+    this.release(run, w);
+    if (!run.cancelRequested && e.code !== 'terminated') {
+      for (const i of run.ledger.lost(plan, undefined, undefined)) this.recordLostTrial(run, i, e.errorMessage, e.errorStackTrace ?? '');
+    }
+    this.maybeFinishOptimization(run);
+    this.pump();
+  }
+
+  private recordLostTrial(run: LiveRun, index: number, message: string, stack: string): void {
+    const trial: TrialRecord = {
+      index,
+      params: null,
+      status: 'failed',
+      metrics: null,
+      final_equity: null,
+      error_message: message,
+      error_stack_trace: stack,
+    };
+    this.addTrials(run, [trial], false);
+  }
+
+  private addTrials(run: LiveRun, trials: TrialRecord[], sharedCounted: boolean): void {
+    for (const t of run.ledger.add(trials)) {
+      if (!sharedCounted) {
+        this.board.add(run.slot, t.status === 'completed' ? 'Completed' : 'Failed', 1);
+        this.board.add(run.slot, 'Processed', 1);
+        this.board.beat(run.slot);
+      }
+      if (t.status === 'failed') {
+        this.log.write({
+          event: 'trial_failed',
+          runId: run.id,
+          kind: run.kind,
+          status: run.status,
+          elapsedMs: Math.round(performance.now() - run.t0),
+          counts: { index: t.index, ...this.counts(run) },
+          message: t.error_message ?? '',
+        });
+      }
+    }
+  }
+
+  private maybeFinishOptimization(run: LiveRun): void {
+    if (run.kind !== 'optimization' || run.finishing || run.status !== 'Running' || run.workers.size > 0) return;
+    if (run.fatal) {
+      void this.finish(run, 'Failed', { errorMessage: describe(run.fatal), errorStackTrace: run.fatal.stack });
+      return;
+    }
+    if (run.cancelRequested) {
+      void this.finish(run, 'Cancelled', { result: this.optimizationResult(run, true) });
+      return;
+    }
+    const unclaimed = run.ledger.queued || (this.shared && this.board.load(run.slot, 'NextIndex') < run.total);
+    if (unclaimed) return; // a worker that frees up (or a replacement) takes the rest
+    // Every combination was claimed; any not reported (a worker lost without a reply) failed.
+    for (const i of run.ledger.missing()) this.recordLostTrial(run, i, 'trial lost: its engine worker stopped', '');
+    void this.finish(run, 'Completed', { result: this.optimizationResult(run, false) });
+  }
+
+  private optimizationResult(run: LiveRun, cancelled: boolean): OptimizationResult {
+    return run.ledger.result(run.objective, run.direction, cancelled);
+  }
+
+  private release(run: LiveRun, w: EngineWorker): void {
+    run.workers.delete(w);
+    if (w.runId === run.id) w.runId = null;
+  }
+
+  // ---- cancel ----------------------------------------------------------------------------------
+
+  private async cancel(id: string, kind: RunKind): Promise<CancelAnswer> {
+    const run = this.live.get(id);
+    if (run && run.kind === kind) {
+      switch (run.status) {
+        case 'Pending': {
+          run.cancelRequested = true;
+          const at = this.queue.indexOf(run);
+          if (at >= 0) this.queue.splice(at, 1);
+          this.board.store(run.slot, 'Cancel', 1);
+          await this.finish(run, 'Cancelled', run.kind === 'optimization' ? { result: this.optimizationResult(run, true) } : {});
+          return { id, status: 'Cancelled' };
+        }
+        case 'Running': {
+          if (!run.cancelRequested) {
+            run.cancelRequested = true;
+            if (this.shared) {
+              this.board.store(run.slot, 'Cancel', 1);
+              run.hardStop = setTimeout(() => this.stopWorkers(run, 'cancel not confirmed in time'), HARD_STOP_AFTER_MS);
+            } else {
+              this.stopWorkers(run, 'cancelled');
+            }
+            // An optimization waiting for a worker (all of its own were lost) ends here.
+            this.maybeFinishOptimization(run);
+          }
+          await run.settled;
+          return this.cancelAnswer(id, run.status);
+        }
+        case 'Completed':
+        case 'Failed':
+        case 'Cancelled':
+          return this.cancelAnswer(id, run.status);
+        default:
+          return assertNever(run.status);
+      }
+    }
+    const stored = await this.repo.get(id);
+    if (!stored || stored.kind !== kind) throw new NotFoundError(id);
+    if (stored.status === 'Pending' || stored.status === 'Running') {
+      throw new ConflictError(id, stored.status, `run ${id} is not running in this page`);
+    }
+    return this.cancelAnswer(id, stored.status);
+  }
+
+  private cancelAnswer(id: string, status: RunStatus): CancelAnswer {
+    if (status === 'Completed' || status === 'Failed') {
+      throw new ConflictError(id, status, `run ${id} is already ${status}; it cannot be cancelled`);
+    }
+    return { id, status };
+  }
+
+  /** Hard stop: ends the run's workers (their replacements start at once). */
+  private stopWorkers(run: LiveRun, reason: string): void {
+    for (const w of [...run.workers]) this.retire(w, reason, 'terminated');
+  }
+
+  // ---- workers ---------------------------------------------------------------------------------
+
+  private spawn(): EngineWorker | null {
+    if (!this.poolOptions) return null;
+    const w = new EngineWorker(this.poolOptions);
+    this.workers.push(w);
+    w.ready.then(
+      () => {
+        w.isReady = true;
+        this.spawnFailures = 0;
+        this.pump();
+      },
+      (e: unknown) => {
+        this.workers = this.workers.filter((x) => x !== w);
+        w.terminate('failed to start');
+        this.spawnFailures++;
+        this.brokenReason = `engine worker failed to start: ${e instanceof Error ? e.message : String(e)}`;
+        console.error('[atf]', this.brokenReason);
+        if (this.spawnFailures < 3) this.spawn();
+      },
+    );
+    return w;
+  }
+
+  /** Ends a worker (trap, crash, hard cancel) and starts a replacement. */
+  private retire(w: EngineWorker, reason: string, code: string, stack?: string, runId: string | null = w.runId): void {
+    const inPool = this.workers.includes(w);
+    w.terminate(reason, code, stack);
+    if (w === this.control && this.poolOptions) {
+      this.control = new EngineWorker(this.poolOptions);
+      return;
+    }
+    if (!inPool) return;
+    this.workers = this.workers.filter((x) => x !== w);
+    const fresh = this.spawn();
+    this.log.write({
+      event: 'worker_replaced',
+      runId,
+      kind: null,
+      status: null,
+      elapsedMs: null,
+      counts: { worker: w.id, replacement: fresh?.id ?? -1 },
+      message: `${code}: ${reason}`,
+    });
+  }
+
+  private onWorkerCrash(w: EngineWorker, e: SerializedError): void {
+    // Pending calls were rejected (their runs are handled there); replace the worker.
+    this.retire(w, e.message, e.code, e.stack);
+  }
+
+  private onWorkerEvent(_w: EngineWorker, e: WorkerEvent): void {
+    switch (e.kind) {
+      case 'progress': {
+        const run = this.live.get(e.runId);
+        if (run && !run.finishing) {
+          this.board.raise(run.slot, 'Processed', e.processed);
+          this.board.beat(run.slot);
+        }
+        return;
+      }
+      case 'trials': {
+        const run = this.live.get(e.runId);
+        if (run) this.addTrials(run, e.trials, e.sharedCounted);
+        return;
+      }
+      case 'log':
+        console[e.level === 'info' ? 'info' : e.level === 'warn' ? 'warn' : 'error']('[atf worker]', e.message);
+        return;
+      default:
+        assertNever(e);
+    }
+  }
+
+  // ---- terminal transitions --------------------------------------------------------------------
+
+  /** Records the terminal state: persisted first, only then removed from the live store. */
+  private async finish(
+    run: LiveRun,
+    status: 'Completed' | 'Failed' | 'Cancelled',
+    extra: { result?: BacktestResult | OptimizationResult; errorMessage?: string; errorStackTrace?: string } = {},
+  ): Promise<void> {
+    if (run.finishing) return run.settled;
+    run.finishing = true;
+    if (run.hardStop !== null) clearTimeout(run.hardStop);
+    run.status = status;
+    run.finishedAt = Date.now();
+    if (extra.result) run.result = extra.result;
+    if (extra.errorMessage !== undefined) run.errorMessage = extra.errorMessage || 'run failed';
+    if (extra.errorStackTrace) run.errorStackTrace = extra.errorStackTrace;
+    if (status === 'Failed' && !run.errorMessage) run.errorMessage = 'run failed';
+    if (status === 'Completed' && run.kind === 'backtest') this.board.store(run.slot, 'Processed', run.total);
+    this.board.store(run.slot, 'Status', StatusCode[status]);
+    this.board.beat(run.slot);
+    try {
+      await this.repo.save(this.liveToStored(run));
+    } catch (e) {
+      console.error('[atf] could not save run', run.id, e);
+    }
+    this.write(run, status === 'Completed' ? 'completed' : status === 'Cancelled' ? 'cancelled' : 'run_failed');
+    this.live.delete(run.id);
+    this.allocator.release(run.slot);
+    run.settle();
+    this.pump();
+  }
+
+  private counts(run: LiveRun): Record<string, number> {
+    const s = this.board.snapshot(run.slot);
+    const out: Record<string, number> =
+      run.kind === 'backtest'
+        ? { processedBars: s.processed, totalBars: run.total }
+        : { completed: s.completed, failed: s.failed, total: run.total };
+    if (run.engineMs > 0) out['engineMs'] = Math.round(run.engineMs * 10) / 10;
+    return out;
+  }
+
+  private write(run: LiveRun, event: LogRecord['event']): void {
+    this.log.write({
+      event,
+      runId: run.id,
+      kind: run.kind,
+      status: run.status,
+      elapsedMs: Math.round(performance.now() - run.t0),
+      counts: this.counts(run),
+      ...(run.errorMessage ? { message: run.errorMessage } : {}),
+    });
+  }
+
+  // ---- views -----------------------------------------------------------------------------------
+
+  private liveToStored(run: LiveRun): StoredRun {
+    const s = this.board.snapshot(run.slot);
+    const stored: StoredRun = {
+      id: run.id,
+      kind: run.kind,
+      status: run.status,
+      dataset: run.dataset,
+      request: run.request,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      total: run.total,
+      processed: s.processed,
+      completed: s.completed,
+      failed: s.failed,
+    };
+    if (run.errorMessage !== undefined) stored.errorMessage = run.errorMessage;
+    if (run.errorStackTrace !== undefined) stored.errorStackTrace = run.errorStackTrace;
+    if (run.result !== undefined) stored.result = run.result;
+    return stored;
+  }
+
+  private async getRun(id: string, kind: RunKind): Promise<StoredRun> {
+    const run = this.live.get(id);
+    if (run && run.kind === kind) return this.liveToStored(run);
+    const stored = await this.repo.get(id);
+    if (stored && stored.kind === kind) return stored;
+    throw new NotFoundError(id);
+  }
+}

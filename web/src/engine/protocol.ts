@@ -1,0 +1,136 @@
+// The whole worker protocol, in one file: requests (page -> worker), their replies, and the
+// events a worker sends unprompted while a run is in flight. Every switch over these unions is
+// exhaustive (see assertNever). The shared progress board's layout is in progress-board.ts.
+import type { SerializedError } from './errors';
+import type { BacktestResult, DebugHooks, RunKind, TrialRecord } from './types';
+
+/** A dataset as a worker receives it: `source` is sent only the first time a worker needs it. */
+export interface DatasetRef {
+  key: string;
+  source?: DatasetSource;
+}
+/** Dataset bytes travel as Blobs: posting one shares it (no copy on the page's thread); the
+ *  worker reads it off the main thread. Columns are six Float64 arrays back to back
+ *  (time, open, high, low, close, volume), `bars` values each. */
+export type DatasetSource = { kind: 'csv'; blob: Blob; symbol: string } | { kind: 'columns'; blob: Blob; bars: number };
+
+/** How a worker claims combination indexes in runTrials. */
+export type ClaimPlan =
+  /** Shared memory: Atomics.add on the slot's NextIndex until it passes Total. */
+  | { mode: 'shared' }
+  /** Fallback: the half-open range [start, end), dispatched chunk by chunk by the page. */
+  | { mode: 'range'; start: number; end: number }
+  /** These indexes, in order (re-runs of combinations a lost worker had claimed). */
+  | { mode: 'list'; indices: number[] };
+
+export interface InitData {
+  workerId: number;
+  module: WebAssembly.Module;
+  glueUrl: string;
+  /** The shared board, or null in fallback mode (progress then goes by 'progress' events). */
+  board: SharedArrayBuffer | null;
+  boardEpoch: number;
+}
+
+export interface RunBacktestData {
+  runId: string;
+  slot: number;
+  dataset: DatasetRef;
+  requestJson: string;
+  debug: DebugHooks | null;
+}
+
+export interface RunTrialsData {
+  runId: string;
+  slot: number;
+  dataset: DatasetRef;
+  requestJson: string;
+  total: number;
+  claim: ClaimPlan;
+  debug: DebugHooks | null;
+}
+
+/** Requests, keyed by type; `data` is the payload. */
+export type WorkerRequest =
+  | { type: 'init'; data: InitData }
+  | { type: 'info'; data: null }
+  | { type: 'validate'; data: { kind: RunKind; dataset: DatasetRef; requestJson: string } }
+  | { type: 'runBacktest'; data: RunBacktestData }
+  | { type: 'runTrials'; data: RunTrialsData }
+  | { type: 'dropDataset'; data: { key: string } }
+  /** Test-only: calls the module's debugTrap() (a real Wasm trap) outside any run. */
+  | { type: 'debugTrap'; data: null };
+export type WorkerRequestType = WorkerRequest['type'];
+
+export interface EngineInfo {
+  version: string;
+  strategies: unknown[];
+  metrics: unknown[];
+}
+
+/** Validation answer: a count, or the engine's error (code "validation" names a field). */
+export type ValidateReply = { ok: true; total: number; bars: number } | { ok: false; error: SerializedError };
+
+export type BacktestReply =
+  | {
+      outcome: 'completed';
+      result: Omit<BacktestResult, 'equity_curve' | 'trades'>;
+      /** Trades as JSON text: a string crosses postMessage far cheaper than thousands of objects,
+       *  and the page parses it only when the trades are read. */
+      tradesJson: string;
+      /** Transferred (the worker's copy is detached). */
+      equityCurve: Float64Array;
+      processed: number;
+      engineMs: number;
+    }
+  | { outcome: 'cancelled'; processed: number }
+  | { outcome: 'failed'; error: SerializedError };
+
+export type TrialsReply =
+  | { outcome: 'done'; completed: number; failed: number; cancelled: boolean; engineMs: number }
+  | {
+      outcome: 'failed';
+      /** `error.trialIndex` is set when the failure happened while claiming that index. */
+      error: SerializedError;
+      /** Indexes this call claimed but never reported (the engine runs claimed trials in groups). */
+      unfinished: number[];
+    };
+
+/** What each request type answers. */
+export interface ReplyData {
+  init: { version: string };
+  info: EngineInfo;
+  validate: ValidateReply;
+  runBacktest: BacktestReply;
+  runTrials: TrialsReply;
+  dropDataset: null;
+  debugTrap: null;
+}
+
+/** A successful reply, discriminated by the request type it answers. */
+export type Reply = { [T in WorkerRequestType]: { type: T; data: ReplyData[T] } }[WorkerRequestType];
+
+/** Page -> worker envelope. */
+export type RequestEnvelope = WorkerRequest & { messageId: number };
+
+/** Worker -> page: a reply to one request, or an event. */
+export type WorkerMessage =
+  | { kind: 'reply'; requestId: number; ok: true; reply: Reply }
+  | { kind: 'reply'; requestId: number; ok: false; error: SerializedError }
+  | WorkerEvent;
+
+/** Unsolicited events. */
+export type WorkerEvent =
+  /** Fallback mode only: bars processed by a backtest (throttled). */
+  | { kind: 'progress'; runId: string; processed: number }
+  /** Finished trials, batched (about every 50 ms and at the end of each runTrials). */
+  | { kind: 'trials'; runId: string; trials: TrialRecord[]; sharedCounted: boolean }
+  /** A worker-side diagnostic for the page's log. */
+  | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected message: ${JSON.stringify(x)}`);
+}
+
+/** Minimum interval between fallback progress messages and trial batches. */
+export const PROGRESS_MESSAGE_INTERVAL_MS = 25;

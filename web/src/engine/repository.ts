@@ -1,0 +1,41 @@
+// Where finished (and submitted) runs are kept. The interface is narrow and async so that the
+// SQLite-in-IndexedDB store of a later issue can replace the in-memory one without touching the
+// client.
+import type { RunFilter, StoredRun } from './types';
+
+export interface RunRepository {
+  /** Inserts or replaces the run with this id. Resolves once the write is durable. */
+  save(run: StoredRun): Promise<void>;
+  get(id: string): Promise<StoredRun | undefined>;
+  /** Newest first. */
+  list(filter?: RunFilter): Promise<StoredRun[]>;
+  /** Resolves true if a run was deleted. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** Keeps runs in a Map (lost on reload). Records are copied shallowly; a stored `result` is
+ *  shared, not cloned (results hold megabytes: cloning them on every read would block the page),
+ *  so callers must treat results as read-only. */
+export class InMemoryRunRepository implements RunRepository {
+  private readonly runs = new Map<string, StoredRun>();
+
+  async save(run: StoredRun): Promise<void> {
+    this.runs.set(run.id, { ...run });
+  }
+
+  async get(id: string): Promise<StoredRun | undefined> {
+    const run = this.runs.get(id);
+    return run ? { ...run } : undefined;
+  }
+
+  async list(filter: RunFilter = {}): Promise<StoredRun[]> {
+    const out = [...this.runs.values()]
+      .filter((r) => (filter.kind === undefined || r.kind === filter.kind) && (filter.status === undefined || r.status === filter.status))
+      .sort((a, b) => b.createdAt - a.createdAt);
+    return (filter.limit === undefined ? out : out.slice(0, filter.limit)).map((r) => ({ ...r }));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.runs.delete(id);
+  }
+}

@@ -1,0 +1,84 @@
+// Pure helpers of the client: request checks, engine error -> API field mapping, trial ranking.
+import { EngineError, type SerializedError } from './errors';
+import type { BacktestStatus, OptimizationStatus, StoredRun, TrialRecord } from './types';
+
+export function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** The request field an engine error names; errors without one map by code. */
+const BROKER_KEYS = new Set([
+  'cash', 'sizing', 'size', 'fractional', 'commission_pct', 'commission_fixed', 'commission_per_unit', 'slippage_bps',
+  'multiplier', 'margin', 'fill', 'allow_short', 'close_at_end', 'stop_loss_pct', 'take_profit_pct', 'bars_per_year',
+]);
+
+export function fieldOf(e: SerializedError): string {
+  // The engine's broker checks name the bare key ("cash"); the request nests it under broker.
+  if (e.field && BROKER_KEYS.has(e.field)) return `broker.${e.field}`;
+  // The grid's checks name "axis <name>"; the request field is axes.<name>.
+  if (e.field?.startsWith('axis ')) return `axes.${e.field.slice(5)}`;
+  if (e.field) return e.field;
+  if (e.code === 'import' || e.code === 'not_found') return 'dataset';
+  if (e.code === 'limit') return 'max_combinations';
+  return 'request';
+}
+
+function isBad(v: number | null | undefined): boolean {
+  return v === null || v === undefined || Number.isNaN(v);
+}
+
+/** Ranks trials as the engine does: completed by objective (best first, undefined last, ties by
+ *  index), then failed ones by index. */
+export function rankTrials(trials: TrialRecord[], objective: string, maximize: boolean): TrialRecord[] {
+  const ok = trials.filter((t) => t.status === 'completed');
+  const bad = trials.filter((t) => t.status !== 'completed').sort((a, b) => a.index - b.index);
+  ok.sort((a, b) => {
+    const va = a.metrics?.[objective];
+    const vb = b.metrics?.[objective];
+    const ua = isBad(va);
+    const ub = isBad(vb);
+    if (ua !== ub) return ua ? 1 : -1;
+    if (!ua && !ub && va !== vb) return maximize ? (vb ?? 0) - (va ?? 0) : (va ?? 0) - (vb ?? 0);
+    return a.index - b.index;
+  });
+  return ok.concat(bad);
+}
+
+
+export function describe(e: SerializedError): string {
+  return e.code === 'trap' ? `${e.name}: ${e.message}` : e.message;
+}
+
+export function errorOf(e: unknown): { errorMessage: string; errorStackTrace?: string; code: string } {
+  if (e instanceof EngineError) {
+    const out: { errorMessage: string; errorStackTrace?: string; code: string } = { errorMessage: e.message, code: e.code };
+    if (e.wasmStack) out.errorStackTrace = e.wasmStack;
+    return out;
+  }
+  if (e instanceof Error) return { errorMessage: e.message, errorStackTrace: e.stack ?? '', code: 'internal' };
+  return { errorMessage: String(e), code: 'internal' };
+}
+
+/** The API status of a run record. */
+export function toBacktestStatus(r: StoredRun, cancelRequested: boolean): BacktestStatus {
+  const out: BacktestStatus = { id: r.id, status: r.status, processedBars: r.processed, totalBars: r.total, cancelRequested };
+  if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
+  if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;
+  if (r.status === 'Completed' && r.result && 'equity_curve' in r.result) out.result = r.result;
+  return out;
+}
+
+export function toOptimizationStatus(r: StoredRun, cancelRequested: boolean): OptimizationStatus {
+  const out: OptimizationStatus = {
+    id: r.id,
+    status: r.status,
+    completedCombinations: r.completed,
+    failedCombinations: r.failed,
+    totalCombinations: r.total,
+    cancelRequested,
+  };
+  if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
+  if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;
+  if ((r.status === 'Completed' || r.status === 'Cancelled') && r.result && 'trials' in r.result) out.result = r.result;
+  return out;
+}

@@ -1,0 +1,205 @@
+// Public types of the JS API (DESIGN.md "The JS API"). Status fields are camelCase (the spec's);
+// everything inside `result` and the engine request fields keep the engine's snake_case names.
+
+export type RunStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Cancelled';
+export type RunKind = 'backtest' | 'optimization';
+export type EngineMode = 'shared-memory' | 'message-fallback';
+
+/** Broker settings, as the engine names them (engine/include/atf/json_io.h). */
+export interface BrokerSettings {
+  cash?: number;
+  sizing?: 'units' | 'equity';
+  size?: number;
+  fractional?: boolean;
+  commission_pct?: number;
+  commission_fixed?: number;
+  commission_per_unit?: number;
+  slippage_bps?: number;
+  multiplier?: number;
+  margin?: number;
+  fill?: 'next_open' | 'close';
+  allow_short?: boolean;
+  close_at_end?: boolean;
+  stop_loss_pct?: number;
+  take_profit_pct?: number;
+  bars_per_year?: number;
+}
+
+/** Test-only hooks (ignored by the engine): they run inside the worker's engine callbacks. */
+export interface DebugHooks {
+  /** Backtest: call the module's debugTrap() (a real Wasm trap) once this many bars are done. */
+  trapAtBar?: number;
+  /** Optimization: call debugTrap() when this combination index is claimed. */
+  trapAtTrial?: number;
+  /** Busy-waits this long in every progress callback (makes short runs long enough to cancel). */
+  delayMsPerProgress?: number;
+}
+
+export interface BacktestRequest {
+  /** Name of a dataset known to the client (a bundled sample or one added with addDataset*). */
+  dataset: string;
+  strategy: string;
+  params?: Record<string, number>;
+  broker?: BrokerSettings;
+  /** Test-only (see DebugHooks). */
+  _debug?: DebugHooks;
+}
+
+export type AxisSpec = { name: string; values: number[] } | { name: string; min: number; max: number; step: number };
+
+export interface OptimizationRequest extends BacktestRequest {
+  axes: AxisSpec[];
+  objective?: string;
+  direction?: 'max' | 'min';
+  max_combinations?: number;
+}
+
+export type Metrics = Record<string, number | null>;
+
+export interface Trade {
+  entry_time: number;
+  exit_time: number;
+  entry_index: number;
+  exit_index: number;
+  side: 'long' | 'short';
+  quantity: number;
+  entry_price: number;
+  exit_price: number;
+  commission: number;
+  pnl: number;
+  return_pct: number;
+  exit_reason?: string;
+}
+
+export interface BacktestResult {
+  schema: string;
+  strategy: string;
+  params: Record<string, number>;
+  bars: number;
+  bars_per_year: number;
+  final_equity: number;
+  final_cash: number;
+  open_position: unknown;
+  rejected_orders: number;
+  metrics: Metrics;
+  trades: Trade[];
+  /** Equity at every close (a typed array: 8 bytes per bar, transferred from the worker). */
+  equity_curve: Float64Array;
+}
+
+export interface TrialRecord {
+  index: number;
+  params: Record<string, number> | null;
+  status: 'completed' | 'failed';
+  metrics: Metrics | null;
+  final_equity: number | null;
+  error_message: string | null;
+  error_stack_trace: string | null;
+}
+
+export interface OptimizationResult {
+  objective: string;
+  direction: 'max' | 'min';
+  total: number;
+  completed: number;
+  failed: number;
+  cancelled: boolean;
+  best: TrialRecord | null;
+  /** Ranked: completed by objective (best first, undefined last, ties by index), then failed by index. */
+  trials: TrialRecord[];
+}
+
+export interface BacktestStatus {
+  id: string;
+  status: RunStatus;
+  processedBars: number;
+  totalBars: number;
+  cancelRequested: boolean;
+  errorMessage?: string;
+  errorStackTrace?: string;
+  result?: BacktestResult;
+}
+
+export interface OptimizationStatus {
+  id: string;
+  status: RunStatus;
+  completedCombinations: number;
+  failedCombinations: number;
+  totalCombinations: number;
+  cancelRequested: boolean;
+  errorMessage?: string;
+  errorStackTrace?: string;
+  result?: OptimizationResult;
+}
+
+export interface CancelAnswer {
+  id: string;
+  status: RunStatus;
+}
+
+/** A run as the repository keeps it. */
+export interface StoredRun {
+  id: string;
+  kind: RunKind;
+  status: RunStatus;
+  dataset: string;
+  /** The request without test hooks. */
+  request: BacktestRequest | OptimizationRequest;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Backtest: total bars; optimization: total combinations. */
+  total: number;
+  /** Backtest: bars processed; optimization: completed + failed combinations. */
+  processed: number;
+  completed: number;
+  failed: number;
+  errorMessage?: string;
+  errorStackTrace?: string;
+  result?: BacktestResult | OptimizationResult;
+}
+
+export interface RunFilter {
+  kind?: RunKind;
+  status?: RunStatus;
+  limit?: number;
+}
+
+export interface RunSummary {
+  id: string;
+  kind: RunKind;
+  status: RunStatus;
+  dataset: string;
+  strategy: string;
+  createdAt: number;
+  finishedAt: number | null;
+  total: number;
+  processed: number;
+  cancelRequested: boolean;
+}
+
+export interface LogRecord {
+  time: string;
+  event: 'submitted' | 'started' | 'completed' | 'cancelled' | 'run_failed' | 'trial_failed' | 'worker_replaced';
+  runId: string | null;
+  kind: RunKind | null;
+  status: RunStatus | null;
+  elapsedMs: number | null;
+  counts: Record<string, number>;
+  message?: string;
+}
+
+export interface DatasetInfo {
+  name: string;
+  bars: number | null;
+  source: 'sample' | 'csv' | 'columns';
+}
+
+export interface Columns {
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+}

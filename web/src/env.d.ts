@@ -1,0 +1,4 @@
+declare module 'virtual:atf-assets' {
+  /** Site-relative paths of the engine glue, the .wasm and the bundled sample CSVs (by file name). */
+  export const assets: { glue: string; wasm: string; samples: Record<string, string> };
+}

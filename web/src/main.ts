@@ -1,20 +1,10 @@
-// The page: starts the engine client, exposes it as window.atf, and shows a minimal run list
-// with live progress read synchronously from the progress board (one read per animation frame).
-import { assets } from 'virtual:atf-assets';
-import { AtfEngineClient } from './engine/client';
-import { syntheticColumns } from './engine/datasets';
-import { ConflictError, NotFoundError, ValidationError } from './engine/errors';
+// The page: starts the app (app/boot.ts) and shows a minimal run list with live progress read
+// synchronously from the progress board (one read per animation frame).
+import { boot } from './app/boot';
 import { StatusCode } from './engine/progress-board';
 import type { RunKind } from './engine/types';
-import { createAtfApi, type AtfApi } from './engine/api';
-
-declare global {
-  interface Window {
-    atf?: AtfApi;
-    atfReady: Promise<AtfApi>;
-    atfError?: string;
-  }
-}
+import type { AtfApi } from './engine/api';
+import { ValidationError } from './engine/errors';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -22,25 +12,6 @@ const $ = <T extends HTMLElement>(id: string): T => {
   // Elements are fixed in index.html; the generic parameter only names their kind.
   return el as T;
 };
-
-const abs = (p: string) => new URL(p, document.baseURI).href;
-const params = new URLSearchParams(location.search);
-const workers = params.has('workers') ? Number(params.get('workers')) : undefined;
-
-async function boot(): Promise<AtfApi> {
-  const client = await AtfEngineClient.create({
-    assets: {
-      glueUrl: abs(assets.glue),
-      wasmUrl: abs(assets.wasm),
-      samples: Object.fromEntries(Object.entries(assets.samples).map(([k, v]) => [k, abs(v)])),
-    },
-    ...(workers ? { workers } : {}),
-    forceFallback: params.has('fallback'),
-  });
-  const api = createAtfApi(client, { syntheticColumns, errors: { ValidationError, NotFoundError, ConflictError } });
-  window.atf = api;
-  return api;
-}
 
 window.atfReady = boot();
 window.atfReady.then(setupUi, (e: unknown) => {

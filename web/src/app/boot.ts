@@ -5,6 +5,8 @@ import { AtfEngineClient } from '../engine/client';
 import { syntheticColumns } from '../engine/datasets';
 import { ConflictError, NotFoundError, ValidationError } from '../engine/errors';
 import { createAtfApi, type AtfApi } from '../engine/api';
+import { StorageClient } from '../storage/storage-client';
+import sqlWasmUrl from 'sql.js/dist/sql-wasm.wasm?url';
 
 declare global {
   interface Window {
@@ -16,10 +18,31 @@ declare global {
 
 const abs = (p: string) => new URL(p, document.baseURI).href;
 
+/** The results database in its storage worker; null (with the reason) when it cannot start, in
+ *  which case runs live in memory and the page says they will not be kept. */
+async function startStorage(params: URLSearchParams): Promise<{ storage: StorageClient | null; warning?: string }> {
+  try {
+    const storage = await StorageClient.start({
+      sqlWasmUrl: abs(sqlWasmUrl),
+      ...(params.get('db') ? { name: `atf-results-${params.get('db')}` } : {}),
+      ...(params.has('nostore') ? { memoryOnly: true } : {}),
+    });
+    const status = await storage.status();
+    return status.persistence.durable
+      ? { storage }
+      : { storage, warning: `Results will not be kept after this page closes: ${status.persistence.reason}.` };
+  } catch (e) {
+    return { storage: null, warning: `Results will not be kept: ${e instanceof Error ? e.message : String(e)}.` };
+  }
+}
+
 export async function boot(): Promise<AtfApi> {
   const params = new URLSearchParams(location.search);
   const workers = params.has('workers') ? Number(params.get('workers')) : undefined;
+  const { storage, warning } = await startStorage(params);
   const client = await AtfEngineClient.create({
+    ...(storage ? { repository: storage } : {}),
+    ...(warning ? { storageWarning: warning } : {}),
     assets: {
       glueUrl: abs(assets.glue),
       wasmUrl: abs(assets.wasm),
@@ -28,7 +51,7 @@ export async function boot(): Promise<AtfApi> {
     ...(workers ? { workers } : {}),
     forceFallback: params.has('fallback'),
   });
-  const api = createAtfApi(client, { syntheticColumns, errors: { ValidationError, NotFoundError, ConflictError } });
+  const api = createAtfApi(client, { syntheticColumns, errors: { ValidationError, NotFoundError, ConflictError }, storage });
   window.atf = api;
   return api;
 }

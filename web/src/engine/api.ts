@@ -4,10 +4,13 @@ import type { AtfEngineClient } from './client';
 import type { ConflictError, NotFoundError, ValidationError } from './errors';
 import { Field, SLOT_INTS } from './progress-board';
 import type { Columns } from './types';
+import type { StorageClient } from '../storage/storage-client';
 
 export interface ApiExtras {
   syntheticColumns: (bars: number, seed?: number) => Columns;
   errors: { ValidationError: typeof ValidationError; NotFoundError: typeof NotFoundError; ConflictError: typeof ConflictError };
+  /** The results database (null when it could not start: runs are then kept in memory only). */
+  storage?: StorageClient | null;
 }
 
 export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
@@ -24,6 +27,22 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     getBacktestRun: c.getBacktestRun.bind(c),
     getOptimizationRun: c.getOptimizationRun.bind(c),
     deleteRun: c.deleteRun.bind(c),
+    resumeOptimization: c.resumeOptimization.bind(c),
+    /** Why results may not be kept (storage unavailable or full); null while storage works. */
+    get storageWarning(): string | null {
+      return c.storageWarning;
+    },
+    /** The results database: status, export and import of the whole SQLite file, and a
+     *  notification when another tab changed it. */
+    database: {
+      status: async () => (extras.storage ? extras.storage.status() : null),
+      exportFile: async () => (extras.storage ? extras.storage.exportBytes() : null),
+      importFile: async (bytes: Uint8Array) => {
+        if (!extras.storage) throw new Error('storage is not available in this browser');
+        await extras.storage.importBytes(bytes);
+      },
+      onChange: (listener: () => void) => extras.storage?.onChange(listener) ?? (() => undefined),
+    },
     listDatasets: c.listDatasets.bind(c),
     addDatasetCsv: c.addDatasetCsv.bind(c),
     addDatasetColumns: c.addDatasetColumns.bind(c),

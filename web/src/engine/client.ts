@@ -52,9 +52,20 @@ export interface ClientOptions {
   /** Engine workers for runs (default: navigator.hardwareConcurrency). */
   workers?: number;
   repository?: RunRepository;
+  /** Set when results cannot be kept (storage unavailable); shown by the page. */
+  storageWarning?: string;
   /** Use the message fallback even where shared memory exists (tests, comparisons). */
   forceFallback?: boolean;
   log?: RunLog;
+}
+
+/** Web Lock held by the page running a run; its absence marks the run as interrupted. */
+const RUN_LOCK_PREFIX = 'atf-run-';
+export const INTERRUPTED_MESSAGE = 'interrupted: the page was closed while the run was in progress';
+
+function emptyResult(run: StoredRun): OptimizationResult {
+  const req = run.request as OptimizationRequest;
+  return { objective: req.objective ?? 'sharpe', direction: req.direction ?? 'max', total: run.total, completed: 0, failed: 0, cancelled: false, best: null, trials: [] };
 }
 
 /** Cancel that the engine has not confirmed by then ends the run's workers (hard stop). */
@@ -69,6 +80,10 @@ export class AtfEngineClient {
   private readonly repo: RunRepository;
   private readonly allocator: SlotAllocator;
   private readonly live = new Map<string, LiveRun>();
+  /** Finished runs the repository refused to store (quota, private mode): still readable here. */
+  private readonly unsaved = new Map<string, StoredRun>();
+  /** Why results may not be kept, for the page to show; null while storage works. */
+  storageWarning: string | null = null;
   private readonly queue: LiveRun[] = [];
   private workers: EngineWorker[] = [];
   private control: EngineWorker | null = null;
@@ -84,6 +99,7 @@ export class AtfEngineClient {
     this.board = new ProgressBoard(createBoardBuffer(shared), performance.timeOrigin);
     this.allocator = new SlotAllocator(this.board);
     this.repo = options.repository ?? new InMemoryRunRepository();
+    if (options.storageWarning) this.storageWarning = options.storageWarning;
     this.log = options.log ?? new RunLog();
     const hc = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
     this.workerCount = Math.max(1, Math.min(options.workers ?? hc, 16));
@@ -94,6 +110,7 @@ export class AtfEngineClient {
   static async create(options: ClientOptions): Promise<AtfEngineClient> {
     const client = new AtfEngineClient(options);
     await client.start();
+    await client.recoverInterrupted();
     return client;
   }
 
@@ -136,7 +153,7 @@ export class AtfEngineClient {
   async getBacktestStatus(id: string): Promise<BacktestStatus> {
     const run = this.live.get(id);
     if (run && run.kind === 'backtest') return toBacktestStatus(this.liveToStored(run), run.cancelRequested);
-    const stored = await this.repo.get(id);
+    const stored = await this.stored(id);
     if (stored && stored.kind === 'backtest') return toBacktestStatus(stored, false);
     throw new NotFoundError(id);
   }
@@ -144,7 +161,7 @@ export class AtfEngineClient {
   async getOptimizationStatus(id: string): Promise<OptimizationStatus> {
     const run = this.live.get(id);
     if (run && run.kind === 'optimization') return toOptimizationStatus(this.liveToStored(run), run.cancelRequested);
-    const stored = await this.repo.get(id);
+    const stored = await this.stored(id);
     if (stored && stored.kind === 'optimization') return toOptimizationStatus(stored, false);
     throw new NotFoundError(id);
   }
@@ -160,6 +177,7 @@ export class AtfEngineClient {
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     const stored = await this.repo.list({ kind: filter.kind });
     const byId = new Map(stored.map((r) => [r.id, r]));
+    for (const [id, r] of this.unsaved) if (!byId.has(id)) byId.set(id, r);
     for (const run of this.live.values()) byId.set(run.id, this.liveToStored(run));
     const out = [...byId.values()]
       .filter((r) => (filter.kind === undefined || r.kind === filter.kind) && (filter.status === undefined || r.status === filter.status))
@@ -260,7 +278,7 @@ export class AtfEngineClient {
 
   // ---- submit ----------------------------------------------------------------------------------
 
-  private async submit(kind: RunKind, raw: unknown): Promise<{ id: string; total: number }> {
+  private async submit(kind: RunKind, raw: unknown, resume?: StoredRun): Promise<{ id: string; total: number }> {
     if (!isObject(raw)) throw new ValidationError('request', 'request must be an object');
     const dataset = raw['dataset'];
     if (typeof dataset !== 'string' || dataset === '') throw new ValidationError('dataset', 'dataset is required (a dataset name)');
@@ -297,7 +315,7 @@ export class AtfEngineClient {
     let settle = () => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
     const run: LiveRun = {
-      id: newId(),
+      id: resume?.id ?? newId(),
       kind,
       status: 'Pending',
       slot,
@@ -306,7 +324,7 @@ export class AtfEngineClient {
       request,
       requestJson,
       debug,
-      createdAt: Date.now(),
+      createdAt: resume?.createdAt ?? Date.now(),
       startedAt: null,
       finishedAt: null,
       t0: performance.now(),
@@ -322,8 +340,13 @@ export class AtfEngineClient {
       ledger: new TrialLedger(kind === 'optimization' ? v.total : 0, this.shared, Math.max(1, Math.ceil(v.total / (this.workerCount * 8)))),
       fatal: null,
       engineMs: 0,
+      trialBuffer: [],
+      trialSaves: Promise.resolve(),
+      trialTimer: null,
     };
+    if (resume) this.seedResumed(run, resume);
     this.live.set(run.id, run);
+    this.holdRunLock(run);
     await this.repo.save(this.liveToStored(run));
     this.queue.push(run);
     this.write(run, 'submitted');
@@ -508,7 +531,9 @@ export class AtfEngineClient {
   }
 
   private addTrials(run: LiveRun, trials: TrialRecord[], sharedCounted: boolean): void {
-    for (const t of run.ledger.add(trials)) {
+    const fresh = run.ledger.add(trials);
+    this.bufferTrials(run, fresh);
+    for (const t of fresh) {
       if (!sharedCounted) {
         this.board.add(run.slot, t.status === 'completed' ? 'Completed' : 'Failed', 1);
         this.board.add(run.slot, 'Processed', 1);
@@ -696,20 +721,29 @@ export class AtfEngineClient {
     if (run.finishing) return run.settled;
     run.finishing = true;
     if (run.hardStop !== null) clearTimeout(run.hardStop);
-    run.status = status;
     run.finishedAt = Date.now();
     if (extra.result) run.result = extra.result;
     if (extra.errorMessage !== undefined) run.errorMessage = extra.errorMessage || 'run failed';
     if (extra.errorStackTrace) run.errorStackTrace = extra.errorStackTrace;
     if (status === 'Failed' && !run.errorMessage) run.errorMessage = 'run failed';
     if (status === 'Completed' && run.kind === 'backtest') this.board.store(run.slot, 'Processed', run.total);
+    // The terminal state is written first and shown only then: a run reported Completed, Failed
+    // or Cancelled is already in IndexedDB (or, if storage refused it, kept and flagged).
+    await this.flushTrials(run);
+    const stored = { ...this.liveToStored(run), status };
+    try {
+      await this.repo.save(stored);
+      this.unsaved.delete(run.id);
+    } catch (e) {
+      // Storage failed (quota, private mode): the run stays readable in this page, and the page
+      // says that results will not be kept.
+      this.unsaved.set(run.id, stored);
+      this.storageWarning = `Run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`;
+      console.error('[atf]', this.storageWarning);
+    }
+    run.status = status;
     this.board.store(run.slot, 'Status', StatusCode[status]);
     this.board.beat(run.slot);
-    try {
-      await this.repo.save(this.liveToStored(run));
-    } catch (e) {
-      console.error('[atf] could not save run', run.id, e);
-    }
     this.write(run, status === 'Completed' ? 'completed' : status === 'Cancelled' ? 'cancelled' : 'run_failed');
     this.live.delete(run.id);
     this.allocator.release(run.slot);
@@ -739,6 +773,116 @@ export class AtfEngineClient {
     });
   }
 
+  // ---- persistence -----------------------------------------------------------------------------
+
+  /** The repository's copy, or the one storage refused (kept in memory, see finish()). */
+  private async stored(id: string): Promise<StoredRun | undefined> {
+    return (await this.repo.get(id)) ?? this.unsaved.get(id);
+  }
+
+  /** Queues finished trials for the repository: written in batches of up to 500, at least every
+   *  half second, so an interrupted optimization keeps what it computed. */
+  private bufferTrials(run: LiveRun, trials: TrialRecord[]): void {
+    if (trials.length === 0 || run.kind !== 'optimization') return;
+    run.trialBuffer.push(...trials);
+    if (run.trialBuffer.length >= 500) {
+      void this.flushTrials(run);
+    } else if (run.trialTimer === null) {
+      run.trialTimer = setTimeout(() => void this.flushTrials(run), 500);
+    }
+  }
+
+  private flushTrials(run: LiveRun): Promise<void> {
+    if (run.trialTimer !== null) clearTimeout(run.trialTimer);
+    run.trialTimer = null;
+    const batch = run.trialBuffer.splice(0);
+    if (batch.length > 0) {
+      run.trialSaves = run.trialSaves
+        .then(() => this.repo.saveTrials(run.id, batch))
+        .catch((e: unknown) => {
+          this.storageWarning = `Trials of run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`;
+        });
+    }
+    return run.trialSaves;
+  }
+
+  /** Holds a Web Lock named after the run while it is in flight in this page. Another page (or
+   *  this one after a reload) tells a run in progress elsewhere from an interrupted one by it. */
+  private holdRunLock(run: LiveRun): void {
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    if (!locks) return;
+    void locks.request(RUN_LOCK_PREFIX + run.id, () => run.settled).catch(() => undefined);
+  }
+
+  /** Runs left Pending or Running by a page that is gone become Failed ("interrupted"); an
+   *  optimization keeps its saved trials and can be resumed (resumeOptimization). */
+  private async recoverInterrupted(): Promise<void> {
+    let unfinished: StoredRun[];
+    try {
+      unfinished = await this.repo.unfinished();
+    } catch {
+      return;
+    }
+    if (unfinished.length === 0) return;
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    const held = new Set(((await locks?.query())?.held ?? []).map((l) => l.name));
+    for (const run of unfinished) {
+      if (this.live.has(run.id) || held.has(RUN_LOCK_PREFIX + run.id)) continue;  // running in another page
+      const full = (await this.repo.get(run.id)) ?? run;
+      const interrupted: StoredRun = {
+        ...full,
+        status: 'Failed',
+        finishedAt: Date.now(),
+        errorMessage: INTERRUPTED_MESSAGE,
+      };
+      if (full.kind === 'optimization') {
+        const prior = full.result as OptimizationResult | undefined;
+        const trials = prior?.trials ?? [];
+        const completed = trials.filter((t) => t.status === 'completed').length;
+        interrupted.completed = completed;
+        interrupted.failed = trials.length - completed;
+        interrupted.processed = trials.length;
+        interrupted.result = { ...(prior ?? emptyResult(full)), completed, failed: trials.length - completed, cancelled: false };
+        interrupted.errorStackTrace = `${trials.length} of ${full.total} combinations were saved; resumeOptimization("${full.id}") runs the rest`;
+      }
+      await this.repo.save(interrupted).catch(() => undefined);
+      this.log.write({
+        event: 'run_failed',
+        runId: run.id,
+        kind: run.kind,
+        status: 'Failed',
+        elapsedMs: null,
+        counts: { processed: interrupted.processed, total: interrupted.total },
+        message: INTERRUPTED_MESSAGE,
+      });
+    }
+  }
+
+  /** Resumes an interrupted (or cancelled) optimization: its saved trials are kept and only the
+   *  missing combinations run. Resolves like submitOptimization. */
+  async resumeOptimization(id: string): Promise<{ id: string; totalCombinations: number }> {
+    const live = this.live.get(id);
+    if (live) throw new ConflictError(id, live.status, `run ${id} is ${live.status}`);
+    const stored = await this.stored(id);
+    if (!stored || stored.kind !== 'optimization') throw new NotFoundError(id);
+    if (stored.status !== 'Failed' && stored.status !== 'Cancelled') {
+      throw new ConflictError(id, stored.status, `run ${id} is ${stored.status}; only an interrupted or cancelled optimization resumes`);
+    }
+    const { id: rid, total } = await this.submit('optimization', stored.request, stored);
+    return { id: rid, totalCombinations: total };
+  }
+
+  /** Pre-fills a resumed run with its saved trials: counted, and never handed out again. */
+  private seedResumed(run: LiveRun, resumed: StoredRun): void {
+    const saved = (resumed.result as OptimizationResult | undefined)?.trials ?? [];
+    run.ledger.resume(saved);
+    const completed = saved.filter((t) => t.status === 'completed').length;
+    this.board.store(run.slot, 'Completed', completed);
+    this.board.store(run.slot, 'Failed', saved.length - completed);
+    this.board.store(run.slot, 'Processed', saved.length);
+    if (this.shared) this.board.store(run.slot, 'NextIndex', run.total);  // only the ledger's lists remain
+  }
+
   // ---- views -----------------------------------------------------------------------------------
 
   private liveToStored(run: LiveRun): StoredRun {
@@ -766,7 +910,7 @@ export class AtfEngineClient {
   private async getRun(id: string, kind: RunKind): Promise<StoredRun> {
     const run = this.live.get(id);
     if (run && run.kind === kind) return this.liveToStored(run);
-    const stored = await this.repo.get(id);
+    const stored = await this.stored(id);
     if (stored && stored.kind === kind) return stored;
     throw new NotFoundError(id);
   }

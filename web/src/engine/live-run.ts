@@ -9,6 +9,7 @@ import type {
   OptimizationResult,
   RunKind,
   RunStatus,
+  TrialRecord,
 } from './types';
 import type { EngineWorker } from './worker-pool';
 
@@ -42,6 +43,10 @@ export interface LiveRun {
   fatal: SerializedError | null;
   /** Time spent inside the engine's run calls, summed over workers (diagnostics). */
   engineMs: number;
+  /** Finished trials not yet written to the repository, and the chain of trial writes. */
+  trialBuffer: TrialRecord[];
+  trialSaves: Promise<void>;
+  trialTimer: ReturnType<typeof setTimeout> | null;
 }
 
 export function newId(): string {

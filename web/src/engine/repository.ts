@@ -1,7 +1,7 @@
 // Where finished (and submitted) runs are kept. The interface is narrow and async so that the
 // SQLite-in-IndexedDB store of a later issue can replace the in-memory one without touching the
 // client.
-import type { RunFilter, StoredRun } from './types';
+import type { RunFilter, StoredRun, TrialRecord } from './types';
 
 export interface RunRepository {
   /** Inserts or replaces the run with this id. Resolves once the write is durable. */
@@ -11,6 +11,11 @@ export interface RunRepository {
   list(filter?: RunFilter): Promise<StoredRun[]>;
   /** Resolves true if a run was deleted. */
   delete(id: string): Promise<boolean>;
+  /** Adds finished trials of an optimization while it runs (in batches), so that an interrupted
+   *  optimization keeps them. */
+  saveTrials(runId: string, trials: TrialRecord[]): Promise<void>;
+  /** Runs saved as Pending or Running (after a reload: candidates for "interrupted"). */
+  unfinished(): Promise<StoredRun[]>;
 }
 
 /** Keeps runs in a Map (lost on reload). Records are copied shallowly; a stored `result` is
@@ -37,5 +42,16 @@ export class InMemoryRunRepository implements RunRepository {
 
   async delete(id: string): Promise<boolean> {
     return this.runs.delete(id);
+  }
+
+  async saveTrials(runId: string, trials: TrialRecord[]): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    const kept = (run.result as { trials?: TrialRecord[] } | undefined)?.trials;
+    if (kept) kept.push(...trials);
+  }
+
+  async unfinished(): Promise<StoredRun[]> {
+    return [...this.runs.values()].filter((r) => r.status === 'Pending' || r.status === 'Running');
   }
 }

@@ -72,6 +72,15 @@ export class TrialLedger {
     return fresh;
   }
 
+  /** Resumes an interrupted optimization: `saved` trials count as reported, and only the
+   *  missing combinations are handed out (as lists of up to `chunk`). */
+  resume(saved: TrialRecord[]): void {
+    this.add(saved);
+    const missing = this.missing();
+    this.ranges.length = 0;
+    for (let i = 0; i < missing.length; i += this.chunk) this.retry.push(missing.slice(i, i + this.chunk));
+  }
+
   /** Combinations never reported, in index order. */
   missing(): number[] {
     const out: number[] = [];

@@ -1,0 +1,299 @@
+// The run repository over SQLite: backtest_runs, optimization_runs and optimization_trials rows
+// for the client's StoredRun records. Trials can be written as they finish (saveTrials), in
+// batches, so an interrupted optimization keeps what it computed.
+import type { SqlValue } from 'sql.js';
+import type { RunRepository } from '../engine/repository';
+import type {
+  BacktestResult,
+  Metrics,
+  OptimizationRequest,
+  OptimizationResult,
+  RunFilter,
+  RunStatus,
+  StoredRun,
+  TrialRecord,
+} from '../engine/types';
+import type { SqliteStore, Statement } from './sqlite-store';
+
+type Row = Record<string, SqlValue | undefined>;
+
+const json = (v: unknown): string => JSON.stringify(v);
+const parse = <T>(v: SqlValue | undefined): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
+const num = (v: SqlValue | undefined): number | null => (typeof v === 'number' ? v : null);
+const text = (v: SqlValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function curveBytes(curve: Float64Array | undefined): Uint8Array | null {
+  if (!curve || curve.length === 0) return null;
+  // Copy: the curve may be a view on shared or transferred memory.
+  return new Uint8Array(curve.buffer.slice(curve.byteOffset, curve.byteOffset + curve.byteLength));
+}
+
+function curveFrom(v: SqlValue | undefined): Float64Array {
+  if (!(v instanceof Uint8Array)) return new Float64Array(0);
+  const copy = v.slice();
+  return new Float64Array(copy.buffer, 0, copy.byteLength / 8);
+}
+
+function trialStatements(runId: string, trials: TrialRecord[]): Statement[] {
+  return trials.map((t) => ({
+    sql: `INSERT OR REPLACE INTO optimization_trials
+            (run_id, idx, params, status, metrics, final_equity, error_message, error_stack_trace)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    params: [
+      runId,
+      t.index,
+      t.params ? json(t.params) : null,
+      t.status,
+      t.metrics ? json(t.metrics) : null,
+      t.final_equity,
+      t.error_message,
+      t.error_stack_trace,
+    ],
+  }));
+}
+
+export class SqliteRunRepository implements RunRepository {
+  constructor(private readonly store: SqliteStore) {}
+
+  async save(run: StoredRun): Promise<void> {
+    await this.store.write(run.kind === 'backtest' ? this.backtestStatements(run) : this.optimizationStatements(run));
+  }
+
+  /** Adds finished trials of an optimization (as they come, in batches). */
+  async saveTrials(runId: string, trials: TrialRecord[]): Promise<void> {
+    if (trials.length > 0) await this.store.write(trialStatements(runId, trials));
+  }
+
+  /** The indexes of an optimization's saved trials (for resuming it). */
+  async savedTrialIndexes(runId: string): Promise<number[]> {
+    return this.store
+      .query('SELECT idx FROM optimization_trials WHERE run_id = ? ORDER BY idx', [runId])
+      .map((r) => Number(r.idx));
+  }
+
+  async get(id: string): Promise<StoredRun | undefined> {
+    const bt = this.store.query('SELECT * FROM backtest_runs WHERE id = ?', [id])[0];
+    if (bt) return this.backtestFromRow(bt, true);
+    const opt = this.store.query('SELECT * FROM optimization_runs WHERE id = ?', [id])[0];
+    if (opt) return this.optimizationFromRow(opt, true);
+    return undefined;
+  }
+
+  /** Newest first. Backtests come without trades and equity curve, optimizations with their
+   *  best trial only: a list stays cheap with thousands of runs. get() gives everything. */
+  async list(filter: RunFilter = {}): Promise<StoredRun[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+    const runs: StoredRun[] = [];
+    if (filter.kind !== 'optimization') {
+      const rows = this.store.query(
+        `SELECT id, dataset_id, strategy, request, status, total_bars, processed_bars, created_at, started_at,
+                finished_at, final_equity, metrics, error_message, error_stack_trace
+           FROM backtest_runs${clause} ORDER BY created_at DESC${limit}`,
+        params,
+      );
+      runs.push(...rows.map((r) => this.backtestFromRow(r, false)));
+    }
+    if (filter.kind !== 'backtest') {
+      const rows = this.store.query(`SELECT * FROM optimization_runs${clause} ORDER BY created_at DESC${limit}`, params);
+      runs.push(...rows.map((r) => this.optimizationFromRow(r, false)));
+    }
+    runs.sort((a, b) => b.createdAt - a.createdAt);
+    return filter.limit !== undefined ? runs.slice(0, filter.limit) : runs;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const exists = (await this.get(id)) !== undefined;
+    if (!exists) return false;
+    await this.store.write([
+      { sql: 'DELETE FROM backtest_runs WHERE id = ?', params: [id] },
+      { sql: 'DELETE FROM optimization_runs WHERE id = ?', params: [id] },
+      { sql: 'DELETE FROM optimization_trials WHERE run_id = ?', params: [id] },
+    ]);
+    return true;
+  }
+
+  /** Runs left Pending or Running (candidates for "interrupted" on start-up). */
+  async unfinished(): Promise<StoredRun[]> {
+    const active = "status IN ('Pending', 'Running')";
+    return [
+      ...this.store.query(`SELECT * FROM backtest_runs WHERE ${active}`).map((r) => this.backtestFromRow(r, false)),
+      ...this.store.query(`SELECT * FROM optimization_runs WHERE ${active}`).map((r) => this.optimizationFromRow(r, false)),
+    ];
+  }
+
+  // ---- rows <-> runs -------------------------------------------------------------------------
+
+  private backtestStatements(run: StoredRun): Statement[] {
+    const result = run.result as BacktestResult | undefined;
+    const { equity_curve: curve, ...rest } = result ?? ({} as Partial<BacktestResult>);
+    return [
+      {
+        sql: `INSERT OR REPLACE INTO backtest_runs
+                (id, dataset_id, strategy, request, status, total_bars, processed_bars, created_at, started_at,
+                 finished_at, final_equity, metrics, result, equity_curve, error_message, error_stack_trace)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        params: [
+          run.id,
+          run.dataset,
+          run.request.strategy,
+          json(run.request),
+          run.status,
+          run.total,
+          run.processed,
+          run.createdAt,
+          run.startedAt,
+          run.finishedAt,
+          result ? result.final_equity : null,
+          result ? json(result.metrics) : null,
+          result ? json(rest) : null,
+          curveBytes(curve),
+          run.errorMessage ?? null,
+          run.errorStackTrace ?? null,
+        ],
+      },
+    ];
+  }
+
+  private optimizationStatements(run: StoredRun): Statement[] {
+    const result = run.result as OptimizationResult | undefined;
+    const request = run.request as OptimizationRequest;
+    const statements: Statement[] = [
+      {
+        sql: `INSERT OR REPLACE INTO optimization_runs
+                (id, dataset_id, strategy, request, status, total_combinations, completed_combinations,
+                 failed_combinations, objective, direction, created_at, started_at, finished_at, best_index,
+                 error_message, error_stack_trace)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        params: [
+          run.id,
+          run.dataset,
+          request.strategy,
+          json(request),
+          run.status,
+          run.total,
+          run.completed,
+          run.failed,
+          result?.objective ?? request.objective ?? null,
+          result?.direction ?? request.direction ?? null,
+          run.createdAt,
+          run.startedAt,
+          run.finishedAt,
+          result?.best?.index ?? null,
+          run.errorMessage ?? null,
+          run.errorStackTrace ?? null,
+        ],
+      },
+    ];
+    if (result) statements.push(...trialStatements(run.id, result.trials));
+    return statements;
+  }
+
+  private backtestFromRow(r: Row, full: boolean): StoredRun {
+    const request = parse<StoredRun['request']>(r.request)!;
+    let result: BacktestResult | undefined;
+    if (full && typeof r.result === 'string') {
+      result = { ...(JSON.parse(r.result) as Omit<BacktestResult, 'equity_curve'>), equity_curve: curveFrom(r.equity_curve) };
+    } else if (!full && typeof r.metrics === 'string') {
+      // A summary: metrics and final equity only.
+      result = { metrics: parse<Metrics>(r.metrics)!, final_equity: num(r.final_equity) } as unknown as BacktestResult;
+    }
+    const processed = Number(r.processed_bars);
+    return {
+      id: String(r.id),
+      kind: 'backtest',
+      status: String(r.status) as RunStatus,
+      dataset: String(r.dataset_id),
+      request,
+      createdAt: Number(r.created_at),
+      startedAt: num(r.started_at),
+      finishedAt: num(r.finished_at),
+      total: Number(r.total_bars),
+      processed,
+      completed: 0,
+      failed: 0,
+      errorMessage: text(r.error_message),
+      errorStackTrace: text(r.error_stack_trace),
+      result,
+    };
+  }
+
+  private optimizationFromRow(r: Row, full: boolean): StoredRun {
+    const id = String(r.id);
+    const objective = text(r.objective) ?? 'sharpe';
+    const direction = text(r.direction) === 'min' ? 'min' : 'max';
+    const trials = full ? this.rankedTrials(id, objective, direction) : [];
+    const best = full
+      ? trials[0]?.status === 'completed' ? trials[0] : null
+      : typeof r.best_index === 'number' ? this.trial(id, r.best_index) : null;
+    const completed = Number(r.completed_combinations);
+    const failed = Number(r.failed_combinations);
+    const status = String(r.status) as RunStatus;
+    const hasResult = status === 'Completed' || status === 'Cancelled' || full;
+    return {
+      id,
+      kind: 'optimization',
+      status,
+      dataset: String(r.dataset_id),
+      request: parse<OptimizationRequest>(r.request)!,
+      createdAt: Number(r.created_at),
+      startedAt: num(r.started_at),
+      finishedAt: num(r.finished_at),
+      total: Number(r.total_combinations),
+      processed: completed + failed,
+      completed,
+      failed,
+      errorMessage: text(r.error_message),
+      errorStackTrace: text(r.error_stack_trace),
+      result: hasResult
+        ? {
+            objective,
+            direction,
+            total: Number(r.total_combinations),
+            completed,
+            failed,
+            cancelled: status === 'Cancelled',
+            best,
+            trials,
+          }
+        : undefined,
+    };
+  }
+
+  private trial(runId: string, index: number): TrialRecord | null {
+    const r = this.store.query('SELECT * FROM optimization_trials WHERE run_id = ? AND idx = ?', [runId, index])[0];
+    return r ? this.trialFromRow(r) : null;
+  }
+
+  /** Ranked as the engine ranks: completed by objective (best first, undefined last, ties by
+   *  index), then failed ones by index. */
+  private rankedTrials(runId: string, objective: string, direction: 'max' | 'min'): TrialRecord[] {
+    const path = `$.${objective.replace(/[^a-z0-9_]/gi, '')}`;
+    const order = direction === 'max' ? 'DESC' : 'ASC';
+    return this.store
+      .query(
+        `SELECT * FROM optimization_trials WHERE run_id = ?
+          ORDER BY status != 'completed', json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) ${order}, idx`,
+        [runId, path, path],
+      )
+      .map((r) => this.trialFromRow(r));
+  }
+
+  private trialFromRow(r: Row): TrialRecord {
+    return {
+      index: Number(r.idx),
+      params: parse<Record<string, number>>(r.params),
+      status: r.status === 'completed' ? 'completed' : 'failed',
+      metrics: parse<Metrics>(r.metrics),
+      final_equity: num(r.final_equity),
+      error_message: text(r.error_message) ?? null,
+      error_stack_trace: text(r.error_stack_trace) ?? null,
+    };
+  }
+}

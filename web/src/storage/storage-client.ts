@@ -1,0 +1,73 @@
+// The page side of the storage worker: a RunRepository whose every call is a message.
+import type { RunRepository } from '../engine/repository';
+import type { RunFilter, StoredRun, TrialRecord } from '../engine/types';
+import { ImportRejectedError, StorageError } from './storage-errors';
+import type { StorageCalls, StorageInit, StorageMethod, StorageReply, StorageStatus } from './storage-protocol';
+
+export class StorageClient implements RunRepository {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly listeners = new Set<() => void>();
+
+  private constructor(private readonly worker: Worker) {
+    worker.onmessage = (e: MessageEvent<StorageReply>) => {
+      const m = e.data;
+      if (m.id === -1) {
+        for (const l of this.listeners) l();
+        return;
+      }
+      if (m.id === -2 || !('ok' in m)) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(m.error.name === 'ImportRejectedError' ? new ImportRejectedError(m.error.message)
+        : m.error.name === 'StorageError' ? new StorageError(m.error.message) : Object.assign(new Error(m.error.message), { name: m.error.name }));
+    };
+  }
+
+  /** Starts the storage worker and opens the database. */
+  static async start(init: StorageInit): Promise<StorageClient> {
+    const worker = new Worker(new URL('./storage.worker.ts', import.meta.url), { type: 'module', name: 'atf-storage' });
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.addEventListener('message', function onReady(e: MessageEvent<StorageReply>) {
+        if (e.data.id !== -2) return;
+        worker.removeEventListener('message', onReady);
+        if ('error' in e.data && e.data.error) reject(new StorageError(e.data.error.message));
+        else resolve();
+      });
+      worker.addEventListener('error', (e) => reject(new StorageError(`storage worker failed: ${e.message}`)), { once: true });
+    });
+    const client = new StorageClient(worker);
+    // Ask once for persistent storage, so the browser does not evict saved runs under pressure.
+    await globalThis.navigator?.storage?.persist?.().catch(() => false);
+    worker.postMessage(init);
+    await ready;
+    return client;
+  }
+
+  /** Called when another tab changed the database. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private call<M extends StorageMethod>(method: M, ...args: StorageCalls[M][0]): Promise<StorageCalls[M][1]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, method, args });
+    });
+  }
+
+  save(run: StoredRun): Promise<void> { return this.call('save', run); }
+  saveTrials(runId: string, trials: TrialRecord[]): Promise<void> { return this.call('saveTrials', runId, trials); }
+  savedTrialIndexes(runId: string): Promise<number[]> { return this.call('savedTrialIndexes', runId); }
+  get(id: string): Promise<StoredRun | undefined> { return this.call('get', id); }
+  list(filter?: RunFilter): Promise<StoredRun[]> { return this.call('list', filter); }
+  delete(id: string): Promise<boolean> { return this.call('delete', id); }
+  unfinished(): Promise<StoredRun[]> { return this.call('unfinished'); }
+  exportBytes(): Promise<Uint8Array> { return this.call('exportBytes'); }
+  importBytes(bytes: Uint8Array): Promise<void> { return this.call('importBytes', bytes); }
+  status(): Promise<StorageStatus> { return this.call('status'); }
+}

@@ -1,0 +1,52 @@
+// Messages between the page and the storage worker (one file, like the engine's protocol.ts).
+import type { RunFilter, StoredRun, TrialRecord } from '../engine/types';
+import type { Persistence } from './sqlite-store';  // type only: no sql.js in the page bundle
+
+/** Every call the storage worker answers, with its arguments and result. */
+export interface StorageCalls {
+  save: [[StoredRun], void];
+  saveTrials: [[string, TrialRecord[]], void];
+  savedTrialIndexes: [[string], number[]];
+  get: [[string], StoredRun | undefined];
+  list: [[RunFilter | undefined], StoredRun[]];
+  delete: [[string], boolean];
+  unfinished: [[], StoredRun[]];
+  exportBytes: [[], Uint8Array];
+  importBytes: [[Uint8Array], void];
+  status: [[], StorageStatus];
+}
+
+export type StorageMethod = keyof StorageCalls;
+
+export interface StorageStatus {
+  persistence: Persistence;
+  /** Approximate bytes of the SQLite file. */
+  bytes: number;
+  /** navigator.storage.persist() answer, when asked. */
+  persisted: boolean | null;
+}
+
+export interface StorageRequest<M extends StorageMethod = StorageMethod> {
+  id: number;
+  method: M;
+  args: StorageCalls[M][0];
+}
+
+export interface SerializedStorageError {
+  name: string;
+  message: string;
+}
+
+export type StorageReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: SerializedStorageError }
+  /** Another tab changed the database. */
+  | { id: -1; event: 'changed' }
+  /** The worker is ready (or failed to open the database at all). */
+  | { id: -2; event: 'ready'; error?: SerializedStorageError };
+
+export interface StorageInit {
+  sqlWasmUrl: string;
+  name?: string;
+  memoryOnly?: boolean;
+}

@@ -1,0 +1,59 @@
+// The storage worker: owns the SQLite database and its IndexedDB copy, so that queries and
+// snapshots never block the page.
+import { SqliteRunRepository } from './sqlite-repository';
+import { SqliteStore } from './sqlite-store';
+import type { StorageCalls, StorageInit, StorageMethod, StorageReply, StorageRequest } from './storage-protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+let store: SqliteStore | null = null;
+let repo: SqliteRunRepository | null = null;
+let persisted: boolean | null = null;
+
+function reply(message: StorageReply, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+async function call<M extends StorageMethod>(method: M, args: StorageCalls[M][0]): Promise<StorageCalls[M][1]> {
+  if (!store || !repo) throw new Error('storage is not open');
+  const a = args as unknown[];
+  switch (method) {
+    case 'save': return (await repo.save(a[0] as never)) as never;
+    case 'saveTrials': return (await repo.saveTrials(a[0] as string, a[1] as never)) as never;
+    case 'savedTrialIndexes': return (await repo.savedTrialIndexes(a[0] as string)) as never;
+    case 'get': return (await repo.get(a[0] as string)) as never;
+    case 'list': return (await repo.list(a[0] as never)) as never;
+    case 'delete': return (await repo.delete(a[0] as string)) as never;
+    case 'unfinished': return (await repo.unfinished()) as never;
+    case 'exportBytes': return store.exportBytes() as never;
+    case 'importBytes': return (await store.importBytes(a[0] as Uint8Array)) as never;
+    case 'status': return { persistence: store.persistence, bytes: store.exportBytes().byteLength, persisted } as never;
+    default: {
+      const never: never = method;
+      throw new Error(`unknown storage call ${String(never)}`);
+    }
+  }
+}
+
+scope.onmessage = async (e: MessageEvent<StorageInit | StorageRequest>) => {
+  const data = e.data;
+  if (!('method' in data)) {
+    try {
+      store = await SqliteStore.open(data);
+      repo = new SqliteRunRepository(store);
+      store.onChange(() => reply({ id: -1, event: 'changed' }));
+      const storage = (self as { navigator?: { storage?: StorageManager } }).navigator?.storage;
+      // persist() is for pages (StorageClient asks); a worker can read the answer.
+      persisted = storage?.persisted ? await storage.persisted().catch(() => null) : null;
+      reply({ id: -2, event: 'ready' });
+    } catch (err) {
+      reply({ id: -2, event: 'ready', error: { name: (err as Error).name, message: (err as Error).message } });
+    }
+    return;
+  }
+  try {
+    const value = await call(data.method, data.args);
+    reply({ id: data.id, ok: true, value }, value instanceof Uint8Array ? [value.buffer] : []);
+  } catch (err) {
+    reply({ id: data.id, ok: false, error: { name: (err as Error).name ?? 'Error', message: String((err as Error).message ?? err) } });
+  }
+};

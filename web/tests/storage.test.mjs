@@ -1,0 +1,223 @@
+// Persistence tests (issue 4): the built site in headless Chromium with real IndexedDB and SQLite
+// (sql.js) in the storage worker; nothing is mocked. Each test gets its own browser context, so
+// its own IndexedDB.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launch, openSite } from './browser.mjs';
+import { startServer } from './server.mjs';
+
+const ORCL = 'ORCL-1d-1995-2014.csv';
+const NVDA = 'NVDA-1d-1999-2014.csv';
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ isolated: true });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Polls a run until it is terminal, in the page. */
+const waitDone = (page, kind, id, timeoutMs = 60000) =>
+  page.evaluate(
+    async ({ kind, id, timeoutMs }) => {
+      const get = (x) => (kind === 'backtest' ? window.atf.getBacktestStatus(x) : window.atf.getOptimizationStatus(x));
+      const end = performance.now() + timeoutMs;
+      for (;;) {
+        const s = await get(id);
+        if (!['Pending', 'Running'].includes(s.status)) return s;
+        if (performance.now() > end) throw new Error(`run ${id} still ${s.status}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    { kind, id, timeoutMs },
+  );
+
+/** A status with its equity curve as a plain array, for deep comparison (key order aside). */
+const plain = (s) => ({ ...s, result: s.result && { ...s.result, equity_curve: s.result.equity_curve && Array.from(s.result.equity_curve) } });
+
+test('a completed backtest and optimization are there after a reload, identical', async () => {
+  const context = await browser.newContext();
+  const page = await openSite(context, server.url);
+  const ids = await page.evaluate(async ({ NVDA, ORCL }) => {
+    const bt = await window.atf.submitBacktest({ dataset: NVDA, strategy: 'sma_cross', broker: { commission_pct: 0.1 } });
+    const opt = await window.atf.submitOptimization({
+      dataset: ORCL,
+      strategy: 'sma_cross',
+      axes: [{ name: 'fast', min: 5, max: 30, step: 5 }, { name: 'slow', min: 20, max: 60, step: 10 }],
+    });
+    return { bt: bt.id, opt: opt.id };
+  }, { NVDA, ORCL });
+  const bt = await waitDone(page, 'backtest', ids.bt);
+  const opt = await waitDone(page, 'optimization', ids.opt);
+  assert.equal(bt.status, 'Completed');
+  assert.equal(opt.status, 'Completed');
+  assert.equal(opt.result.trials.length, 30);
+  await page.reload();
+  await page.waitForFunction(() => window.atf);
+  const [bt2, opt2] = await page.evaluate(
+    async (ids) => [await window.atf.getBacktestStatus(ids.bt), await window.atf.getOptimizationStatus(ids.opt)],
+    ids,
+  );
+  assert.deepEqual(plain(bt2), plain(bt));
+  assert.deepEqual(plain(opt2), plain(opt));
+  assert.ok(bt2.result.equity_curve.length === 4012);
+  const listed = await page.evaluate(async () => (await window.atf.listRuns()).map((r) => r.id));
+  assert.deepEqual(new Set(listed), new Set([ids.bt, ids.opt]));
+  await context.close();
+});
+
+test('a page closed mid-run leaves no run "running"; the optimization resumes to the same ranking', async () => {
+  const context = await browser.newContext();
+  const page = await openSite(context, server.url);
+  // 100 × 500 = 50,000 combinations over 5,036 bars: long enough to close the page mid-run.
+  const request = {
+    dataset: ORCL,
+    strategy: 'sma_cross',
+    axes: [{ name: 'fast', min: 1, max: 100, step: 1 }, { name: 'slow', min: 101, max: 600, step: 1 }],
+    objective: 'sharpe',
+  };
+  const id = await page.evaluate(async (request) => (await window.atf.submitOptimization(request)).id, request);
+  // Wait until some trials were saved (they are written in batches at least every 0.5 s).
+  await page.waitForFunction((id) => (window.atf.progress(id)?.processed ?? 0) > 3000, id, { timeout: 60000 });
+  await page.waitForTimeout(700);
+  const before = await page.evaluate((id) => window.atf.progress(id), id);
+  assert.ok(before.processed < 50000, 'the run must still be in flight when the page closes');
+  await page.close();
+
+  const again = await openSite(context, server.url);
+  const st = await again.evaluate((id) => window.atf.getOptimizationStatus(id), id);
+  assert.equal(st.status, 'Failed');
+  assert.equal(st.errorMessage, 'interrupted: the page was closed while the run was in progress');
+  const saved = st.completedCombinations + st.failedCombinations;
+  assert.ok(saved > 0 && saved < 50000, `saved ${saved}`);
+  const stored = await again.evaluate((id) => window.atf.getOptimizationRun(id), id);
+  assert.equal(stored.result.trials.length, saved);
+  const log = await again.evaluate(() => window.atf.logEntries().filter((r) => r.message?.startsWith('interrupted')).length);
+  assert.equal(log, 1);
+
+  // Resume: only the missing combinations run; the ranking equals an uninterrupted run's.
+  const resumed = await again.evaluate((id) => window.atf.resumeOptimization(id), id);
+  assert.deepEqual(resumed, { id, totalCombinations: 50000 });
+  const done = await waitDone(again, 'optimization', id, 120000);
+  assert.equal(done.status, 'Completed');
+  assert.equal(done.completedCombinations + done.failedCombinations, 50000);
+  const freshId = await again.evaluate(async (request) => (await window.atf.submitOptimization(request)).id, request);
+  const fresh = await waitDone(again, 'optimization', freshId, 120000);
+  const rank = (s) => s.result.trials.map((t) => `${t.index}:${t.status}:${t.metrics?.sharpe ?? null}`);
+  assert.equal(fresh.result.trials.length, 50000);
+  assert.deepEqual(rank(done), rank(fresh));
+  assert.equal(done.result.best.index, fresh.result.best.index);
+  await context.close();
+});
+
+test('two pages submitting 20 runs each end with 40 runs, and see each other within 2 s', async () => {
+  const context = await browser.newContext();
+  const a = await openSite(context, server.url);
+  const b = await openSite(context, server.url);
+  await b.evaluate(() => {
+    window.changed = 0;
+    window.atf.database.onChange(() => window.changed++);
+  });
+  const submit20 = (page) =>
+    page.evaluate(async (NVDA) => {
+      const ids = [];
+      for (let i = 0; i < 20; i++) {
+        ids.push((await window.atf.submitBacktest({ dataset: NVDA, strategy: 'sma_cross', params: { fast: 2 + i, slow: 60 } })).id);
+      }
+      for (const id of ids) {
+        for (;;) {
+          const s = await window.atf.getBacktestStatus(id);
+          if (s.status === 'Completed') break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      return ids;
+    }, NVDA);
+  const [idsA, idsB] = await Promise.all([submit20(a), submit20(b)]);
+  const t0 = Date.now();
+  await b.waitForFunction(async (n) => (await window.atf.listRuns()).length === n, 40, { timeout: 2000, polling: 50 });
+  assert.ok(Date.now() - t0 <= 2000);
+  await a.waitForFunction(async (n) => (await window.atf.listRuns()).length === n, 40, { timeout: 2000, polling: 50 });
+  assert.ok((await b.evaluate(() => window.changed)) > 0);
+  const c = await openSite(context, server.url);
+  const all = await c.evaluate(async () => (await window.atf.listRuns()).filter((r) => r.status === 'Completed').map((r) => r.id));
+  assert.deepEqual(new Set(all), new Set([...idsA, ...idsB]));
+  await context.close();
+});
+
+test('importing a truncated, a non-SQLite or a foreign SQLite file is refused; data intact', async () => {
+  const context = await browser.newContext();
+  const page = await openSite(context, server.url);
+  const out = await page.evaluate(async (NVDA) => {
+    const { id } = await window.atf.submitBacktest({ dataset: NVDA, strategy: 'ema_cross' });
+    for (;;) {
+      if ((await window.atf.getBacktestStatus(id)).status === 'Completed') break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const good = await window.atf.database.exportFile();
+    // A foreign SQLite file: our own export with the tables renamed (valid SQLite, not ours).
+    const text = new TextDecoder('latin1').decode(good);
+    const results = { id, exported: good.length };
+    const attempt = async (name, bytes) => {
+      try {
+        await window.atf.database.importFile(bytes);
+        results[name] = 'accepted';
+      } catch (e) {
+        results[name] = `${e.name}: ${e.message}`;
+      }
+    };
+    await attempt('truncated', good.slice(0, Math.floor(good.length / 2)));
+    await attempt('notSqlite', new TextEncoder().encode('Date,Open,High,Low,Close\n1999-01-22,1,2,0.5,1.5\n'.repeat(10)));
+    await attempt('empty', new Uint8Array(0));
+    results.header = text.slice(0, 15);
+    results.stillThere = (await window.atf.getBacktestStatus(id)).status;
+    results.count = (await window.atf.listRuns()).length;
+    return results;
+  }, NVDA);
+  assert.match(out.truncated, /^ImportRejectedError: The file is damaged or truncated/);
+  assert.match(out.notSqlite, /^ImportRejectedError: This is not a SQLite database file\./);
+  assert.match(out.empty, /^ImportRejectedError: This is not a SQLite database file\./);
+  assert.equal(out.header, 'SQLite format 3');
+  assert.equal(out.stillThere, 'Completed');
+  assert.equal(out.count, 1);
+
+  // A foreign SQLite database, made by Node's own sql.js: valid, but not ours.
+  const initSqlJs = (await import('sql.js')).default;
+  const SQL = await initSqlJs();
+  const foreign = new SQL.Database();
+  foreign.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, '<img src=x onerror=alert(1)>')");
+  const bytes = Array.from(foreign.export());
+  const foreignOut = await page.evaluate(async (bytes) => {
+    try {
+      await window.atf.database.importFile(new Uint8Array(bytes));
+      return 'accepted';
+    } catch (e) {
+      return `${e.name}: ${e.message}`;
+    }
+  }, bytes);
+  assert.match(foreignOut, /^ImportRejectedError: This SQLite file is not an AlgoTradeForge database \(missing tables: meta, datasets/);
+  await page.reload();
+  await page.waitForFunction(() => window.atf);
+  assert.equal(await page.evaluate(async () => (await window.atf.listRuns()).length), 1);
+  await context.close();
+});
+
+test('without IndexedDB the app runs and says results will not be kept', async () => {
+  const context = await browser.newContext();
+  const page = await openSite(context, `${server.url}?nostore`);
+  const out = await page.evaluate(async (NVDA) => {
+    const { id } = await window.atf.submitBacktest({ dataset: NVDA, strategy: 'sma_cross' });
+    for (;;) {
+      const s = await window.atf.getBacktestStatus(id);
+      if (s.status === 'Completed') return { warning: window.atf.storageWarning, status: s.status };
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }, NVDA);
+  assert.equal(out.status, 'Completed');
+  assert.match(out.warning, /^Results will not be kept after this page closes: storage is turned off for this page\.$/);
+  await context.close();
+});

@@ -88,6 +88,11 @@ summary() {
     printf '  %-4s  %-13s %8s  %s\n' "$status" "$name" "$secs" "$desc"
   done
   echo "  total: $(atf_elapsed "$t_all" "$(atf_now)")s"
+  local npass=0 nfail=0
+  for r in "${results[@]}"; do
+    case "${r%%|*}" in PASS) ((npass++)) ;; FAIL) ((nfail++)) ;; esac
+  done
+  echo "stages: $npass passed, $nfail failed"
   if ((any_failed)); then
     echo "RESULT: FAILED (${!failed[*]})"
   else

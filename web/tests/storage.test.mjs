@@ -206,6 +206,55 @@ test('importing a truncated, a non-SQLite or a foreign SQLite file is refused; d
   await context.close();
 });
 
+test('an imported dataset is stored once, reused by several runs, and there after a reload', async () => {
+  const context = await browser.newContext();
+  const page = await openSite(context, server.url);
+  const csv = ['Date,Open,High,Low,Close,Volume'];
+  let p = 100;
+  for (let i = 0; i < 400; i++) {
+    const day = new Date(Date.UTC(2020, 0, 1) + i * 86400000).toISOString().slice(0, 10);
+    const next = Math.round((p + Math.sin(i / 9) * 2 + ((i * 7919) % 13) / 10 - 0.6) * 100) / 100;
+    csv.push(`${day},${p},${Math.max(p, next) + 0.5},${Math.min(p, next) - 0.5},${next},1000`);
+    p = next;
+  }
+  const text = csv.join('\n');
+  const first = await page.evaluate(async (text) => {
+    await window.atf.addDatasetCsv('my-import', text);
+    const ids = [];
+    for (const fast of [5, 8]) ids.push((await window.atf.submitBacktest({ dataset: 'my-import', strategy: 'sma_cross', params: { fast, slow: 20 } })).id);
+    const out = [];
+    for (const id of ids) {
+      for (;;) {
+        const s = await window.atf.getBacktestStatus(id);
+        if (s.status !== 'Pending' && s.status !== 'Running') { out.push(s.result.final_equity); break; }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    return out;
+  }, text);
+  assert.equal(first.length, 2);
+  await page.reload();
+  await page.waitForFunction(() => window.atf);
+  const again = await page.evaluate(async () => {
+    const names = window.atf.listDatasets().map((d) => d.name);
+    const { id } = await window.atf.submitBacktest({ dataset: 'my-import', strategy: 'sma_cross', params: { fast: 5, slow: 20 } });
+    for (;;) {
+      const s = await window.atf.getBacktestStatus(id);
+      if (s.status !== 'Pending' && s.status !== 'Running') return { names, equity: s.result.final_equity };
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+  assert.ok(again.names.includes('my-import'));
+  assert.equal(again.equity, first[0]);  // the same data, the same result
+  // Stored once: one datasets row, whatever the number of runs.
+  const bytes = await page.evaluate(async () => Array.from(await window.atf.database.exportFile()));
+  const SQL = await (await import('sql.js')).default();
+  const db = new SQL.Database(new Uint8Array(bytes));
+  assert.deepEqual(db.exec('SELECT COUNT(*) FROM datasets')[0].values, [[1]]);
+  assert.deepEqual(db.exec("SELECT COUNT(*) FROM backtest_runs WHERE dataset_id = 'my-import'")[0].values, [[3]]);
+  await context.close();
+});
+
 test('without IndexedDB the app runs and says results will not be kept', async () => {
   const context = await browser.newContext();
   const page = await openSite(context, `${server.url}?nostore`);

@@ -41,7 +41,7 @@ export async function boot(): Promise<AtfApi> {
   const workers = params.has('workers') ? Number(params.get('workers')) : undefined;
   const { storage, warning } = await startStorage(params);
   const client = await AtfEngineClient.create({
-    ...(storage ? { repository: storage } : {}),
+    ...(storage ? { repository: storage, datasetStore: storage } : {}),
     ...(warning ? { storageWarning: warning } : {}),
     assets: {
       glueUrl: abs(assets.glue),

@@ -54,9 +54,17 @@ export interface ClientOptions {
   repository?: RunRepository;
   /** Set when results cannot be kept (storage unavailable); shown by the page. */
   storageWarning?: string;
+  /** Where imported datasets are kept once, for any number of runs (and after a reload). */
+  datasetStore?: DatasetStore;
   /** Use the message fallback even where shared memory exists (tests, comparisons). */
   forceFallback?: boolean;
   log?: RunLog;
+}
+
+/** Keeps imported CSV datasets (the results database's `datasets` table). */
+export interface DatasetStore {
+  saveDataset(name: string, csv: string): Promise<void>;
+  datasets(): Promise<Array<{ name: string; csv: string }>>;
 }
 
 /** Web Lock held by the page running a run; its absence marks the run as interrupted. */
@@ -110,6 +118,7 @@ export class AtfEngineClient {
   static async create(options: ClientOptions): Promise<AtfEngineClient> {
     const client = new AtfEngineClient(options);
     await client.start();
+    await client.loadStoredDatasets();
     await client.recoverInterrupted();
     return client;
   }
@@ -217,8 +226,28 @@ export class AtfEngineClient {
     return this.datasets.list();
   }
 
-  addDatasetCsv(name: string, text: string): void {
+  /** Adds a CSV dataset; with a dataset store it is saved once and is there after a reload.
+   *  Resolves when saved (a storage failure sets storageWarning; the dataset still works here). */
+  async addDatasetCsv(name: string, text: string): Promise<void> {
     this.datasets.addCsv(name, text);
+    const store = this.options.datasetStore;
+    if (!store) return;
+    try {
+      await store.saveDataset(name, text);
+    } catch (e) {
+      this.storageWarning = `Dataset "${name}" could not be saved: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  /** Registers the datasets saved by earlier visits (bundled samples keep their names). */
+  private async loadStoredDatasets(): Promise<void> {
+    const store = this.options.datasetStore;
+    if (!store) return;
+    try {
+      for (const d of await store.datasets()) if (!this.datasets.has(d.name)) this.datasets.addCsv(d.name, d.csv);
+    } catch (e) {
+      this.storageWarning = `Saved datasets could not be read: ${e instanceof Error ? e.message : String(e)}`;
+    }
   }
 
   /** Adds a dataset from columns (copied to each worker that uses it). */

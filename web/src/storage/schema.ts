@@ -11,14 +11,10 @@ export const MIGRATIONS: string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE datasets (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    source TEXT NOT NULL,            -- 'sample' or 'import'
-    bars INTEGER NOT NULL,
-    first_time INTEGER NOT NULL,
-    last_time INTEGER NOT NULL,
-    price_decimals INTEGER,
-    columns BLOB NOT NULL,           -- time, open, high, low, close, volume as 6 × bars float64
+    name TEXT PRIMARY KEY,           -- what runs refer to (their dataset_id)
+    source TEXT NOT NULL,            -- 'csv' (imported by the user)
+    bytes INTEGER NOT NULL,
+    csv TEXT NOT NULL,               -- the file as imported, stored once for any number of runs
     created_at INTEGER NOT NULL
   );
   CREATE TABLE backtest_runs (

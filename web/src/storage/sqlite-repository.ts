@@ -71,6 +71,23 @@ export class SqliteRunRepository implements RunRepository {
       .map((r) => Number(r.idx));
   }
 
+  /** Stores an imported dataset once (by name); runs refer to it by that name. */
+  async saveDataset(name: string, csv: string): Promise<void> {
+    await this.store.write([
+      {
+        sql: 'INSERT OR REPLACE INTO datasets (name, source, bytes, csv, created_at) VALUES (?, ?, ?, ?, ?)',
+        params: [name, 'csv', csv.length, csv, Date.now()],
+      },
+    ]);
+  }
+
+  /** Every stored dataset with its CSV text, oldest first. */
+  async datasets(): Promise<Array<{ name: string; csv: string }>> {
+    return this.store
+      .query('SELECT name, csv FROM datasets ORDER BY created_at')
+      .map((r) => ({ name: String(r.name), csv: String(r.csv) }));
+  }
+
   async get(id: string): Promise<StoredRun | undefined> {
     const bt = this.store.query('SELECT * FROM backtest_runs WHERE id = ?', [id])[0];
     if (bt) return this.backtestFromRow(bt, true);

@@ -67,6 +67,8 @@ export class StorageClient implements RunRepository {
   list(filter?: RunFilter): Promise<StoredRun[]> { return this.call('list', filter); }
   delete(id: string): Promise<boolean> { return this.call('delete', id); }
   unfinished(): Promise<StoredRun[]> { return this.call('unfinished'); }
+  saveDataset(name: string, csv: string): Promise<void> { return this.call('saveDataset', name, csv); }
+  datasets(): Promise<Array<{ name: string; csv: string }>> { return this.call('datasets'); }
   exportBytes(): Promise<Uint8Array> { return this.call('exportBytes'); }
   importBytes(bytes: Uint8Array): Promise<void> { return this.call('importBytes', bytes); }
   status(): Promise<StorageStatus> { return this.call('status'); }

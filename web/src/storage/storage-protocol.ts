@@ -11,6 +11,8 @@ export interface StorageCalls {
   list: [[RunFilter | undefined], StoredRun[]];
   delete: [[string], boolean];
   unfinished: [[], StoredRun[]];
+  saveDataset: [[string, string], void];
+  datasets: [[], Array<{ name: string; csv: string }>];
   exportBytes: [[], Uint8Array];
   importBytes: [[Uint8Array], void];
   status: [[], StorageStatus];

@@ -1,0 +1,145 @@
+// The app shell: the side panel (new-run form, or the progress view of the run just started) and
+// the main area (dashboard, a run's report, or the run log), routed by the location hash:
+// #/runs, #/run/<kind>/<id>, #/log.
+import type { AtfApi } from '../engine/api';
+import type { LogRecord, RunKind } from '../engine/types';
+import type { Ctx, MetricInfo, StrategyInfo } from './context';
+import { Dashboard } from './dashboard';
+import { byId, errorPanel, errorText, h } from './dom';
+import { NewRunForm } from './new-run';
+import { ProgressView } from './progress';
+import { backtestReport, optimizationReport, type Report } from './reports';
+
+export async function startApp(atf: AtfApi): Promise<void> {
+  const badge = byId('mode');
+  if (atf.mode === 'shared-memory') {
+    badge.textContent = 'Shared memory: cross-origin isolated (live counters, atomic cancel)';
+    badge.className = 'badge shared';
+  } else {
+    badge.textContent = 'Reduced mode: no SharedArrayBuffer (progress by messages, cancel stops the worker)';
+    badge.className = 'badge fallback';
+  }
+  badge.title = badge.textContent;
+  byId('workers').textContent = `${atf.workerCount} engine worker${atf.workerCount === 1 ? '' : 's'}`;
+
+  const info = await atf.info();
+  // The catalog comes from the engine as plain JSON (copied, so the UI never shares its objects).
+  const strategies = JSON.parse(JSON.stringify(info.strategies)) as StrategyInfo[];
+  const metrics = JSON.parse(JSON.stringify(info.metrics)) as MetricInfo[];
+  try {
+    const v = JSON.parse(String(info.version)) as { version?: string };
+    byId('version').textContent = v.version ? `engine ${v.version}` : '';
+  } catch {
+    /* the version is informative only */
+  }
+
+  const side = byId('side');
+  const main = byId('main');
+  let progress: ProgressView | null = null;
+  let report: Report | null = null;
+  let reportSeq = 0;
+  /** Whether the report on screen was built from a finished run. */
+  let shownTerminal = false;
+
+  const ctx: Ctx = {
+    atf,
+    strategies,
+    metrics,
+    barsPerSecond: null,
+    openRun: (id, kind) => {
+      const target = `#/run/${kind}/${id}`;
+      if (location.hash !== target) location.hash = target;
+      // Already shown: rebuild only if it was shown before the run ended.
+      else if (!shownTerminal) void route();
+    },
+    runEnded: (id, kind) => {
+      if (location.hash === `#/run/${kind}/${id}` && !shownTerminal) void route();
+    },
+    track: (id, kind) => showProgress(id, kind),
+    runsChanged: () => void dashboard.refresh(),
+  };
+
+  const form = new NewRunForm(ctx);
+  const showForm = () => {
+    progress?.dispose();
+    progress = null;
+    side.replaceChildren(form.el);
+    form.refreshDatasets();
+    (form.el.querySelector('#nr-submit') as HTMLElement | null)?.focus();
+  };
+  const showProgress = (id: string, kind: RunKind) => {
+    progress?.dispose();
+    progress = new ProgressView(ctx, id, kind, showForm);
+    side.replaceChildren(progress.el);
+    (progress.el.querySelector('#progress-cancel') as HTMLElement | null)?.focus();
+  };
+  showForm();
+
+  const dashboard = new Dashboard(ctx);
+  const logView = h('section.log-view', { 'aria-labelledby': 'log-title' });
+  const logPre = h('pre#log.log');
+  logView.append(h('div.panel-head', null, h('h2#log-title', null, 'Run log'), h('span.muted', null, 'structured records, newest first')), logPre);
+  const logLine = (r: LogRecord) => JSON.stringify(r);
+  const lines: string[] = atf.logEntries().map(logLine).reverse();
+  logPre.textContent = lines.join('\n');
+  atf.log.subscribe((r) => {
+    lines.unshift(logLine(r));
+    if (lines.length > 500) lines.length = 500;
+    if (!logView.isConnected) return;
+    logPre.textContent = lines.join('\n');
+  });
+
+  const navLinks = [...document.querySelectorAll<HTMLAnchorElement>('nav.top a')];
+  const setNav = (which: string) => {
+    for (const a of navLinks) {
+      if (a.dataset['nav'] === which) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+  };
+
+  const route = async () => {
+    const seq = ++reportSeq;
+    report?.dispose();
+    report = null;
+    const m = /^#\/run\/(backtest|optimization)\/([\w-]+)$/.exec(location.hash);
+    if (m) {
+      setNav('runs');
+      const kind = m[1] as RunKind;
+      const id = m[2] ?? '';
+      main.replaceChildren(h('p.muted.loading', null, 'Loading report…'));
+      try {
+        const run = kind === 'backtest' ? await atf.getBacktestRun(id) : await atf.getOptimizationRun(id);
+        const back = () => (location.hash = '#/runs');
+        const r = kind === 'backtest' ? await backtestReport(ctx, run, back) : optimizationReport(ctx, run, back);
+        if (seq !== reportSeq) {
+          r.dispose();
+          return;
+        }
+        report = r;
+        shownTerminal = run.status !== 'Pending' && run.status !== 'Running';
+        main.replaceChildren(r.el);
+        main.scrollTop = 0;
+        (r.el.querySelector('#report-title') as HTMLElement | null)?.setAttribute('tabindex', '-1');
+        if (run.status === 'Pending' || run.status === 'Running') {
+          if (progress?.id !== id) showProgress(id, kind);
+        }
+      } catch (e) {
+        if (seq !== reportSeq) return;
+        main.replaceChildren(errorPanel('Cannot open this run', errorText(e), null), h('p', null, h('a', { href: '#/runs' }, '← All runs')));
+      }
+      return;
+    }
+    if (location.hash === '#/log') {
+      setNav('log');
+      logPre.textContent = lines.join('\n');
+      main.replaceChildren(logView);
+      return;
+    }
+    setNav('runs');
+    main.replaceChildren(dashboard.el);
+    void dashboard.refresh();
+  };
+  window.addEventListener('hashchange', () => void route());
+  await route();
+  document.body.dataset['ready'] = 'true';
+}

@@ -1,0 +1,192 @@
+// Report charts on lightweight-charts (TradingView's library for price data): candles with the
+// trades' entry/exit markers, and equity with drawdown in a second pane. Both time scales follow
+// each other; colours come from the page's CSS variables (light and dark themes).
+import {
+  AreaSeries,
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  createSeriesMarkers,
+  type IChartApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from 'lightweight-charts';
+import type { Trade } from '../engine/types';
+import { h, num, utcDate } from './dom';
+import type { PriceBars } from './prices';
+
+const MAX_POINTS = 20000;
+
+function css(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+}
+
+function baseOptions(indexTime: boolean) {
+  const fmt = (t: Time) => (indexTime ? `bar ${Number(t)}` : utcDate(Number(t) * 1000));
+  return {
+    autoSize: true,
+    layout: {
+      background: { type: ColorType.Solid, color: css('--panel') },
+      textColor: css('--muted'),
+      fontFamily: getComputedStyle(document.body).fontFamily,
+      attributionLogo: false,
+    },
+    grid: { vertLines: { color: css('--grid') }, horzLines: { color: css('--grid') } },
+    rightPriceScale: { borderColor: css('--border') },
+    timeScale: { borderColor: css('--border'), timeVisible: false, minBarSpacing: 0.01, tickMarkFormatter: indexTime ? (t: Time) => String(Number(t)) : undefined },
+    localization: { timeFormatter: fmt },
+    crosshair: { mode: 0 },
+  };
+}
+
+/** Charts created for a report; dispose() removes them (and the theme listener). */
+export class ReportCharts {
+  private charts: IChartApi[] = [];
+  private syncing = false;
+  private readonly media = window.matchMedia('(prefers-color-scheme: dark)');
+  private readonly onTheme = () => this.applyTheme();
+
+  constructor() {
+    this.media.addEventListener('change', this.onTheme);
+  }
+
+  /** Shows all data in every chart (call once they are laid out). */
+  fitAll(): void {
+    for (const c of this.charts) c.timeScale().fitContent();
+  }
+
+  dispose(): void {
+    this.media.removeEventListener('change', this.onTheme);
+    for (const c of this.charts) c.remove();
+    this.charts = [];
+  }
+
+  private applyTheme(): void {
+    for (const c of this.charts) {
+      c.applyOptions({
+        layout: { background: { type: ColorType.Solid, color: css('--panel') }, textColor: css('--muted') },
+        grid: { vertLines: { color: css('--grid') }, horzLines: { color: css('--grid') } },
+      });
+    }
+  }
+
+  private add(chart: IChartApi): void {
+    for (const other of this.charts) {
+      chart.timeScale().subscribeVisibleLogicalRangeChange((r) => {
+        if (this.syncing || !r) return;
+        this.syncing = true;
+        other.timeScale().setVisibleLogicalRange(r);
+        this.syncing = false;
+      });
+      other.timeScale().subscribeVisibleLogicalRangeChange((r) => {
+        if (this.syncing || !r) return;
+        this.syncing = true;
+        chart.timeScale().setVisibleLogicalRange(r);
+        this.syncing = false;
+      });
+    }
+    this.charts.push(chart);
+  }
+
+  /** Candles with entry (arrow) and exit (circle) markers per trade. */
+  price(container: HTMLElement, bars: PriceBars, trades: Trade[]): void {
+    const chart = createChart(container, baseOptions(false));
+    const up = css('--up');
+    const down = css('--down');
+    const s = chart.addSeries(CandlestickSeries, {
+      upColor: up,
+      downColor: down,
+      borderUpColor: up,
+      borderDownColor: down,
+      wickUpColor: up,
+      wickDownColor: down,
+      priceLineVisible: false,
+    });
+    s.setData(
+      bars.time.map((t, i) => ({
+        time: Math.floor(t / 1000) as UTCTimestamp,
+        open: bars.open[i] ?? 0,
+        high: bars.high[i] ?? 0,
+        low: bars.low[i] ?? 0,
+        close: bars.close[i] ?? 0,
+      })),
+    );
+    const markers: SeriesMarker<Time>[] = [];
+    for (const t of trades) {
+      const long = t.side === 'long';
+      // Labels only when there are few trades (they overlap otherwise); the table has the numbers.
+      const few = trades.length <= 30;
+      markers.push({
+        time: Math.floor(t.entry_time / 1000) as UTCTimestamp,
+        position: long ? 'belowBar' : 'aboveBar',
+        shape: long ? 'arrowUp' : 'arrowDown',
+        color: long ? css('--accent') : css('--warn'),
+        ...(few ? { text: long ? 'L' : 'S' } : {}),
+      });
+      markers.push({
+        time: Math.floor(t.exit_time / 1000) as UTCTimestamp,
+        position: long ? 'aboveBar' : 'belowBar',
+        shape: 'circle',
+        color: t.pnl >= 0 ? up : down,
+        size: 0.6,
+        ...(few ? { text: `${t.return_pct >= 0 ? '+' : ''}${num(t.return_pct, 1)}%` } : {}),
+      });
+    }
+    markers.sort((a, b) => Number(a.time) - Number(b.time));
+    createSeriesMarkers(s, markers);
+    chart.timeScale().fitContent();
+    this.add(chart);
+  }
+
+  /** Equity (pane 0) and drawdown in % (pane 1). `times` are UTC ms per bar, or null (bar index). */
+  equity(container: HTMLElement, curve: Float64Array, times: number[] | null): void {
+    const indexTime = times === null || times.length !== curve.length;
+    const chart = createChart(container, baseOptions(indexTime));
+    const stride = Math.max(1, Math.ceil(curve.length / MAX_POINTS));
+    const eq: Array<{ time: UTCTimestamp; value: number }> = [];
+    const dd: Array<{ time: UTCTimestamp; value: number }> = [];
+    let peak = -Infinity;
+    let worst = 0;
+    for (let i = 0; i < curve.length; i++) {
+      const v = curve[i] ?? 0;
+      peak = Math.max(peak, v);
+      const d = peak > 0 ? ((v - peak) / peak) * 100 : 0;
+      worst = Math.min(worst, d);
+      if (i % stride === 0 || i === curve.length - 1) {
+        const time = (indexTime ? i : Math.floor((times[i] ?? 0) / 1000)) as UTCTimestamp;
+        eq.push({ time, value: v });
+        dd.push({ time, value: worst });
+        worst = 0;
+      }
+    }
+    const accent = css('--accent');
+    const e = chart.addSeries(AreaSeries, {
+      lineColor: accent,
+      topColor: `${accent}55`,
+      bottomColor: `${accent}05`,
+      lineWidth: 2,
+      priceLineVisible: false,
+      title: 'Equity',
+      priceFormat: { type: 'price', precision: 0, minMove: 1 },
+    });
+    e.setData(eq);
+    const down = css('--down');
+    const d = chart.addSeries(
+      AreaSeries,
+      { lineColor: down, topColor: `${down}10`, bottomColor: `${down}66`, lineWidth: 1, priceLineVisible: false, title: 'Drawdown %', invertFilledArea: true, priceFormat: { type: 'price', precision: 1, minMove: 0.1 } },
+      1,
+    );
+    d.setData(dd);
+    const panes = chart.panes();
+    panes[1]?.setHeight(110);
+    chart.timeScale().fitContent();
+    this.add(chart);
+  }
+}
+
+export function chartBox(label: string, cls = ''): { box: HTMLElement; host: HTMLElement } {
+  const host = h('div.chart-host', { role: 'img', 'aria-label': label });
+  const box = h('figure.chart', { class: cls || null }, h('figcaption', null, label), host);
+  return { box, host };
+}

@@ -1,0 +1,408 @@
+// The new-run form: dataset (bundled sample or an imported CSV with a preview), strategy with a
+// parameter form generated from its declared parameters, backtest / optimization tabs (an axis
+// editor per parameter with the live combination count), broker settings. Validation errors from
+// the API appear next to the field they name.
+import type { AxisSpec, BacktestRequest, BrokerSettings, DebugHooks, OptimizationRequest, RunKind } from '../engine/types';
+
+declare global {
+  interface Window {
+    /** Test-only: hooks added to every request the form submits (e.g. a slow run to cancel). */
+    atfUiDebug?: DebugHooks;
+  }
+}
+import type { Ctx, ParamInfo, StrategyInfo } from './context';
+import { duration, errorText, h, int, metricLabel } from './dom';
+import { previewCsv, rememberCsv } from './prices';
+
+interface ParamRow {
+  p: ParamInfo;
+  value: HTMLInputElement;
+  on: HTMLInputElement;
+  min: HTMLInputElement;
+  max: HTMLInputElement;
+  step: HTMLInputElement;
+  count: HTMLElement;
+  bt: HTMLElement;
+  opt: HTMLElement;
+}
+
+/** Number of values of an axis min..max by step (the engine's count, with a float tolerance). */
+export function axisCount(min: number, max: number, step: number): number {
+  if (![min, max, step].every(Number.isFinite) || step <= 0 || max < min) return 0;
+  return Math.floor((max - min) / step + 1e-9) + 1;
+}
+
+function defaultAxis(p: ParamInfo): { min: number; max: number; step: number } {
+  const lo = Math.max(p.min, p.type === 'int' ? Math.round(p.default / 2) : p.default / 2);
+  const hi = Math.min(p.max, p.default * 2);
+  const raw = (hi - lo) / 10;
+  const step = Math.max(p.step, Math.round(raw / p.step) * p.step);
+  const clean = (v: number) => Number(v.toFixed(6));
+  return { min: clean(lo), max: clean(hi), step: clean(step) };
+}
+
+export class NewRunForm {
+  readonly el: HTMLFormElement;
+  private kind: RunKind = 'backtest';
+  private readonly tabs: Record<RunKind, HTMLButtonElement>;
+  private readonly dataset: HTMLSelectElement;
+  private readonly csvInput: HTMLInputElement;
+  private readonly csvPreview: HTMLElement;
+  private readonly strategy: HTMLSelectElement;
+  private readonly strategyDesc: HTMLElement;
+  private readonly paramsBox: HTMLElement;
+  private readonly optBox: HTMLElement;
+  private readonly combos: HTMLElement;
+  private readonly objective: HTMLSelectElement;
+  private readonly direction: HTMLSelectElement;
+  private readonly broker: Record<string, HTMLInputElement | HTMLSelectElement> = {};
+  private readonly general: HTMLElement;
+  private readonly submitBtn: HTMLButtonElement;
+  private rows: ParamRow[] = [];
+  /** Error slots by field name (dataset, strategy, a parameter name, broker.cash, …). */
+  private readonly slots = new Map<string, HTMLElement>();
+
+  constructor(private readonly ctx: Ctx) {
+    const tab = (k: RunKind, label: string) =>
+      h('button.tab', { type: 'button', role: 'tab', id: `nr-tab-${k}`, 'aria-selected': String(k === 'backtest'), onclick: () => this.setKind(k) }, label);
+    this.tabs = { backtest: tab('backtest', 'Backtest'), optimization: tab('optimization', 'Optimization') };
+
+    this.dataset = h('select#nr-dataset', { name: 'dataset', onchange: () => this.updateCount() });
+    // Datasets added through the API meanwhile show up when the list is opened.
+    this.dataset.addEventListener('focus', () => this.refreshDatasets());
+    this.csvInput = h('input#nr-csv', { type: 'file', accept: '.csv,text/csv,text/plain', class: 'visually-hidden' });
+    this.csvInput.addEventListener('change', () => void this.importCsv());
+    this.csvPreview = h('div.csv-preview');
+    this.strategy = h('select#nr-strategy', { name: 'strategy', onchange: () => this.buildParams() });
+    for (const s of ctx.strategies) this.strategy.add(new Option(s.name, s.name));
+    this.strategyDesc = h('p.hint');
+    this.paramsBox = h('div.params');
+    this.combos = h('output#nr-combos.combos', { 'aria-live': 'polite' });
+    this.objective = h('select#nr-objective', { onchange: () => this.syncDirection() });
+    for (const m of ctx.metrics) this.objective.add(new Option(metricLabel(m.name), m.name));
+    this.objective.value = 'sharpe';
+    this.direction = h('select#nr-direction');
+    this.direction.add(new Option('maximize', 'max'));
+    this.direction.add(new Option('minimize', 'min'));
+    this.optBox = h(
+      'div.opt-settings',
+      { hidden: true },
+      h('div.row2', null, this.field('Objective', this.objective, 'objective'), this.field('Direction', this.direction, 'direction')),
+      this.combos,
+    );
+    this.general = h('p.field-error.general', { role: 'alert' });
+    this.slots.set('request', this.general);
+    this.submitBtn = h('button#nr-submit.primary', { type: 'submit' }, 'Run backtest');
+
+    const num = (id: string, value: number, attrs: Record<string, string | number> = {}) => {
+      const el = h('input', { id: `b-${id}`, type: 'number', value, step: 'any', inputmode: 'decimal', ...attrs });
+      this.broker[id] = el;
+      return el;
+    };
+    const sizing = h('select#b-sizing');
+    sizing.add(new Option('fraction of equity', 'equity'));
+    sizing.add(new Option('units', 'units'));
+    this.broker['sizing'] = sizing;
+    const fill = h('select#b-fill');
+    fill.add(new Option("next bar's open", 'next_open'));
+    fill.add(new Option("this bar's close", 'close'));
+    this.broker['fill'] = fill;
+    const shortBox = h('input#b-allow_short', { type: 'checkbox' });
+    this.broker['allow_short'] = shortBox;
+    const fracBox = h('input#b-fractional', { type: 'checkbox' });
+    this.broker['fractional'] = fracBox;
+
+    const importBtn = h('button.secondary', { type: 'button', onclick: () => this.csvInput.click() }, 'Import CSV…');
+    this.el = h(
+      'form.new-run',
+      { novalidate: true, 'aria-labelledby': 'nr-title' },
+      h('div.panel-head', null, h('h2#nr-title', null, 'New run'), h('div.tabs', { role: 'tablist', 'aria-label': 'Run kind' }, this.tabs.backtest, this.tabs.optimization)),
+      h(
+        'fieldset',
+        null,
+        h('legend', null, 'Data'),
+        this.field('Dataset', h('div.inline', null, this.dataset, importBtn, this.csvInput), 'dataset', 'nr-dataset'),
+        this.csvPreview,
+      ),
+      h('fieldset', null, h('legend', null, 'Strategy'), this.field('Strategy', this.strategy, 'strategy', 'nr-strategy'), this.strategyDesc, this.paramsBox, this.optBox),
+      h(
+        'details.broker',
+        { open: true },
+        h('summary', null, 'Broker settings'),
+        h(
+          'div.grid2',
+          null,
+          this.field('Starting cash', num('cash', 100000, { min: 0 }), 'broker.cash', 'b-cash'),
+          this.field('Sizing', sizing, 'broker.sizing', 'b-sizing'),
+          this.field('Size (fraction or units)', num('size', 1, { min: 0 }), 'broker.size', 'b-size'),
+          this.field('Fill rule', fill, 'broker.fill', 'b-fill'),
+          this.field('Commission (% of notional)', num('commission_pct', 0, { min: 0 }), 'broker.commission_pct', 'b-commission_pct'),
+          this.field('Commission per order', num('commission_fixed', 0, { min: 0 }), 'broker.commission_fixed', 'b-commission_fixed'),
+          this.field('Slippage (bps)', num('slippage_bps', 0, { min: 0 }), 'broker.slippage_bps', 'b-slippage_bps'),
+          h(
+            'div.checks',
+            null,
+            h('label.check', null, shortBox, ' Allow shorts'),
+            h('label.check', null, fracBox, ' Fractional units'),
+            this.errorSlot('broker.allow_short'),
+            this.errorSlot('broker.fractional'),
+          ),
+        ),
+      ),
+      this.general,
+      h('div.actions', null, this.submitBtn),
+    );
+    // Editing a field clears its error.
+    this.el.addEventListener('input', (e) => {
+      const box = (e.target as HTMLElement).closest('.field, .param');
+      for (const err of box?.querySelectorAll('.field-error') ?? []) err.textContent = '';
+      (e.target as HTMLElement).removeAttribute('aria-invalid');
+    });
+    this.el.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.submit();
+    });
+    this.refreshDatasets();
+    this.buildParams();
+  }
+
+  /** A labelled field with its error slot (aria-describedby). */
+  private field(label: string, control: HTMLElement, errorKey: string, forId?: string): HTMLElement {
+    const slot = this.errorSlot(errorKey);
+    const target = forId ? document.getElementById(forId) ?? control.querySelector(`#${forId}`) ?? control : control;
+    target.setAttribute('aria-describedby', slot.id);
+    return h('div.field', { 'data-field': errorKey }, h('label', { for: forId ?? control.id ?? null }, label), control, slot);
+  }
+
+  private errorSlot(key: string): HTMLElement {
+    const slot = h('p.field-error', { id: `err-${key.replace(/[^\w-]/g, '_')}`, 'aria-live': 'polite' });
+    this.slots.set(key, slot);
+    return slot;
+  }
+
+  refreshDatasets(select?: string): void {
+    const current = select ?? this.dataset.value;
+    this.dataset.replaceChildren();
+    const list = this.ctx.atf.listDatasets();
+    const groups: Record<string, HTMLOptGroupElement> = {
+      sample: h('optgroup', { label: 'Bundled samples' }),
+      csv: h('optgroup', { label: 'Imported CSV' }),
+      columns: h('optgroup', { label: 'Generated' }),
+    };
+    for (const d of list) groups[d.source]?.append(new Option(d.bars ? `${d.name} (${int(d.bars)} bars)` : d.name, d.name));
+    for (const g of Object.values(groups)) if (g.children.length) this.dataset.append(g);
+    if (current && list.some((d) => d.name === current)) this.dataset.value = current;
+  }
+
+  private async importCsv(): Promise<void> {
+    const file = this.csvInput.files?.[0];
+    if (!file) return;
+    this.clearErrors();
+    const text = await file.text();
+    const names = new Set(this.ctx.atf.listDatasets().map((d) => d.name));
+    let name = file.name || 'imported.csv';
+    for (let i = 2; names.has(name); i++) name = `${file.name.replace(/\.csv$/i, '')} (${i}).csv`;
+    this.ctx.atf.addDatasetCsv(name, text);
+    rememberCsv(name, text);
+    this.refreshDatasets(name);
+    const pv = previewCsv(text, 5);
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;
+    const detected = Object.entries(pv.columns)
+      .map(([k, i]) => `${k} ← ${pv.header[i] ?? `column ${i + 1}`}`)
+      .join(', ');
+    this.csvPreview.replaceChildren(
+      h('p.hint', null, `${name}: ${int(lines)} lines. Detected columns: ${detected}. The engine's importer checks every line when you run.`),
+      h(
+        'div.scroll-x',
+        null,
+        h(
+          'table.mini',
+          null,
+          h('thead', null, h('tr', null, ...pv.header.map((c) => h('th', null, c)))),
+          h('tbody', null, ...pv.rows.map((r) => h('tr', null, ...r.map((c) => h('td', null, c))))),
+        ),
+      ),
+    );
+    this.csvInput.value = '';
+  }
+
+  private get current(): StrategyInfo | undefined {
+    return this.ctx.strategies.find((s) => s.name === this.strategy.value);
+  }
+
+  private buildParams(): void {
+    const s = this.current;
+    this.strategyDesc.textContent = s?.description ?? '';
+    this.paramsBox.replaceChildren();
+    this.rows = [];
+    for (const key of [...this.slots.keys()]) if (key.startsWith('param:')) this.slots.delete(key);
+    s?.params.forEach((p, i) => {
+      const attrs = { type: 'number', min: p.min, max: p.max, step: p.type === 'int' ? 1 : 'any', inputmode: 'decimal' };
+      const value = h('input', { ...attrs, id: `p-${p.name}`, value: p.default });
+      const ax = defaultAxis(p);
+      const on = h('input', { type: 'checkbox', id: `ax-${p.name}-on`, 'aria-label': `Vary ${p.name}` });
+      on.checked = i < 2;
+      const min = h('input', { ...attrs, id: `ax-${p.name}-min`, value: ax.min, 'aria-label': `${p.name} min` });
+      const max = h('input', { ...attrs, id: `ax-${p.name}-max`, value: ax.max, 'aria-label': `${p.name} max` });
+      const step = h('input', { ...attrs, min: 0, id: `ax-${p.name}-step`, value: ax.step, 'aria-label': `${p.name} step` });
+      const count = h('span.axis-count');
+      const slot = h('p.field-error', { id: `err-param-${p.name}`, 'aria-live': 'polite' });
+      this.slots.set(`param:${p.name}`, slot);
+      for (const el of [value, min, max, step]) el.setAttribute('aria-describedby', slot.id);
+      const bt = h('div.param-bt', null, value);
+      const opt = h('div.param-opt', { hidden: true }, on, min, h('span.sep', null, '…'), max, h('span.sep', null, 'step'), step, count);
+      const row: ParamRow = { p, value, on, min, max, step, count, bt, opt };
+      for (const el of [on, min, max, step, value]) el.addEventListener('input', () => this.updateCount());
+      this.rows.push(row);
+      this.paramsBox.append(
+        h(
+          'div.param',
+          { 'data-param': p.name },
+          h('label', { for: `p-${p.name}` }, h('span.param-name', null, p.name), h('span.hint', null, ` ${p.description} (${p.min}…${p.max})`)),
+          bt,
+          opt,
+          slot,
+        ),
+      );
+    });
+    this.setKind(this.kind);
+  }
+
+  private syncDirection(): void {
+    const m = this.ctx.metrics.find((x) => x.name === this.objective.value);
+    this.direction.value = m && !m.higher_is_better ? 'min' : 'max';
+  }
+
+  setKind(kind: RunKind): void {
+    this.kind = kind;
+    for (const [k, t] of Object.entries(this.tabs)) t.setAttribute('aria-selected', String(k === kind));
+    this.optBox.hidden = kind !== 'optimization';
+    for (const r of this.rows) r.opt.hidden = kind !== 'optimization';
+    this.submitBtn.textContent = kind === 'backtest' ? 'Run backtest' : 'Run optimization';
+    this.clearErrors();
+    this.updateCount();
+  }
+
+  /** Live combination count (and a rough duration estimate) of the axes being edited. */
+  private updateCount(): number {
+    let total = 1;
+    let varied = 0;
+    for (const r of this.rows) {
+      const active = r.on.checked;
+      r.min.disabled = r.max.disabled = r.step.disabled = !active;
+      // A parameter that is not varied keeps the fixed value of its input.
+      r.bt.hidden = this.kind === 'optimization' && active;
+      if (!active) {
+        r.count.textContent = 'fixed (value above)';
+        continue;
+      }
+      varied++;
+      const n = axisCount(Number(r.min.value), Number(r.max.value), Number(r.step.value));
+      r.count.textContent = `${int(n)} value${n === 1 ? '' : 's'}`;
+      total *= n;
+    }
+    if (this.kind === 'optimization') {
+      const bars = this.ctx.atf.listDatasets().find((d) => d.name === this.dataset.value)?.bars ?? null;
+      const bps = this.ctx.barsPerSecond;
+      const est = bars && bps ? ` · est. ${duration(((total * bars) / bps) * 1000 / Math.max(1, this.ctx.atf.workerCount))}` : '';
+      this.combos.textContent = varied === 0 ? 'Tick at least one parameter to vary.' : `${int(total)} combination${total === 1 ? '' : 's'}${est}`;
+    }
+    return total;
+  }
+
+  private clearErrors(): void {
+    for (const s of this.slots.values()) s.textContent = '';
+    for (const el of this.el.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  }
+
+  /** Shows an error next to the field it names; returns the control to focus. */
+  showError(field: string, message: string): void {
+    const bare = field.replace(/^(axes|params)\./, '');
+    const slot =
+      this.slots.get(field) ??
+      this.slots.get(`param:${bare}`) ??
+      (field.startsWith('axes') || field === 'max_combinations' ? this.combos : undefined) ??
+      (field === 'objective' || field === 'direction' ? this.slots.get(field) : undefined) ??
+      this.general;
+    if (slot === this.combos) {
+      slot.textContent = '';
+      this.general.textContent = `${field}: ${message}`;
+      return;
+    }
+    slot.textContent = slot === this.general && field !== 'request' ? `${field}: ${message}` : message;
+    const control = slot.parentElement?.querySelector<HTMLElement>('input:not([type=file]):not([disabled]), select');
+    control?.setAttribute('aria-invalid', 'true');
+    control?.focus();
+  }
+
+  private readNumber(el: HTMLInputElement, field: string): number | null {
+    const v = el.value.trim() === '' ? NaN : Number(el.value);
+    if (!Number.isFinite(v)) {
+      this.showError(field, 'enter a number');
+      return null;
+    }
+    return v;
+  }
+
+  /** Builds the request; null when a field is not a number (its error is shown). */
+  private request(): BacktestRequest | OptimizationRequest | null {
+    const b = this.broker;
+    const broker: BrokerSettings = {};
+    for (const k of ['cash', 'size', 'commission_pct', 'commission_fixed', 'slippage_bps'] as const) {
+      const el = b[k];
+      if (!(el instanceof HTMLInputElement)) continue;
+      const v = this.readNumber(el, `broker.${k}`);
+      if (v === null) return null;
+      broker[k] = v;
+    }
+    broker.sizing = (b['sizing']?.value ?? 'equity') as 'equity' | 'units';
+    broker.fill = (b['fill']?.value ?? 'next_open') as 'next_open' | 'close';
+    broker.allow_short = (b['allow_short'] as HTMLInputElement).checked;
+    broker.fractional = (b['fractional'] as HTMLInputElement).checked;
+    const params: Record<string, number> = {};
+    const axes: AxisSpec[] = [];
+    for (const r of this.rows) {
+      if (this.kind === 'optimization' && r.on.checked) {
+        const min = this.readNumber(r.min, r.p.name);
+        const max = min === null ? null : this.readNumber(r.max, r.p.name);
+        const step = max === null ? null : this.readNumber(r.step, r.p.name);
+        if (min === null || max === null || step === null) return null;
+        axes.push({ name: r.p.name, min, max, step });
+      } else {
+        const v = this.readNumber(r.value, r.p.name);
+        if (v === null) return null;
+        params[r.p.name] = v;
+      }
+    }
+    const base: BacktestRequest = { dataset: this.dataset.value, strategy: this.strategy.value, params, broker };
+    if (window.atfUiDebug) base._debug = { ...window.atfUiDebug };
+    if (this.kind === 'backtest') return base;
+    return { ...base, axes, objective: this.objective.value, direction: this.direction.value === 'min' ? 'min' : 'max' };
+  }
+
+  private async submit(): Promise<void> {
+    this.clearErrors();
+    const req = this.request();
+    if (!req) return;
+    this.submitBtn.disabled = true;
+    this.submitBtn.classList.add('busy');
+    try {
+      if (this.kind === 'backtest') {
+        const r = await this.ctx.atf.submitBacktest(req);
+        this.ctx.track(r.id, 'backtest');
+      } else {
+        const r = await this.ctx.atf.submitOptimization(req as OptimizationRequest);
+        this.ctx.track(r.id, 'optimization');
+      }
+      this.refreshDatasets();
+      this.ctx.runsChanged();
+    } catch (e) {
+      const field = (e as { field?: unknown }).field;
+      if (e instanceof Error && e.name === 'ValidationError' && typeof field === 'string') this.showError(field, e.message);
+      else this.showError('request', errorText(e));
+    } finally {
+      this.submitBtn.disabled = false;
+      this.submitBtn.classList.remove('busy');
+    }
+  }
+}

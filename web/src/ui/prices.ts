@@ -1,0 +1,105 @@
+// Price bars for the report's chart. The engine result carries the equity curve and the trades but
+// not the bars, so the UI reads the dataset's CSV itself (the bundled sample's URL, or the text of
+// a CSV the user imported in this page). This parser is for display only: the engine's importer
+// has already validated the same file when the run was submitted.
+import { assets } from 'virtual:atf-assets';
+
+export interface PriceBars {
+  time: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+}
+
+const imported = new Map<string, string>();
+const cache = new Map<string, Promise<PriceBars | null>>();
+
+export function rememberCsv(name: string, text: string): void {
+  imported.set(name, text);
+  cache.delete(name);
+}
+
+export function loadPrices(dataset: string): Promise<PriceBars | null> {
+  let p = cache.get(dataset);
+  if (!p) {
+    p = (async () => {
+      const text = imported.get(dataset) ?? (await fetchSample(dataset));
+      return text === null ? null : parseCsv(text);
+    })().catch(() => null);
+    cache.set(dataset, p);
+  }
+  return p;
+}
+
+async function fetchSample(name: string): Promise<string | null> {
+  const path = assets.samples[name];
+  if (!path) return null;
+  const r = await fetch(new URL(path, document.baseURI).href);
+  return r.ok ? r.text() : null;
+}
+
+function parseTime(s: string): number {
+  const t = s.trim().replace(/^"|"$/g, '');
+  if (/^-?\d+(\.\d+)?$/.test(t)) {
+    const n = Number(t);
+    return n < 1e11 ? n * 1000 : n;
+  }
+  let iso = t.includes('T') ? t : t.replace(' ', 'T');
+  if (/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(iso)) iso += 'Z';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) iso += 'T00:00:00Z';
+  return Date.parse(iso);
+}
+
+/** First rows and detected columns, for the import preview. */
+export function previewCsv(text: string, rows = 5): { header: string[]; rows: string[][]; columns: Record<string, number> } {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const split = (l: string) => l.split(/[,;\t]/).map((c) => c.trim());
+  const first = split(lines[0] ?? '');
+  const hasHeader = first.some((c) => /[a-z]/i.test(c) && Number.isNaN(Number(c)) && Number.isNaN(Date.parse(c)));
+  const header = hasHeader ? first : first.map((_, i) => `column ${i + 1}`);
+  return { header, rows: lines.slice(hasHeader ? 1 : 0, (hasHeader ? 1 : 0) + rows).map(split), columns: detect(header) };
+}
+
+function detect(header: string[]): Record<string, number> {
+  const lower = header.map((x) => x.toLowerCase().replace(/[^a-z]/g, ''));
+  const find = (names: string[], fallback: number) => {
+    const i = lower.findIndex((x) => names.includes(x));
+    return i >= 0 ? i : fallback;
+  };
+  return {
+    time: find(['date', 'time', 'timestamp', 'datetime', 'ts'], 0),
+    open: find(['open', 'o'], 1),
+    high: find(['high', 'h'], 2),
+    low: find(['low', 'l'], 3),
+    close: find(['close', 'c'], 4),
+  };
+}
+
+export function parseCsv(text: string): PriceBars | null {
+  const { header, columns } = previewCsv(text, 0);
+  const lines = text.split(/\r?\n/);
+  const out: PriceBars = { time: [], open: [], high: [], low: [], close: [] };
+  const hasHeader = !header[0]?.startsWith('column ');
+  let started = false;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    if (!started) {
+      started = true;
+      if (hasHeader) continue;
+    }
+    const c = line.split(/[,;\t]/);
+    const t = parseTime(c[columns['time'] ?? 0] ?? '');
+    const o = Number(c[columns['open'] ?? 1]);
+    const hi = Number(c[columns['high'] ?? 2]);
+    const lo = Number(c[columns['low'] ?? 3]);
+    const cl = Number(c[columns['close'] ?? 4]);
+    if (![t, o, hi, lo, cl].every(Number.isFinite)) continue;
+    out.time.push(t);
+    out.open.push(o);
+    out.high.push(hi);
+    out.low.push(lo);
+    out.close.push(cl);
+  }
+  return out.time.length ? out : null;
+}

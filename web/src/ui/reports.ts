@@ -1,0 +1,380 @@
+// Run reports. Backtest: metric cards, price chart with trade markers, equity and drawdown,
+// sortable trades table (CSV export), the run's settings, the error panel when Failed.
+// Optimization: summary, heatmap over two chosen parameters, ranked trials table with failed
+// trials expandable, and the picked trial's parameters and metrics (re-run as a full backtest).
+import type { BacktestRequest, BacktestResult, OptimizationRequest, OptimizationResult, StoredRun, Trade, TrialRecord } from '../engine/types';
+import { chartBox, ReportCharts } from './charts';
+import type { Ctx } from './context';
+import { dateTime, duration, errorPanel, errorText, h, int, metricLabel, metricText, money, num, paramsText, pct, utcDate } from './dom';
+import { Heatmap } from './heatmap';
+import { loadPrices } from './prices';
+import { SortableTable } from './table';
+
+const CARD_METRICS = [
+  'net_profit', 'total_return_pct', 'cagr_pct', 'sharpe', 'sortino', 'max_drawdown_pct', 'calmar', 'volatility_pct',
+  'trades', 'win_rate_pct', 'profit_factor', 'expectancy', 'avg_trade_pct', 'best_trade_pct', 'worst_trade_pct',
+  'exposure_pct', 'max_drawdown_bars', 'commissions',
+];
+
+function tone(name: string, v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '';
+  if (['net_profit', 'total_return_pct', 'cagr_pct', 'avg_trade_pct', 'expectancy'].includes(name)) return v > 0 ? 'pos' : v < 0 ? 'neg' : '';
+  return '';
+}
+
+/** Card text: large amounts in k / M so that they fit the card (the exact value is the title). */
+function cardText(name: string, v: number | null | undefined): string {
+  if (v !== null && v !== undefined && Number.isFinite(v) && !name.endsWith('_pct') && Math.abs(v) >= 1e6) return `${num(v / 1e6, 2)} M`;
+  return metricText(name, v);
+}
+
+function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = CARD_METRICS): HTMLElement {
+  return h(
+    'div.cards',
+    { 'data-testid': 'metric-cards' },
+    ...names
+      .filter((n) => n in metrics)
+      .map((n) =>
+        h(
+          'div.card',
+          { title: ctx.metrics.find((m) => m.name === n)?.description ?? n, 'data-metric': n },
+          h('div.card-label', null, metricLabel(n)),
+          h('div.card-value', { class: tone(n, metrics[n]) || null, title: metricText(n, metrics[n]) }, cardText(n, metrics[n])),
+        ),
+      ),
+  );
+}
+
+function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTMLElement {
+  const req = run.request as OptimizationRequest;
+  const b = req.broker ?? {};
+  const items: Array<[string, string]> = [
+    ['Run id', run.id],
+    ['Strategy', req.strategy],
+    ['Dataset', run.dataset],
+    ['Parameters', paramsText(req.params ?? {})],
+    ...(req.axes ? ([['Axes', req.axes.map((a) => ('values' in a ? `${a.name} ∈ {${a.values.join(', ')}}` : `${a.name}: ${a.min} … ${a.max} step ${a.step}`)).join('; ')], ['Objective', `${req.objective ?? 'sharpe'} (${req.direction ?? 'max'})`]] as Array<[string, string]>) : []),
+    ['Cash', money(b.cash ?? 100000)],
+    ['Sizing', `${b.sizing ?? 'equity'} ${b.size ?? 1}${b.fractional ? ' (fractional)' : ''}`],
+    ['Commission', `${b.commission_pct ?? 0} % + ${b.commission_fixed ?? 0} per order`],
+    ['Slippage', `${b.slippage_bps ?? 0} bps`],
+    ['Fill', b.fill === 'close' ? "signal bar's close" : "next bar's open"],
+    ['Shorts', b.allow_short ? 'allowed' : 'not allowed'],
+    ['Submitted', dateTime(run.createdAt)],
+    ['Duration', run.startedAt && run.finishedAt ? duration(run.finishedAt - run.startedAt) : '—'],
+    ...extra,
+  ];
+  return h('dl.settings', null, ...items.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))));
+}
+
+function header(title: string, run: StoredRun, onBack: () => void): HTMLElement {
+  return h(
+    'div.report-head',
+    null,
+    h('button.link.back', { type: 'button', onclick: onBack }, '← All runs'),
+    h('h2#report-title', null, title),
+    h('span.status', { 'data-status': run.status }, run.status),
+  );
+}
+
+function downloadCsv(name: string, rows: Array<Array<string | number>>): void {
+  const text = rows.map((r) => r.map((c) => (typeof c === 'string' && /[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : String(c))).join(',')).join('\n');
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export interface Report {
+  el: HTMLElement;
+  dispose(): void;
+}
+
+export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => void): Promise<Report> {
+  const req = run.request as BacktestRequest;
+  const charts = new ReportCharts();
+  const el = h('article.report', { 'data-kind': 'backtest', 'data-run': run.id, 'aria-labelledby': 'report-title' });
+  el.append(header(`Backtest · ${req.strategy} on ${run.dataset}`, run, onBack));
+  const r = run.result as BacktestResult | undefined;
+  if (run.status === 'Failed') el.append(errorPanel('The run failed', run.errorMessage, run.errorStackTrace));
+  if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled after ${int(run.processed)} of ${int(run.total)} bars; a cancelled backtest has no result.`));
+  if (run.status === 'Pending' || run.status === 'Running') el.append(h('p.notice', null, 'This run is still in flight; its report appears when it completes.'));
+  if (r) {
+    el.append(metricCards(ctx, r.metrics));
+    const priceFig = chartBox('Price with entries (▲ long, ▼ short) and exits (● with the trade return)');
+    const eqFig = chartBox('Equity and drawdown (%)', 'tall');
+    const chartsBox = h('section.charts', null, priceFig.box, eqFig.box);
+    el.append(chartsBox);
+    const bars = await loadPrices(run.dataset);
+    const trades = r.trades;
+    const aligned = bars && bars.time.length === r.equity_curve.length ? bars : null;
+    // Charts measure their host: create them once the report is in the document.
+    queueMicrotask(() => {
+      requestAnimationFrame(() => {
+        if (aligned) charts.price(priceFig.host, aligned, trades);
+        else
+          priceFig.box.replaceWith(
+            h(
+              'p.notice',
+              null,
+              bars
+                ? `No price chart: the dataset has ${int(bars.time.length)} readable rows for ${int(r.equity_curve.length)} bars.`
+                : 'No price chart: the bars of this dataset are not available to the page (generated data, or imported in another session).',
+            ),
+          );
+        charts.equity(eqFig.host, r.equity_curve, aligned ? aligned.time : null);
+        requestAnimationFrame(() => charts.fitAll());
+      });
+    });
+
+    const table = new SortableTable<Trade & { n: number }>({
+      testId: 'trades-table',
+      rowKey: (t) => String(t.n),
+      initialSort: { key: 'n', dir: 1 },
+      maxRows: 1000,
+      empty: 'No trades.',
+      columns: [
+        { key: 'n', label: '#', value: (t) => t.n, numeric: true },
+        { key: 'side', label: 'Side', value: (t) => t.side, render: (t) => h('span', { class: `side-${t.side}` }, t.side) },
+        { key: 'entry', label: 'Entry', value: (t) => t.entry_time, render: (t) => utcDate(t.entry_time) },
+        { key: 'exit', label: 'Exit', value: (t) => t.exit_time, render: (t) => utcDate(t.exit_time) },
+        { key: 'bars', label: 'Bars', value: (t) => t.exit_index - t.entry_index, numeric: true },
+        { key: 'qty', label: 'Qty', value: (t) => t.quantity, numeric: true, render: (t) => num(t.quantity, t.quantity % 1 ? 4 : 0) },
+        { key: 'ep', label: 'Entry price', value: (t) => t.entry_price, numeric: true, render: (t) => num(t.entry_price, 4) },
+        { key: 'xp', label: 'Exit price', value: (t) => t.exit_price, numeric: true, render: (t) => num(t.exit_price, 4) },
+        { key: 'comm', label: 'Commission', value: (t) => t.commission, numeric: true, render: (t) => money(t.commission) },
+        { key: 'pnl', label: 'P&L', value: (t) => t.pnl, numeric: true, render: (t) => h('span', { class: t.pnl > 0 ? 'pos' : t.pnl < 0 ? 'neg' : null }, money(t.pnl)) },
+        { key: 'ret', label: 'Return', value: (t) => t.return_pct, numeric: true, render: (t) => h('span', { class: t.return_pct > 0 ? 'pos' : t.return_pct < 0 ? 'neg' : null }, pct(t.return_pct)) },
+        { key: 'reason', label: 'Exit reason', value: (t) => t.exit_reason ?? '' },
+      ],
+    });
+    table.setRows(trades.map((t, i) => ({ ...t, n: i + 1 })));
+    const exportBtn = h(
+      'button.secondary',
+      {
+        type: 'button',
+        onclick: () =>
+          downloadCsv(`trades-${run.id.slice(0, 8)}.csv`, [
+            ['entry_time', 'exit_time', 'entry_index', 'exit_index', 'side', 'quantity', 'entry_price', 'exit_price', 'commission', 'pnl', 'return_pct', 'exit_reason'],
+            ...trades.map((t) => [new Date(t.entry_time).toISOString(), new Date(t.exit_time).toISOString(), t.entry_index, t.exit_index, t.side, t.quantity, t.entry_price, t.exit_price, t.commission, t.pnl, t.return_pct, t.exit_reason ?? '']),
+          ]),
+      },
+      'Export CSV',
+    );
+    el.append(
+      h('section.block', null, h('div.block-head', null, h('h3', null, `Trades (${int(trades.length)})`), exportBtn), h('div.scroll-x.table-box', null, table.el)),
+    );
+    el.append(
+      h(
+        'section.block',
+        null,
+        h('h3', null, 'Settings'),
+        settingsList(run, [
+          ['Bars', int(r.bars)],
+          ['Final equity', money(r.final_equity)],
+          ['Final cash', money(r.final_cash)],
+          ['Open position', r.open_position ? JSON.stringify(r.open_position) : 'none'],
+          ['Rejected orders', int(r.rejected_orders)],
+        ]),
+      ),
+    );
+  } else {
+    el.append(h('section.block', null, h('h3', null, 'Settings'), settingsList(run)));
+  }
+  return { el, dispose: () => charts.dispose() };
+}
+
+type TrialRow = TrialRecord & { rank: number };
+
+interface Condition {
+  name: string;
+  test: (v: number) => boolean;
+}
+
+/** Parses "sharpe > 0.5, fast <= 10" (comma or "and" separated) into conditions on known names. */
+export function parseConditions(text: string, names: Set<string>): { conds: Condition[]; error: string | null } {
+  const conds: Condition[] = [];
+  for (const part of text.split(/,|\band\b/i).map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z_][\w]*)\s*(>=|<=|!=|=|==|>|<)\s*(-?[\d.]+(?:e-?\d+)?)$/i.exec(part);
+    if (!m) return { conds: [], error: `cannot read "${part}" (use name > number)` };
+    const [, name = '', op, raw] = m;
+    if (!names.has(name)) return { conds: [], error: `unknown name "${name}"` };
+    const x = Number(raw);
+    const test =
+      op === '>' ? (v: number) => v > x
+      : op === '>=' ? (v: number) => v >= x
+      : op === '<' ? (v: number) => v < x
+      : op === '<=' ? (v: number) => v <= x
+      : op === '!=' ? (v: number) => v !== x
+      : (v: number) => v === x;
+    conds.push({ name, test });
+  }
+  return { conds, error: null };
+}
+
+export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void): Report {
+  const req = run.request as OptimizationRequest;
+  const el = h('article.report', { 'data-kind': 'optimization', 'data-run': run.id, 'aria-labelledby': 'report-title' });
+  el.append(header(`Optimization · ${req.strategy} on ${run.dataset}`, run, onBack));
+  const res = run.result as OptimizationResult | undefined;
+  if (run.status === 'Failed') el.append(errorPanel('The optimization failed', run.errorMessage, run.errorStackTrace));
+  if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled: ${int(run.completed + run.failed)} of ${int(run.total)} combinations finished and were kept.`));
+  if (run.status === 'Pending' || run.status === 'Running') el.append(h('p.notice', null, 'This optimization is still in flight; its trials appear when it ends.'));
+  if (!res) {
+    el.append(h('section.block', null, h('h3', null, 'Settings'), settingsList(run)));
+    return { el, dispose: () => {} };
+  }
+  const objective = res.objective;
+  const maximize = res.direction !== 'min';
+  const axes = (req.axes ?? []).map((a) => a.name);
+  const best = res.best;
+  el.append(
+    h(
+      'div.cards',
+      { 'data-testid': 'opt-summary' },
+      h('div.card', null, h('div.card-label', null, 'Combinations'), h('div.card-value', null, int(res.total))),
+      h('div.card', null, h('div.card-label', null, 'Completed'), h('div.card-value', null, int(res.completed))),
+      h('div.card', null, h('div.card-label', null, 'Failed'), h('div.card-value', { class: res.failed ? 'neg' : null }, int(res.failed))),
+      h('div.card', null, h('div.card-label', null, `Best ${metricLabel(objective)}`), h('div.card-value.pos', null, metricText(objective, best?.metrics?.[objective]))),
+      h('div.card.wide', null, h('div.card-label', null, 'Best parameters'), h('div.card-value.small', null, paramsText(best?.params))),
+    ),
+  );
+
+  // Picked trial: its parameters and metrics, and a re-run as a full backtest.
+  const picked = h('section.block.picked', { 'aria-live': 'polite', 'data-testid': 'picked-trial' }, h('p.hint', null, 'Click a trial (or a heatmap cell) to see its parameters and metrics.'));
+  const pick = (t: TrialRecord) => {
+    const rerun = h(
+      'button.primary',
+      {
+        type: 'button',
+        disabled: t.status !== 'completed' || !t.params,
+        onclick: async () => {
+          rerun.setAttribute('disabled', '');
+          try {
+            const sub = await ctx.atf.submitBacktest({ dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, broker: req.broker ?? {} });
+            ctx.track(sub.id, 'backtest');
+            ctx.runsChanged();
+          } catch (e) {
+            rerun.after(h('p.field-error', null, errorText(e)));
+          } finally {
+            rerun.removeAttribute('disabled');
+          }
+        },
+      },
+      'Open full backtest report',
+    );
+    picked.replaceChildren(
+      h('div.block-head', null, h('h3', null, `Trial #${t.index}: ${paramsText(t.params)}`), rerun),
+      t.status === 'failed' ? errorPanel('This trial failed', t.error_message, t.error_stack_trace) : metricCards(ctx, t.metrics ?? {}),
+    );
+  };
+
+  // Heatmap over two chosen parameters.
+  if (axes.length >= 1) {
+    const xSel = h('select#hm-x');
+    const ySel = h('select#hm-y');
+    for (const a of axes) {
+      xSel.add(new Option(a, a));
+      ySel.add(new Option(a, a));
+    }
+    if (axes.length === 1) ySel.add(new Option('(none)', '__none'));
+    xSel.value = axes[0] ?? '';
+    ySel.value = axes[1] ?? '__none';
+    const aggSel = h('select#hm-agg');
+    aggSel.add(new Option('best of the others', 'best'));
+    aggSel.add(new Option('mean of the others', 'mean'));
+    const hm = new Heatmap(pick);
+    const draw = () => {
+      const trials = ySel.value === '__none' ? res.trials.map((t) => ({ ...t, params: t.params ? { ...t.params, __none: 0 } : null })) : res.trials;
+      hm.update({ trials, x: xSel.value, y: ySel.value, objective, maximize, aggregate: aggSel.value === 'mean' ? 'mean' : 'best' });
+    };
+    for (const s of [xSel, ySel, aggSel]) s.addEventListener('change', draw);
+    el.append(
+      h(
+        'section.block',
+        null,
+        h(
+          'div.block-head',
+          null,
+          h('h3', null, `Heatmap of ${metricLabel(objective)}`),
+          h('div.filters', null, h('label', null, 'X ', xSel), h('label', null, 'Y ', ySel), axes.length > 2 ? h('label', null, 'Others ', aggSel) : null),
+        ),
+        hm.el,
+      ),
+    );
+    requestAnimationFrame(draw);
+  }
+
+  el.append(picked);
+
+  // Ranked trials.
+  const ranked: TrialRow[] = res.trials.map((t, i) => ({ ...t, rank: i + 1 }));
+  const metricCols = [objective, ...['net_profit', 'total_return_pct', 'sharpe', 'max_drawdown_pct', 'trades'].filter((m) => m !== objective)];
+  const open = new Set<number>();
+  const statusFilter = h('select#trials-status');
+  for (const [v, l] of [['', 'All'], ['completed', 'Completed'], ['failed', 'Failed']]) statusFilter.add(new Option(l, v));
+  const table = new SortableTable<TrialRow>({
+    testId: 'trials-table',
+    rowKey: (t) => String(t.index),
+    onActivate: pick,
+    rowClass: (t) => (t.status === 'failed' ? 'trial-failed' : ''),
+    maxRows: 500,
+    empty: 'No trials.',
+    detail: (t) =>
+      t.status === 'failed' && open.has(t.index)
+        ? errorPanel(`Trial #${t.index} (${paramsText(t.params)}) failed`, t.error_message, t.error_stack_trace)
+        : null,
+    columns: [
+      { key: 'rank', label: 'Rank', value: (t) => (t.status === 'completed' ? t.rank : null), numeric: true, render: (t) => (t.status === 'completed' ? String(t.rank) : '—') },
+      {
+        key: 'status',
+        label: 'Status',
+        value: (t) => t.status,
+        render: (t) => {
+          if (t.status !== 'failed') return h('span.status', { 'data-status': 'Completed' }, 'ok');
+          const b = h('button.link.danger-text', { type: 'button', 'aria-expanded': String(open.has(t.index)) }, open.has(t.index) ? '▾ failed' : '▸ failed');
+          b.addEventListener('click', () => {
+            if (open.has(t.index)) open.delete(t.index);
+            else open.add(t.index);
+            table.render();
+          });
+          return b;
+        },
+      },
+      ...axes.map((a) => ({ key: `p:${a}`, label: a, numeric: true, value: (t: TrialRow) => t.params?.[a] ?? null, render: (t: TrialRow) => (t.params ? String(t.params[a] ?? '—') : '—') })),
+      ...metricCols.map((m) => ({ key: `m:${m}`, label: metricLabel(m), numeric: true, value: (t: TrialRow) => t.metrics?.[m] ?? null, render: (t: TrialRow) => (t.status !== 'failed' ? metricText(m, t.metrics?.[m]) : m === objective ? h('span.failed-text', { title: t.error_message ?? '' }, t.error_message ?? 'failed') : '—') })),
+      { key: 'eq', label: 'Final equity', numeric: true, value: (t) => t.final_equity, render: (t) => money(t.final_equity) },
+    ],
+  });
+  const condInput = h('input#trials-filter', { type: 'search', placeholder: 'e.g. sharpe > 0.5, fast <= 10', 'aria-describedby': 'trials-filter-error' });
+  const condError = h('span#trials-filter-error.field-error');
+  const applyFilter = () => {
+    const parsed = parseConditions(condInput.value, new Set([...axes, ...ctx.metrics.map((m) => m.name), ...Object.keys(req.params ?? {})]));
+    condError.textContent = parsed.error ?? '';
+    const conds = parsed.conds;
+    table.setRows(
+      ranked.filter((t) => {
+        if (statusFilter.value && t.status !== statusFilter.value) return false;
+        return conds.every((c) => {
+          const v = t.params?.[c.name] ?? t.metrics?.[c.name];
+          return typeof v === 'number' && c.test(v);
+        });
+      }),
+    );
+  };
+  statusFilter.addEventListener('change', applyFilter);
+  condInput.addEventListener('input', applyFilter);
+  applyFilter();
+  el.append(
+    h(
+      'section.block',
+      null,
+      h('div.block-head', null, h('h3', null, `Trials, ranked by ${metricLabel(objective)} (${maximize ? 'higher' : 'lower'} is better)`), h('div.filters', null, h('label', null, 'Where ', condInput), condError, h('label', null, 'Show ', statusFilter))),
+      h('div.scroll-x.table-box', null, table.el),
+    ),
+  );
+  el.append(h('section.block', null, h('h3', null, 'Settings'), settingsList(run)));
+  return { el, dispose: () => {} };
+}

@@ -304,6 +304,37 @@ for (const isolated of [true, false]) {
       await page.click('nav.top a[data-nav="runs"]');
     });
 
+    test('the Data view exports the database and refuses a bad import with a clear message', async () => {
+      await page.goto(`${server.url}#/data`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('#db-export');
+      const storage = await page.locator('.data-status').innerText();
+      assert.match(storage, /IndexedDB \(kept after reloads\)/);
+      const before = await page.evaluate(async () => (await window.atf.listRuns()).length);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#db-export')]);
+      const path = await download.path();
+      const { readFileSync } = await import('node:fs');
+      assert.equal(readFileSync(path).subarray(0, 15).toString('latin1'), 'SQLite format 3');
+      await page.setInputFiles('#db-import-file', { name: 'prices.csv', mimeType: 'text/csv', buffer: Buffer.from('Date,Open\n2020-01-01,1\n') });
+      await page.click('#db-import');
+      await page.waitForFunction(() => document.getElementById('data-message')?.textContent?.includes('not imported'));
+      assert.equal(await page.locator('#data-message').innerText(), 'prices.csv was not imported: This is not a SQLite database file.');
+      assert.equal(await page.evaluate(async () => (await window.atf.listRuns()).length), before);  // nothing changed
+      await shot('data-view');
+      assert.equal(await page.locator('#storage-warning').isHidden(), true);
+    });
+
+    test('without storage a banner says results will not be kept', async () => {
+      const other = await openSite(await browser.newContext({ viewport: { width: 1280, height: 800 } }), `${server.url}?nostore`);
+      await other.waitForSelector('#storage-warning:not([hidden])');
+      assert.equal(
+        await other.locator('#storage-warning').innerText(),
+        'Results will not be kept after this page closes: storage is turned off for this page.',
+      );
+      await other.screenshot({ path: `${SHOTS}${mode}-storage-warning.png` });
+      await other.context().close();
+    });
+
     test('no uncaught page errors', () => {
       assert.deepEqual(consoleLines.filter((l) => l.startsWith('pageerror')), []);
     });

@@ -90,6 +90,8 @@ export class AtfEngineClient {
   private readonly live = new Map<string, LiveRun>();
   /** Finished runs the repository refused to store (quota, private mode): still readable here. */
   private readonly unsaved = new Map<string, StoredRun>();
+  /** CSV datasets added in this page and not yet saved (saved on first successful validation). */
+  private readonly unsavedDatasets = new Map<string, string>();
   /** Why results may not be kept, for the page to show; null while storage works. */
   storageWarning: string | null = null;
   private readonly queue: LiveRun[] = [];
@@ -226,12 +228,19 @@ export class AtfEngineClient {
     return this.datasets.list();
   }
 
-  /** Adds a CSV dataset; with a dataset store it is saved once and is there after a reload.
-   *  Resolves when saved (a storage failure sets storageWarning; the dataset still works here). */
+  /** Adds a CSV dataset. With a dataset store it is saved once, when a run first validates on
+   *  it (a file the importer rejects is never saved), and is there after a reload. */
   async addDatasetCsv(name: string, text: string): Promise<void> {
     this.datasets.addCsv(name, text);
+    this.unsavedDatasets.set(name, text);
+  }
+
+  /** Saves a dataset added in this page once a run has validated on it. */
+  private async persistDataset(name: string): Promise<void> {
+    const text = this.unsavedDatasets.get(name);
     const store = this.options.datasetStore;
-    if (!store) return;
+    if (text === undefined || !store) return;
+    this.unsavedDatasets.delete(name);
     try {
       await store.saveDataset(name, text);
     } catch (e) {
@@ -336,6 +345,7 @@ export class AtfEngineClient {
     await control.ready;
     const v = await control.validate(kind, dataset, () => this.datasets.loaded(dataset), requestJson);
     if (!v.ok) throw new ValidationError(fieldOf(v.error), v.error.message);
+    await this.persistDataset(dataset);
     if (kind === 'backtest') this.datasets.setBars(dataset, v.bars);
 
     const slot = this.allocator.allocate(kind, v.total);

@@ -5,6 +5,7 @@ import type { AtfApi } from '../engine/api';
 import type { LogRecord, RunKind } from '../engine/types';
 import type { Ctx, MetricInfo, StrategyInfo } from './context';
 import { Dashboard } from './dashboard';
+import { DataView, watchStorageWarning } from './data-view';
 import { byId, errorPanel, errorText, h } from './dom';
 import { NewRunForm } from './new-run';
 import { ProgressView } from './progress';
@@ -76,6 +77,9 @@ export async function startApp(atf: AtfApi): Promise<void> {
   showForm();
 
   const dashboard = new Dashboard(ctx);
+  const dataView = new DataView(atf, () => void dashboard.refresh());
+  watchStorageWarning(atf);
+  atf.database.onChange(() => void dashboard.refresh());
   const logView = h('section.log-view', { 'aria-labelledby': 'log-title' });
   const logPre = h('pre#log.log');
   logView.append(h('div.panel-head', null, h('h2#log-title', null, 'Run log'), h('span.muted', null, 'structured records, newest first')), logPre);
@@ -127,6 +131,12 @@ export async function startApp(atf: AtfApi): Promise<void> {
         if (seq !== reportSeq) return;
         main.replaceChildren(errorPanel('Cannot open this run', errorText(e), null), h('p', null, h('a', { href: '#/runs' }, '← All runs')));
       }
+      return;
+    }
+    if (location.hash === '#/data') {
+      setNav('data');
+      main.replaceChildren(dataView.el);
+      await dataView.refresh();
       return;
     }
     if (location.hash === '#/log') {

@@ -180,7 +180,15 @@ LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& p
     out.status = Error::make(ErrorCode::kNotFound, "unknown strategy '" + name + "'");
     return out;
   }
+  size_t failed_bar = 0;
   auto run = [&](auto& loop) -> Status {
+    struct NoteFailedBar {  // on an exception, remember where the loop stopped
+      decltype(loop)& l;
+      size_t& bar;
+      ~NoteFailedBar() {
+        if (std::uncaught_exceptions() > 0) bar = l.failed_bar();
+      }
+    } note{loop, failed_bar};
     const size_t n = md.bars.size();
     for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
       const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
@@ -194,7 +202,6 @@ LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& p
     loop.finish();
     return Ok{};
   };
-  size_t failed_bar = 0;
   try {
     KeepAlive keep;
     std::visit([&](auto& s) { s.init(md, params, keep); }, *strategy);
@@ -203,20 +210,10 @@ LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& p
           using S = std::decay_t<decltype(s)>;
           if (curve) {
             BarLoop<true, S> loop(s, md, cfg, broker, acc, curve);
-            try {
-              return run(loop);
-            } catch (...) {
-              failed_bar = loop.failed_bar();
-              throw;
-            }
+            return run(loop);
           }
           BarLoop<false, S> loop(s, md, cfg, broker, acc, nullptr);
-          try {
-            return run(loop);
-          } catch (...) {
-            failed_bar = loop.failed_bar();
-            throw;
-          }
+          return run(loop);
         },
         *strategy);
   } catch (const std::bad_alloc&) {

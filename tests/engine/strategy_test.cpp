@@ -194,3 +194,17 @@ TEST_CASE("every strategy trades on real data, long and short", "[strategy][samp
     }
   }
 }
+
+TEST_CASE("a strategy that throws fails the backtest with where it happened", "[strategy][isolation]") {
+  std::vector<double> c;
+  for (int i = 0; i < 300; ++i) c.push_back(100 + (i % 17));
+  auto md = prepare(make_bars(c, c));
+  BacktestRequest r;
+  r.strategy = "fault_probe";
+  r.params = {{"period", 5}, {"fail_period", 5}, {"fail_at_bar", 123}};
+  auto res = run_backtest(*md, r);
+  REQUIRE_FALSE(res.ok());
+  CHECK(res.error().code == ErrorCode::kRuntime);
+  CHECK(res.error().message == "fault_probe: injected failure for period 5");
+  CHECK(res.error().context == "fault_probe(fail_at_bar=123, fail_period=5, period=5) at bar 123 (2020-05-03)");
+}

@@ -14,5 +14,5 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },
-  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  build: { target: 'es2022', outDir: process.env.ATF_WEB_DIST ?? 'dist', emptyOutDir: true, sourcemap: true },
 });

@@ -18,7 +18,8 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-export const distDir = resolve(fileURLToPath(new URL('../dist', import.meta.url)));
+// ATF_WEB_DIST (also read by vite.config.ts) lets parallel work build and test separate copies.
+export const distDir = resolve(process.env.ATF_WEB_DIST ?? fileURLToPath(new URL('../dist', import.meta.url)));
 
 /** Starts a server; resolves { url, close() }. */
 export async function startServer({ isolated, root = distDir, port = 0 } = {}) {

@@ -53,6 +53,8 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     info: c.info.bind(c),
     /** Synchronous progress of a run in flight (null once it left the live store). */
     progress: c.progress.bind(c),
+    /** Trials an optimization in flight reported so far (live heatmap); null when not in flight. */
+    trialsSoFar: c.trialsSoFar.bind(c),
     slotOf: c.slotOf.bind(c),
     /** The progress board's Int32 view (shared in shared-memory mode) and its layout. */
     board: c.board.ints,

@@ -269,6 +269,15 @@ export class AtfEngineClient {
     return this.live.get(id)?.slot ?? -1;
   }
 
+  /** The trials an optimization in flight has reported so far, from position `from` of the
+   *  arrival order (live views poll with the length they already have); null once the run left
+   *  the live store (its saved report has them all). The records are shared: read only. */
+  trialsSoFar(id: string, from = 0): TrialRecord[] | null {
+    const run = this.live.get(id);
+    if (!run || run.kind !== 'optimization') return null;
+    return run.ledger.trials.slice(from);
+  }
+
   /** Synchronous progress of a run in flight, read from the board (no message round trip). */
   progress(id: string): SlotSnapshot | null {
     const run = this.live.get(id);

@@ -5,6 +5,7 @@
 // other tabs wrote, and announce themselves on a BroadcastChannel.
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
 import { IdbJournal, type JournalRecord, type Statement } from './idb-journal';
+import { copyImportedData } from './db-import';
 import { MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
 import { ImportRejectedError, StorageError } from './storage-errors';
 
@@ -156,6 +157,15 @@ export class SqliteStore {
       return Promise.reject(
         new ImportRejectedError(`Unsupported database version ${String(version)} (this app reads 1 to ${SCHEMA_VERSION}).`),
       );
+    }
+    // Only the data comes in: triggers, views and extra tables of the file stay behind.
+    try {
+      const copied = copyImportedData(this.sql, candidate, version);
+      candidate.close();
+      candidate = copied;
+    } catch (e) {
+      candidate.close();
+      return Promise.reject(e instanceof ImportRejectedError ? e : new ImportRejectedError(String(e)));
     }
     return this.serial(() =>
       withLock(async () => {

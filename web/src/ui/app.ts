@@ -10,8 +10,13 @@ import { byId, errorPanel, errorText, h } from './dom';
 import { NewRunForm } from './new-run';
 import { ProgressView } from './progress';
 import { backtestReport, optimizationReport, type Report } from './reports';
+import { appUrl, decodeShareHash, isShareHash } from './share';
 
 export async function startApp(atf: AtfApi): Promise<void> {
+  // Embed mode (?embed, for an iframe in a demo page): just the panel, the progress and the
+  // report. Inside a page that is not cross-origin isolated the engine runs in reduced mode.
+  const embed = new URLSearchParams(location.search).has('embed');
+  if (embed) setUpEmbed();
   const badge = byId('mode');
   if (atf.mode === 'shared-memory') {
     badge.textContent = 'Shared memory: cross-origin isolated (live counters, atomic cancel)';
@@ -102,6 +107,19 @@ export async function startApp(atf: AtfApi): Promise<void> {
   };
 
   const route = async () => {
+    if (isShareHash(location.hash)) {
+      // A share link: fill the panel, then show the runs (the link leaves the address bar so
+      // that a reload does not overwrite what the user changed since).
+      const hash = location.hash;
+      history.replaceState(null, '', `${location.pathname}${location.search}#/runs`);
+      showForm();
+      try {
+        form.fill(decodeShareHash(hash));
+      } catch (e) {
+        main.replaceChildren(errorPanel('Cannot use this link', errorText(e), null));
+        return;
+      }
+    }
     const seq = ++reportSeq;
     report?.dispose();
     report = null;
@@ -146,10 +164,31 @@ export async function startApp(atf: AtfApi): Promise<void> {
       return;
     }
     setNav('runs');
+    if (embed) {
+      main.replaceChildren(embedHome());
+      return;
+    }
     main.replaceChildren(dashboard.el);
     void dashboard.refresh();
   };
   window.addEventListener('hashchange', () => void route());
   await route();
   document.body.dataset['ready'] = 'true';
+}
+
+/** Embed mode: the page's chrome is reduced to the brand, the mode badge and a link to the full
+ *  app (a new tab, so the demo page stays). */
+function setUpEmbed(): void {
+  document.body.classList.add('embed');
+  const link = h('a.open-full', { href: appUrl('#/runs'), target: '_blank', rel: 'noopener' }, 'Open the full app ↗');
+  document.querySelector('nav.top')?.replaceChildren(link);
+}
+
+function embedHome(): HTMLElement {
+  return h(
+    'section.embed-home',
+    { 'aria-labelledby': 'embed-title' },
+    h('h2#embed-title', null, 'Backtest a strategy in your browser'),
+    h('p', null, 'Pick a sample dataset and a strategy, then run a backtest or a parameter grid. The engine is C++ compiled to WebAssembly and runs here, on this device; the report appears in this space.'),
+  );
 }

@@ -11,6 +11,9 @@ export interface HeatmapInput {
   objective: string;
   maximize: boolean;
   aggregate: 'best' | 'mean';
+  /** Every value of each axis (from the request): the grid keeps its shape while it fills in. */
+  xValues?: number[];
+  yValues?: number[];
 }
 
 interface Cell {
@@ -70,10 +73,10 @@ export class Heatmap {
 
   update(input: HeatmapInput): void {
     this.input = input;
-    const vals = (name: string) =>
-      [...new Set(input.trials.map((t) => t.params?.[name]).filter((v): v is number => typeof v === 'number'))].sort((a, b) => a - b);
-    this.xs = vals(input.x);
-    this.ys = vals(input.y);
+    const vals = (name: string, expected: number[] = []) =>
+      [...new Set([...expected, ...input.trials.map((t) => t.params?.[name]).filter((v): v is number => typeof v === 'number')])].sort((a, b) => a - b);
+    this.xs = vals(input.x, input.xValues);
+    this.ys = vals(input.y, input.yValues);
     const map = new Map<string, Cell & { sum: number; n: number }>();
     for (const t of input.trials) {
       const xv = t.params?.[input.x];
@@ -246,4 +249,19 @@ export class Heatmap {
     this.hover(this.cells[this.focus] ?? null);
     this.draw();
   }
+}
+
+/** An axis's values as the engine makes them (optimizer.cpp make_range_axis: min + i·step,
+ *  rounded to 1e-9, rounding halves away from zero like std::round), or its list. */
+export function axisValues(a: { values: number[] } | { min: number; max: number; step: number }): number[] {
+  if ('values' in a) return [...a.values];
+  const { min, max, step } = a;
+  if (![min, max, step].every(Number.isFinite) || !(step > 0) || max < min) return [];
+  const n = Math.floor((max - min) / step + 1e-9) + 1;
+  if (n > 100_000) return [];
+  const round9 = (v: number) => {
+    const x = v * 1e9;
+    return (x < 0 ? -Math.round(-x) : Math.round(x)) / 1e9;
+  };
+  return Array.from({ length: n }, (_, i) => round9(min + i * step));
 }

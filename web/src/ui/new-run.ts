@@ -13,6 +13,7 @@ declare global {
 import type { Ctx, ParamInfo, StrategyInfo } from './context';
 import { duration, errorText, h, int, metricLabel } from './dom';
 import { previewCsv, rememberCsv } from './prices';
+import { configOf, copyText, NUMERIC_BROKER, shareUrl, type SharedConfig } from './share';
 
 interface ParamRow {
   p: ParamInfo;
@@ -59,6 +60,7 @@ export class NewRunForm {
   private readonly general: HTMLElement;
   private readonly submitBtn: HTMLButtonElement;
   private rows: ParamRow[] = [];
+  private readonly shareOut: HTMLElement;
   /** Error slots by field name (dataset, strategy, a parameter name, broker.cash, …). */
   private readonly slots = new Map<string, HTMLElement>();
 
@@ -93,6 +95,8 @@ export class NewRunForm {
     this.general = h('p.field-error.general', { role: 'alert' });
     this.slots.set('request', this.general);
     this.submitBtn = h('button#nr-submit.primary', { type: 'submit' }, 'Run backtest');
+    this.shareOut = h('p.hint.share-out', { 'aria-live': 'polite', 'data-testid': 'share-out' });
+    const shareBtn = h('button#nr-share.secondary', { type: 'button', title: 'Copy a link that opens this panel filled in like now', onclick: () => void this.share() }, 'Copy link');
 
     const num = (id: string, value: number, attrs: Record<string, string | number> = {}) => {
       const el = h('input', { id: `b-${id}`, type: 'number', value, step: 'any', inputmode: 'decimal', ...attrs });
@@ -111,6 +115,8 @@ export class NewRunForm {
     this.broker['allow_short'] = shortBox;
     const fracBox = h('input#b-fractional', { type: 'checkbox' });
     this.broker['fractional'] = fracBox;
+    const closeBox = h('input#b-close_at_end', { type: 'checkbox' });
+    this.broker['close_at_end'] = closeBox;
 
     const importBtn = h('button.secondary', { type: 'button', onclick: () => this.csvInput.click() }, 'Import CSV…');
     this.el = h(
@@ -138,19 +144,25 @@ export class NewRunForm {
           this.field('Fill rule', fill, 'broker.fill', 'b-fill'),
           this.field('Commission (% of notional)', num('commission_pct', 0, { min: 0 }), 'broker.commission_pct', 'b-commission_pct'),
           this.field('Commission per order', num('commission_fixed', 0, { min: 0 }), 'broker.commission_fixed', 'b-commission_fixed'),
+          this.field('Commission per unit', num('commission_per_unit', 0, { min: 0 }), 'broker.commission_per_unit', 'b-commission_per_unit'),
           this.field('Slippage (bps)', num('slippage_bps', 0, { min: 0 }), 'broker.slippage_bps', 'b-slippage_bps'),
+          this.field('Stop-loss % (0 = off)', num('stop_loss_pct', 0, { min: 0 }), 'broker.stop_loss_pct', 'b-stop_loss_pct'),
+          this.field('Take-profit % (0 = off)', num('take_profit_pct', 0, { min: 0 }), 'broker.take_profit_pct', 'b-take_profit_pct'),
           h(
             'div.checks',
             null,
             h('label.check', null, shortBox, ' Allow shorts'),
             h('label.check', null, fracBox, ' Fractional units'),
+            h('label.check', null, closeBox, ' Close at the end'),
             this.errorSlot('broker.allow_short'),
             this.errorSlot('broker.fractional'),
+            this.errorSlot('broker.close_at_end'),
           ),
         ),
       ),
       this.general,
-      h('div.actions', null, this.submitBtn),
+      h('div.actions', null, this.submitBtn, shareBtn),
+      this.shareOut,
     );
     // Editing a field clears its error.
     this.el.addEventListener('input', (e) => {
@@ -348,7 +360,7 @@ export class NewRunForm {
   private request(): BacktestRequest | OptimizationRequest | null {
     const b = this.broker;
     const broker: BrokerSettings = {};
-    for (const k of ['cash', 'size', 'commission_pct', 'commission_fixed', 'slippage_bps'] as const) {
+    for (const k of NUMERIC_BROKER) {
       const el = b[k];
       if (!(el instanceof HTMLInputElement)) continue;
       const v = this.readNumber(el, `broker.${k}`);
@@ -359,6 +371,7 @@ export class NewRunForm {
     broker.fill = (b['fill']?.value ?? 'next_open') as 'next_open' | 'close';
     broker.allow_short = (b['allow_short'] as HTMLInputElement).checked;
     broker.fractional = (b['fractional'] as HTMLInputElement).checked;
+    broker.close_at_end = (b['close_at_end'] as HTMLInputElement).checked;
     const params: Record<string, number> = {};
     const axes: AxisSpec[] = [];
     for (const r of this.rows) {
@@ -380,6 +393,80 @@ export class NewRunForm {
     return { ...base, axes, objective: this.objective.value, direction: this.direction.value === 'min' ? 'min' : 'max' };
   }
 
+  /** Copies a link to this panel's configuration (shown as text when the clipboard is refused). */
+  private async share(): Promise<void> {
+    this.clearErrors();
+    const req = this.request();
+    if (!req) return;
+    const url = shareUrl(configOf(this.kind, req));
+    const copied = await copyText(url);
+    this.shareOut.replaceChildren(
+      copied ? 'Link copied. ' : 'Copy this link: ',
+      h('input.share-link', { type: 'text', readonly: true, value: url, 'aria-label': 'Share link', onfocus: (e: Event) => (e.target as HTMLInputElement).select() }),
+    );
+  }
+
+  /** Fills the panel from a shared configuration. Names this page does not know (a dataset
+   *  imported elsewhere, a parameter of another version) are reported next to their field. */
+  fill(cfg: SharedConfig): void {
+    this.clearErrors();
+    this.shareOut.textContent = '';
+    const knownStrategy = this.ctx.strategies.some((s) => s.name === cfg.strategy);
+    if (knownStrategy) {
+      this.strategy.value = cfg.strategy;
+      this.buildParams();
+    }
+    this.setKind(cfg.kind); // (clears errors: the link's problems are shown after it)
+    if (!knownStrategy && cfg.strategy) this.slots.get('strategy')!.textContent = `the link's strategy "${cfg.strategy}" is not in this engine`;
+    this.refreshDatasets();
+    if (this.ctx.atf.listDatasets().some((d) => d.name === cfg.dataset)) this.dataset.value = cfg.dataset;
+    else if (cfg.dataset) this.slots.get('dataset')!.textContent = `the link's dataset "${cfg.dataset}" is not in this browser: import it, or pick one here`;
+    const unknown: string[] = [];
+    const rowOf = (name: string) => this.rows.find((r) => r.p.name === name);
+    for (const [name, v] of Object.entries(cfg.params)) {
+      const r = rowOf(name);
+      if (r) r.value.value = String(v);
+      else unknown.push(name);
+    }
+    if (cfg.kind === 'optimization') {
+      for (const r of this.rows) r.on.checked = false;
+      for (const a of cfg.axes) {
+        const r = rowOf(a.name);
+        if (!r) {
+          unknown.push(a.name);
+          continue;
+        }
+        r.on.checked = true;
+        const vals = 'values' in a ? [...a.values].sort((x, y) => x - y) : null;
+        const min = vals ? (vals[0] ?? 0) : (a as { min: number }).min;
+        const max = vals ? (vals[vals.length - 1] ?? 0) : (a as { max: number }).max;
+        // A list becomes min..max by its smallest gap (the panel edits ranges).
+        const gaps = vals ? vals.slice(1).map((v, i) => v - (vals[i] ?? v)).filter((g) => g > 0) : [];
+        const step = vals ? (gaps.length ? Math.min(...gaps) : r.p.step) : (a as { step: number }).step;
+        r.min.value = String(min);
+        r.max.value = String(max);
+        r.step.value = String(step);
+      }
+      if (cfg.objective && this.ctx.metrics.some((m) => m.name === cfg.objective)) this.objective.value = cfg.objective;
+      if (cfg.direction) this.direction.value = cfg.direction;
+    }
+    const b = this.broker;
+    for (const k of NUMERIC_BROKER) {
+      const v = cfg.broker[k];
+      const el = b[k];
+      if (v !== undefined && el) el.value = String(v);
+    }
+    if (cfg.broker.sizing && b['sizing']) b['sizing'].value = cfg.broker.sizing;
+    if (cfg.broker.fill && b['fill']) b['fill'].value = cfg.broker.fill;
+    for (const k of ['allow_short', 'fractional', 'close_at_end'] as const) {
+      const v = cfg.broker[k];
+      if (v !== undefined) (b[k] as HTMLInputElement).checked = v;
+    }
+    this.updateCount();
+    if (unknown.length) this.general.textContent = `The link's parameters ${unknown.map((n) => `"${n}"`).join(', ')} are not parameters of ${this.strategy.value}; they were left out.`;
+    this.shareOut.textContent = 'Filled in from a shared link: check it, then run.';
+  }
+
   private async submit(): Promise<void> {
     this.clearErrors();
     const req = this.request();
@@ -393,6 +480,8 @@ export class NewRunForm {
       } else {
         const r = await this.ctx.atf.submitOptimization(req as OptimizationRequest);
         this.ctx.track(r.id, 'optimization');
+        // The report opens at once: its heatmap fills in while the trials run.
+        this.ctx.openRun(r.id, 'optimization');
       }
       this.refreshDatasets();
       this.ctx.runsChanged();

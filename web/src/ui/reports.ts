@@ -6,8 +6,9 @@ import type { BacktestRequest, BacktestResult, OptimizationRequest, Optimization
 import { chartBox, ReportCharts } from './charts';
 import type { Ctx } from './context';
 import { dateTime, duration, errorPanel, errorText, h, int, metricLabel, metricText, money, num, paramsText, pct, utcDate } from './dom';
-import { Heatmap } from './heatmap';
+import { axisValues, Heatmap } from './heatmap';
 import { loadPrices } from './prices';
+import { configOf, copyText, shareUrl } from './share';
 import { SortableTable } from './table';
 
 const CARD_METRICS = [
@@ -74,7 +75,30 @@ function header(title: string, run: StoredRun, onBack: () => void): HTMLElement 
     h('button.link.back', { type: 'button', onclick: onBack }, '← All runs'),
     h('h2#report-title', null, title),
     h('span.status', { 'data-status': run.status }, run.status),
+    shareButton(run),
   );
+}
+
+/** "Share settings": a link that opens the new-run panel filled in with this run's settings. */
+function shareButton(run: StoredRun): HTMLElement {
+  const out = h('span.hint.share-out', { 'aria-live': 'polite' });
+  const btn = h(
+    'button.secondary.share',
+    {
+      type: 'button',
+      title: 'Copy a link that fills the new-run panel with these settings',
+      onclick: async () => {
+        const url = shareUrl(configOf(run.kind, run.request));
+        const copied = await copyText(url);
+        out.replaceChildren(
+          copied ? 'Link copied. ' : '',
+          h('input.share-link', { type: 'text', readonly: true, value: url, 'aria-label': 'Share link', onfocus: (e: Event) => (e.target as HTMLInputElement).select() }),
+        );
+      },
+    },
+    'Share settings',
+  );
+  return h('span.share-box', null, btn, out);
 }
 
 function downloadCsv(name: string, rows: Array<Array<string | number>>): void {
@@ -214,6 +238,104 @@ export function parseConditions(text: string, names: Set<string>): { conds: Cond
   return { conds, error: null };
 }
 
+/** The heatmap block: X / Y / aggregate pickers over the request's axes and the canvas. The grid
+ *  has every axis value from the start, so a live one fills in rather than grows. */
+function heatmapBlock(
+  req: OptimizationRequest,
+  objective: string,
+  maximize: boolean,
+  pick: (t: TrialRecord) => void,
+  trials: () => TrialRecord[],
+): { el: HTMLElement; draw: () => void } {
+  const specs = req.axes ?? [];
+  const axes = specs.map((a) => a.name);
+  const xSel = h('select#hm-x');
+  const ySel = h('select#hm-y');
+  for (const a of axes) {
+    xSel.add(new Option(a, a));
+    ySel.add(new Option(a, a));
+  }
+  if (axes.length === 1) ySel.add(new Option('(none)', '__none'));
+  xSel.value = axes[0] ?? '';
+  ySel.value = axes[1] ?? '__none';
+  const aggSel = h('select#hm-agg');
+  aggSel.add(new Option('best of the others', 'best'));
+  aggSel.add(new Option('mean of the others', 'mean'));
+  const hm = new Heatmap(pick);
+  const valuesOf = (name: string) => {
+    const spec = specs.find((a) => a.name === name);
+    return spec ? axisValues(spec) : [0];
+  };
+  const draw = () => {
+    const none = ySel.value === '__none';
+    const all = trials();
+    const ts = none ? all.map((t) => ({ ...t, params: t.params ? { ...t.params, __none: 0 } : null })) : all;
+    hm.update({ trials: ts, x: xSel.value, y: ySel.value, objective, maximize, aggregate: aggSel.value === 'mean' ? 'mean' : 'best', xValues: valuesOf(xSel.value), yValues: none ? [0] : valuesOf(ySel.value) });
+  };
+  for (const s of [xSel, ySel, aggSel]) s.addEventListener('change', draw);
+  const el = h(
+    'section.block',
+    null,
+    h(
+      'div.block-head',
+      null,
+      h('h3', null, `Heatmap of ${metricLabel(objective)}`),
+      h('div.filters', null, h('label', null, 'X ', xSel), h('label', null, 'Y ', ySel), axes.length > 2 ? h('label', null, 'Others ', aggSel) : null),
+    ),
+    hm.el,
+  );
+  return { el, draw };
+}
+
+/** While an optimization runs: its heatmap fills in from the trials reported so far (polled from
+ *  the live store; a redraw is spaced by at least 5× its own cost so a huge grid stays smooth).
+ *  Returns the function that stops polling. The ranked table appears with the final report. */
+function liveTrials(ctx: Ctx, run: StoredRun, el: HTMLElement): () => void {
+  const req = run.request as OptimizationRequest;
+  const objective = req.objective ?? 'sharpe';
+  const info = ctx.metrics.find((m) => m.name === objective);
+  const maximize = req.direction ? req.direction !== 'min' : info?.higher_is_better !== false;
+  const trials: TrialRecord[] = [];
+  const counts = h('p.notice.live-trials', { 'aria-live': 'off', 'data-testid': 'live-trials' }, 'In flight: trials appear here as they finish.');
+  el.append(counts);
+  if ((req.axes ?? []).length === 0) return () => {};
+  const picked = h('section.block.picked', { 'data-testid': 'picked-trial', hidden: true });
+  const pick = (t: TrialRecord) => {
+    picked.hidden = false;
+    picked.replaceChildren(
+      h('h3', null, `Trial #${t.index}: ${paramsText(t.params)}`),
+      t.status === 'failed' ? errorPanel('This trial failed', t.error_message, t.error_stack_trace) : metricCards(ctx, t.metrics ?? {}),
+    );
+  };
+  const block = heatmapBlock(req, objective, maximize, pick, () => trials);
+  el.append(block.el, picked);
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  const poll = () => {
+    if (stopped) return;
+    const fresh = ctx.atf.trialsSoFar(run.id, trials.length);
+    if (fresh === null) return; // left the live store: the app rebuilds the report as finished
+    let wait = 250;
+    if (fresh.length > 0) {
+      for (const t of fresh) trials.push(t);
+      const t0 = performance.now();
+      block.draw();
+      wait = Math.max(250, 5 * (performance.now() - t0));
+      const failed = trials.reduce((n, t) => n + (t.status === 'failed' ? 1 : 0), 0);
+      counts.textContent = `In flight: ${int(trials.length)} of ${int(run.total)} combinations finished${failed ? ` (${int(failed)} failed)` : ''}; the ranked table appears when it ends.`;
+    }
+    timer = setTimeout(poll, wait);
+  };
+  requestAnimationFrame(() => {
+    block.draw();
+    poll();
+  });
+  return () => {
+    stopped = true;
+    if (timer !== null) clearTimeout(timer);
+  };
+}
+
 export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void): Report {
   const req = run.request as OptimizationRequest;
   const el = h('article.report', { 'data-kind': 'optimization', 'data-run': run.id, 'aria-labelledby': 'report-title' });
@@ -221,10 +343,10 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
   const res = run.result as OptimizationResult | undefined;
   if (run.status === 'Failed') el.append(errorPanel('The optimization failed', run.errorMessage, run.errorStackTrace));
   if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled: ${int(run.completed + run.failed)} of ${int(run.total)} combinations finished and were kept.`));
-  if (run.status === 'Pending' || run.status === 'Running') el.append(h('p.notice', null, 'This optimization is still in flight; its trials appear when it ends.'));
   if (!res) {
+    const stop = run.status === 'Pending' || run.status === 'Running' ? liveTrials(ctx, run, el) : () => {};
     el.append(h('section.block', null, h('h3', null, 'Settings'), settingsList(run)));
-    return { el, dispose: () => {} };
+    return { el, dispose: stop };
   }
   const objective = res.objective;
   const maximize = res.direction !== 'min';
@@ -273,38 +395,9 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
 
   // Heatmap over two chosen parameters.
   if (axes.length >= 1) {
-    const xSel = h('select#hm-x');
-    const ySel = h('select#hm-y');
-    for (const a of axes) {
-      xSel.add(new Option(a, a));
-      ySel.add(new Option(a, a));
-    }
-    if (axes.length === 1) ySel.add(new Option('(none)', '__none'));
-    xSel.value = axes[0] ?? '';
-    ySel.value = axes[1] ?? '__none';
-    const aggSel = h('select#hm-agg');
-    aggSel.add(new Option('best of the others', 'best'));
-    aggSel.add(new Option('mean of the others', 'mean'));
-    const hm = new Heatmap(pick);
-    const draw = () => {
-      const trials = ySel.value === '__none' ? res.trials.map((t) => ({ ...t, params: t.params ? { ...t.params, __none: 0 } : null })) : res.trials;
-      hm.update({ trials, x: xSel.value, y: ySel.value, objective, maximize, aggregate: aggSel.value === 'mean' ? 'mean' : 'best' });
-    };
-    for (const s of [xSel, ySel, aggSel]) s.addEventListener('change', draw);
-    el.append(
-      h(
-        'section.block',
-        null,
-        h(
-          'div.block-head',
-          null,
-          h('h3', null, `Heatmap of ${metricLabel(objective)}`),
-          h('div.filters', null, h('label', null, 'X ', xSel), h('label', null, 'Y ', ySel), axes.length > 2 ? h('label', null, 'Others ', aggSel) : null),
-        ),
-        hm.el,
-      ),
-    );
-    requestAnimationFrame(draw);
+    const block = heatmapBlock(req, objective, maximize, pick, () => res.trials);
+    el.append(block.el);
+    requestAnimationFrame(block.draw);
   }
 
   el.append(picked);

@@ -29,3 +29,13 @@ export async function openSite(browser, url, { consoleSink } = {}) {
   if (s !== 'ready') throw new Error(`site did not start: ${s}`);
   return page;
 }
+
+/** Waits for window.atf on a page that is already navigating (survives the page's own reload). */
+export async function waitForApp(page, { timeout = 30000 } = {}) {
+  const state = await page.waitForFunction(() => (window.atf ? 'ready' : window.atfError ? `error: ${window.atfError}` : null), null, {
+    timeout,
+  });
+  const s = await state.jsonValue();
+  if (s !== 'ready') throw new Error(`site did not start: ${s}`);
+  return page;
+}

@@ -68,7 +68,7 @@ for (const isolated of [true, false]) {
     before(async () => {
       server = await startServer({ isolated });
       browser = await launch();
-      page = await openSite(browser, server.url, { consoleSink: consoleLines });
+      page = await openSite(browser, isolated ? server.url : `${server.url}?nosw`, { consoleSink: consoleLines });
       await page.evaluate(HELPERS);
       await page.evaluate(() => {
         window.atf.addSyntheticDataset('synthetic-100k', 100_000, 7);

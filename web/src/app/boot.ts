@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../engine/errors'
 import { createAtfApi, type AtfApi } from '../engine/api';
 import { StorageClient } from '../storage/storage-client';
 import sqlWasmUrl from 'sql.js/dist/sql-wasm.wasm?url';
+import { setupServiceWorker } from '../sw/register';
 
 declare global {
   interface Window {
@@ -38,6 +39,9 @@ async function startStorage(params: URLSearchParams): Promise<{ storage: Storage
 
 export async function boot(): Promise<AtfApi> {
   const params = new URLSearchParams(location.search);
+  // First, before anything starts: on a host without COOP/COEP this may reload the page once
+  // (then it never resolves); otherwise the mode follows window.crossOriginIsolated below.
+  await setupServiceWorker(params);
   const workers = params.has('workers') ? Number(params.get('workers')) : undefined;
   const { storage, warning } = await startStorage(params);
   const client = await AtfEngineClient.create({

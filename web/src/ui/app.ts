@@ -52,6 +52,8 @@ export async function startApp(atf: AtfApi): Promise<void> {
     strategies,
     metrics,
     barsPerSecond: null,
+    gridEstimates: new Map(),
+    gridCorrection: 1,
     openRun: (id, kind) => {
       const target = `#/run/${kind}/${id}`;
       if (location.hash !== target) location.hash = target;
@@ -71,19 +73,26 @@ export async function startApp(atf: AtfApi): Promise<void> {
     progress = null;
     side.replaceChildren(form.el);
     form.refreshDatasets();
-    (form.el.querySelector('#nr-submit') as HTMLElement | null)?.focus();
+    (form.el.querySelector('#nr-submit') as HTMLElement | null)?.focus({ preventScroll: true });
   };
   const showProgress = (id: string, kind: RunKind) => {
     progress?.dispose();
     progress = new ProgressView(ctx, id, kind, showForm);
     side.replaceChildren(progress.el);
-    (progress.el.querySelector('#progress-cancel') as HTMLElement | null)?.focus();
+    (progress.el.querySelector('#progress-cancel') as HTMLElement | null)?.focus({ preventScroll: true });
   };
   showForm();
 
   const dashboard = new Dashboard(ctx);
   const dataView = new DataView(atf, () => void dashboard.refresh());
   watchStorageWarning(atf);
+  // A new version was deployed while this tab was open (the service worker says so): offer a
+  // reload rather than doing it, so that nothing in progress is lost.
+  window.addEventListener('atf:update', () => {
+    const note = byId('update-note');
+    note.hidden = false;
+    note.replaceChildren('A new version of the app is available. ', h('button.link', { type: 'button', onclick: () => location.reload() }, 'Reload to use it'), ' (a run in flight stops; an optimization keeps its finished trials and can be resumed).');
+  });
   atf.database.onChange(() => void dashboard.refresh());
   const logView = h('section.log-view', { 'aria-labelledby': 'log-title' });
   const logPre = h('pre#log.log');

@@ -38,8 +38,20 @@ export interface Ctx {
   runsChanged(): void;
   /** Last measured engine throughput (bars per second), for estimates. */
   barsPerSecond: number | null;
+  /** Grid duration estimates: the estimate given for each submitted optimization, and the
+   *  ratio measured/estimated of the last one that completed (corrects the model below). */
+  gridEstimates: Map<string, number>;
+  gridCorrection: number;
 }
 
 export function metricInfo(ctx: Ctx, name: string): MetricInfo | undefined {
   return ctx.metrics.find((m) => m.name === name);
+}
+
+/** Estimated wall time (ms) of a grid of `trials` over `bars` bars on `workers` workers: a cost
+ *  per trial (claim, indicator lookup, report) plus a cost per bar step, times the correction
+ *  learnt from the last completed grid. */
+export function estimateGridMs(ctx: Ctx, trials: number, bars: number, workers: number): number {
+  const perTrialMs = 0.15 + (bars / 40e6) * 1000;
+  return ((trials * perTrialMs) / Math.max(1, workers)) * ctx.gridCorrection;
 }

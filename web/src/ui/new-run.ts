@@ -10,7 +10,7 @@ declare global {
     atfUiDebug?: DebugHooks;
   }
 }
-import type { Ctx, ParamInfo, StrategyInfo } from './context';
+import { estimateGridMs, type Ctx, type ParamInfo, type StrategyInfo } from './context';
 import { duration, errorText, h, int, metricLabel } from './dom';
 import { previewCsv, rememberCsv } from './prices';
 import { configOf, copyText, NUMERIC_BROKER, shareUrl, type SharedConfig } from './share';
@@ -314,12 +314,17 @@ export class NewRunForm {
       total *= n;
     }
     if (this.kind === 'optimization') {
-      const bars = this.ctx.atf.listDatasets().find((d) => d.name === this.dataset.value)?.bars ?? null;
-      const bps = this.ctx.barsPerSecond;
-      const est = bars && bps ? ` · est. ${duration(((total * bars) / bps) * 1000 / Math.max(1, this.ctx.atf.workerCount))}` : '';
+      const ms = this.estimateMs(total);
+      const est = ms === null ? '' : ` · est. ${duration(ms)}`;
       this.combos.textContent = varied === 0 ? 'Tick at least one parameter to vary.' : `${int(total)} combination${total === 1 ? '' : 's'}${est}`;
     }
     return total;
+  }
+
+  /** Estimated duration of `trials` combinations on the chosen dataset (null: bars unknown yet). */
+  private estimateMs(trials: number): number | null {
+    const bars = this.ctx.atf.listDatasets().find((d) => d.name === this.dataset.value)?.bars ?? null;
+    return bars ? estimateGridMs(this.ctx, trials, bars, this.ctx.atf.workerCount) : null;
   }
 
   private clearErrors(): void {
@@ -479,6 +484,8 @@ export class NewRunForm {
         this.ctx.track(r.id, 'backtest');
       } else {
         const r = await this.ctx.atf.submitOptimization(req as OptimizationRequest);
+        const est = this.estimateMs(this.updateCount());
+        if (est !== null) this.ctx.gridEstimates.set(r.id, est);
         this.ctx.track(r.id, 'optimization');
         // The report opens at once: its heatmap fills in while the trials run.
         this.ctx.openRun(r.id, 'optimization');

@@ -174,6 +174,10 @@ export class ProgressView {
     this.cancelBtn.hidden = true;
     const elapsed = this.startedAt === null ? 0 : performance.now() - this.startedAt;
     if (s.status === 'Completed' && 'processedBars' in s && elapsed > 0) this.ctx.barsPerSecond = s.totalBars / (elapsed / 1000);
+    const est = this.ctx.gridEstimates.get(this.id);
+    // Learn from grids long enough to measure (start-up costs dominate tiny ones).
+    if (s.status === 'Completed' && est && elapsed > 300) this.ctx.gridCorrection = Math.min(50, Math.max(0.02, (elapsed / est) * this.ctx.gridCorrection));
+    this.ctx.gridEstimates.delete(this.id);
     const open = h('button.primary', { type: 'button', onclick: () => this.ctx.openRun(this.id, this.kind) }, 'Open report');
     if (s.status === 'Failed') {
       this.outcome.replaceChildren(errorPanel('The run failed', s.errorMessage, s.errorStackTrace), open);

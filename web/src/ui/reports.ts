@@ -157,7 +157,7 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
       testId: 'trades-table',
       rowKey: (t) => String(t.n),
       initialSort: { key: 'n', dir: 1 },
-      maxRows: 1000,
+      maxRows: 200,
       empty: 'No trades.',
       columns: [
         { key: 'n', label: '#', value: (t) => t.n, numeric: true },
@@ -413,7 +413,7 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     rowKey: (t) => String(t.index),
     onActivate: pick,
     rowClass: (t) => (t.status === 'failed' ? 'trial-failed' : ''),
-    maxRows: 500,
+    maxRows: 100,
     empty: 'No trials.',
     detail: (t) =>
       t.status === 'failed' && open.has(t.index)

@@ -53,6 +53,7 @@ export class SortableTable<T> {
 
   setRows(rows: T[]): void {
     this.rows = rows;
+    this.limit = null;
     this.render();
   }
 
@@ -61,6 +62,9 @@ export class SortableTable<T> {
     this.sort = this.sort?.key === key ? { key, dir: this.sort.dir === 1 ? -1 : 1 } : { key, dir: first };
     this.render();
   }
+
+  /** Rows shown (grows by maxRows with "Show more"; back to one page on new rows). */
+  private limit: number | null = null;
 
   private sorted(): T[] {
     const s = this.sort;
@@ -87,7 +91,7 @@ export class SortableTable<T> {
     }
     clear(this.body);
     const all = this.sorted();
-    const max = this.o.maxRows ?? Infinity;
+    const max = this.limit ?? this.o.maxRows ?? Infinity;
     const rows = all.slice(0, max);
     if (rows.length === 0) {
       this.body.append(h('tr', null, h('td.empty', { colspan: this.o.columns.length }, this.o.empty ?? 'Nothing here yet.')));
@@ -121,7 +125,16 @@ export class SortableTable<T> {
       if (d) this.body.append(h('tr.detail-row', null, h('td', { colspan: this.o.columns.length }, d)));
     }
     if (all.length > rows.length) {
-      this.body.append(h('tr', null, h('td.empty', { colspan: this.o.columns.length }, `Showing ${rows.length} of ${all.length} rows (sort to see others).`)));
+      // Rows come in pages: laying out thousands of rows at once would block the page.
+      const page = this.o.maxRows ?? rows.length;
+      const more = h('button.link.show-more', { type: 'button' }, `Show ${Math.min(page, all.length - rows.length).toLocaleString('en-US')} more`);
+      more.addEventListener('click', () => {
+        this.limit = rows.length + page;
+        this.render();
+      });
+      this.body.append(
+        h('tr', null, h('td.empty', { colspan: this.o.columns.length }, `Showing ${rows.length.toLocaleString('en-US')} of ${all.length.toLocaleString('en-US')} rows (sort or filter to see others). `, more)),
+      );
     }
   }
 

@@ -166,8 +166,10 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
                flag == "--bars") {
       auto v = number();
       if (!v) return v.error();
-      if (*v != std::floor(*v) || *v < 0) return flag_error(flag, "expected a whole number");
+      // Above 2^53 a double is no exact count, and converting one past 2^63 is undefined.
+      if (*v != std::floor(*v) || *v < 0 || *v > 9007199254740992.0) return flag_error(flag, "expected a whole number");
       const auto n = static_cast<int64_t>(*v);
+      if ((flag == "--threads" || flag == "--top") && n > 1'000'000) return flag_error(flag, "expected at most 1000000");
       if (flag == "--threads") o.request.threads = static_cast<int>(n);
       if (flag == "--top") o.top = static_cast<int>(n);
       if (flag == "--max-combinations") o.request.max_combinations = n;

@@ -19,6 +19,7 @@ stages() {
   stage web          "browser runtime tests (Chromium): web/"       bash web/scripts/test.sh
   stage asan-build   "ASan+UBSan build (-O1 -g1): build/asan"       asan_build
   stage asan-test    "ASan+UBSan engine tests (ctest)"              asan_test
+  stage fuzz         "libFuzzer, 60 s per target: tests/fuzz/"     bash scripts/fuzz.sh 60
 }
 
 wasm_build() { atf_configure_wasm build/wasm -DCMAKE_BUILD_TYPE=Release && atf_build build/wasm; }

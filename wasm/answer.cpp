@@ -81,8 +81,10 @@ std::string fail(atf::ErrorCode code, std::string message, std::string field) {
 atf::Result<json> parse_json(const std::string& text, const char* field) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();  // "[json.exception.parse_error.101] parse error at line 1, ..."
+  } catch (const json::exception& e) {
+    // parse_error ("[json.exception.parse_error.101] parse error at line 1, ...") or out_of_range
+    // ("[json.exception.out_of_range.406] number overflow parsing '1e400'").
+    std::string what = e.what();
     if (const size_t p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
     return atf::Error::validation(field, std::string(field) + " is not valid JSON: " + what);
   }

@@ -90,21 +90,60 @@ bool is_blank_line(const char* b, const char* end, char sep) {
 
 // ----- messages -----
 
-/// The offending text, quoted, at most kShownChars characters, control bytes escaped.
-std::string shown(std::string_view s) {
-  std::string out = "'";
-  const size_t n = std::min(s.size(), kShownChars);
-  for (size_t i = 0; i < n; ++i) {
+/// Length of the valid UTF-8 sequence at s[i] (1-4), or 0 when the bytes there are not UTF-8.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto b = [&s](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  }
+  return len;
+}
+
+/// Text from the file made safe for a message: at most `max_bytes` bytes of it, control bytes and
+/// bytes that are not UTF-8 written as \xNN (messages end up in JSON, which must be UTF-8), "..."
+/// when cut.
+std::string printable(std::string_view s, size_t max_bytes) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size() && i < max_bytes) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
+    const size_t len = c < 0x20 || c == 0x7f ? 0 : utf8_sequence(s, i);
+    if (len == 0) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02X", c);
       out += buf;
+      ++i;
     } else {
-      out += static_cast<char>(c);
+      out.append(s.substr(i, len));
+      i += len;
     }
   }
-  if (s.size() > kShownChars) out += "...";
+  if (i < s.size()) out += "...";
+  return out;
+}
+
+/// The offending text, quoted, at most kShownChars bytes, control bytes and non-UTF-8 bytes escaped.
+std::string shown(std::string_view s) {
+  std::string out(1, '\'');
+  out += printable(s, kShownChars);
   out += '\'';
   return out;
 }
@@ -132,6 +171,17 @@ bool looks_utf16(const char* p, const char* end) {
   size_t half_nul = 0;
   for (size_t i = 0; i < n; i += 2) half_nul += (p[i] == '\0') != (p[i + 1] == '\0') ? 1 : 0;
   return half_nul * 10 >= (n / 2) * 9;
+}
+
+/// The header held a single column: most likely the columns are separated by a character the
+/// importer does not split on.
+std::string one_column_hint(std::string_view header) {
+  const auto pipes = std::count(header.begin(), header.end(), '|');
+  const auto spaces = std::count(header.begin(), header.end(), ' ');
+  std::string hint = " (one column: separate columns with a comma, a semicolon or a tab";
+  if (pipes > 0 && pipes >= spaces) hint += "; this line uses '|'";
+  else if (spaces > 0) hint += "; this line uses spaces";
+  return hint + ")";
 }
 
 // ----- header names -----
@@ -203,7 +253,33 @@ class Importer {
     if (text_.size() >= 4 && text_.substr(0, 4) == std::string_view("PK\x03\x04", 4)) {
       what += "; it may be a ZIP archive or an Excel workbook: export it as CSV";
     }
-    return error_at(line, col, what);
+    // Only a column the header names is worth naming: others would quote the binary header.
+    const std::string field = col >= 0 && col < static_cast<int>(roles_.size()) && roles_[static_cast<size_t>(col)] != kNone
+                                  ? kRoleNames[roles_[static_cast<size_t>(col)]]
+                                  : "";
+    return import_error(line, col + 1, field, what);
+  }
+  /// A file whose header cannot be read may simply be binary: if a control byte that CSV text
+  /// never holds appears in its first 64 KB (from the header line on), that is the error to report.
+  bool find_binary(const char* from, int64_t line, Error& err) const {
+    const auto room = static_cast<size_t>(text_.data() + text_.size() - from);
+    const char* const end = from + std::min<size_t>(room, 64 << 10);
+    const char* row = from;
+    for (const char* q = from; q != end; ++q) {
+      const auto c = static_cast<unsigned char>(*q);
+      if (c >= 0x20 || c == '\t') continue;
+      if (c == '\n' || c == '\r') {
+        if (c == '\r' && q + 1 != end && q[1] == '\n') ++q;
+        ++line;
+        row = q + 1;
+        continue;
+      }
+      int col = 0;
+      for (const char* p = row; p < q && scan_field(p, end, sep_) == Stop::kSep && p < q; ++p) ++col;
+      err = binary_error(line, col, *q);
+      return true;
+    }
+    return false;
   }
   int count_fields(const char* row, const char* end) const {
     int n = 1;
@@ -347,6 +423,7 @@ Result<CsvImport> Importer::run() {
   layout.has_header = !looks_like_data(fields[0]);
   if (!layout.has_header) {
     if (ncols_ < 5) {
+      if (Error bin; find_binary(first_line, first_line_no, bin)) return bin;
       return import_error(line, 0, "",
                           "expected at least 5 columns (time, open, high, low, close, optionally volume) "
                           "in a file without a header, found " + std::to_string(ncols_));
@@ -361,7 +438,7 @@ Result<CsvImport> Importer::run() {
   } else {
     roles_.assign(width, kNone);
     for (size_t c = 0; c < width; ++c) {
-      header_names_.emplace_back(fields[c]);
+      header_names_.push_back(printable(fields[c], 2 * kShownChars));
       const Role r = role_for_name(normalize_name(fields[c]));
       if (r == kNone) continue;
       if (role_col_[r] < 0) {
@@ -370,15 +447,17 @@ Result<CsvImport> Importer::run() {
       } else if (r != kTime) {  // the leftmost time column wins (e.g. "unix" before "date")
         return import_error(line, static_cast<int64_t>(c) + 1, kRoleNames[r],
                             "columns " + std::to_string(role_col_[r] + 1) + " (" + header_names_[static_cast<size_t>(role_col_[r])] +
-                                ") and " + std::to_string(c + 1) + " (" + std::string(fields[c]) + ") both name the " +
+                                ") and " + std::to_string(c + 1) + " (" + header_names_[c] + ") both name the " +
                                 kRoleNames[r] + " column; keep one");
       }
     }
     for (int r = kTime; r <= kClose; ++r) {
       if (role_col_[r] >= 0) continue;
-      std::string names;
-      for (size_t c = 0; c < width; ++c) names += (c ? "," : "") + std::string(fields[c]);
-      if (names.size() > 120) names = names.substr(0, 117) + "...";
+      if (Error bin; find_binary(first_line, first_line_no, bin)) return bin;
+      std::string raw;
+      for (size_t c = 0; c < width; ++c) raw += (c ? "," : "") + std::string(fields[c]);
+      std::string names = printable(raw, raw.size() > 120 ? 117 : 120);
+      if (width == 1) names += one_column_hint(fields[0]);
       return import_error(line, 0, kRoleNames[r],
                           std::string("missing column ") + kRoleNames[r] +
                               ": expected columns named time (or date, timestamp, datetime), open, high, low, "
@@ -484,17 +563,22 @@ Result<CsvImport> Importer::run() {
       if (!(x > 0)) return error_at(line, role_col_[r], "expected a price above 0, found " + shown(text[r]));
     }
     const double o = val[kOpen], h = val[kHigh], l = val[kLow], c = val[kClose];
+    if (h < l) {
+      return error_at(line, role_col_[kHigh],
+                      std::string("expected a high of at least the low (") + printable(text[kLow], kShownChars) +
+                          "), found " + shown(text[kHigh]));
+    }
     if (h < o || h < c) {
       const Role top = o >= c ? kOpen : kClose;
       return error_at(line, role_col_[kHigh],
                       std::string("expected a high of at least the ") + kRoleNames[top] + " (" +
-                          std::string(text[top].substr(0, kShownChars)) + "), found " + shown(text[kHigh]));
+                          printable(text[top], kShownChars) + "), found " + shown(text[kHigh]));
     }
     if (l > o || l > c) {
       const Role bottom = o <= c ? kOpen : kClose;
       return error_at(line, role_col_[kLow],
                       std::string("expected a low of at most the ") + kRoleNames[bottom] + " (" +
-                          std::string(text[bottom].substr(0, kShownChars)) + "), found " + shown(text[kLow]));
+                          printable(text[bottom], kShownChars) + "), found " + shown(text[kLow]));
     }
     double v = 0.0;
     if (has_volume) {

@@ -3,11 +3,14 @@
 #include <cmath>
 #include <string>
 
+#include "atf/params.h"
+
 namespace atf {
 namespace {
 
 constexpr double kMsPerYear = 365.25 * 86400000.0;
 constexpr double kPow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+constexpr double kMaxTicks = 1e15;
 
 // True when x is an integer up to the rounding error of one multiplication by a power of ten.
 bool near_integer(double x) {
@@ -51,9 +54,19 @@ Result<std::shared_ptr<const MarketData>> prepare_market_data(Bars bars) {
       if (decimals <= kMaxPriceDecimals) decimals = decimals_needed(p, decimals);
     }
   }
+  // Ticks are summed over windows of up to 2000 bars in 64 bits: keep every tick at most 1e15.
+  size_t top = 0;
+  for (size_t i = 1; i < n; ++i) top = bars.high[i] > bars.high[top] ? i : top;
+  if (bars.high[top] > kMaxTicks) {
+    return bad_bar(top, "price " + format_number(bars.high[top]) + " is too large (at most 1e15)");
+  }
   auto md = std::make_shared<MarketData>();
   md->exact = decimals <= kMaxPriceDecimals;
   md->decimals = md->exact ? decimals : kMaxPriceDecimals;
+  while (md->decimals > 0 && bars.high[top] * kPow10[md->decimals] > kMaxTicks) {
+    --md->decimals;  // large prices with tiny fractions: fewer decimals, ticks rounded
+    md->exact = false;
+  }
   const double scale = kPow10[md->decimals];
   auto to_ticks = [&](const std::vector<double>& prices) {
     std::vector<int64_t> ticks(n);

@@ -20,6 +20,21 @@ Error axis_error(const std::string& name, const std::string& message) {
   return Error::validation("axis " + name, "axis " + name + ": " + message);
 }
 
+/// The grid is over the limit: say how big it is, axis by axis, and what to do.
+Error grid_limit_error(const OptimizationRequest& request) {
+  double total = 1;
+  std::string sizes;
+  for (const auto& axis : request.axes) {
+    total *= static_cast<double>(axis.values.size());
+    sizes += (sizes.empty() ? "" : " × ") + axis.name + " " + std::to_string(axis.values.size());
+  }
+  Error e = Error::make(ErrorCode::kLimit, "the grid has " + format_number(total) + " combinations (" + sizes +
+                                               "), over the limit of " + std::to_string(request.max_combinations) +
+                                               ": use larger steps or fewer values");
+  e.field = "axes";
+  return e;
+}
+
 bool parse_double(std::string_view s, double& out) {
   std::string buf(s);
   if (buf.empty()) return false;
@@ -36,6 +51,7 @@ Result<Axis> make_range_axis(const std::string& name, double min, double max, do
   if (min > max) return axis_error(name, "min (" + format_number(min) + ") is above max (" + format_number(max) + ")");
   // Inclusive count, forgiving the rounding of (max − min)/step just below a whole number.
   const double span = std::floor((max - min) / step + 1e-9);
+  max_values = std::min(max_values, kMaxAxisValues);
   if (span + 1 > static_cast<double>(max_values)) {
     Error e = axis_error(name, "has more than " + std::to_string(max_values) + " values");
     e.code = ErrorCode::kLimit;
@@ -45,7 +61,10 @@ Result<Axis> make_range_axis(const std::string& name, double min, double max, do
   const auto count = static_cast<int64_t>(span) + 1;
   axis.values.reserve(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {
-    axis.values.push_back(std::round((min + static_cast<double>(i) * step) * 1e9) / 1e9);
+    const double v = min + static_cast<double>(i) * step;
+    // Beyond ~1e299 the scaled value overflows: keep v (far past 1e-9 resolution anyway).
+    const double rounded = std::round(v * 1e9) / 1e9;
+    axis.values.push_back(std::isfinite(rounded) ? rounded : v);
   }
   return axis;
 }
@@ -72,6 +91,7 @@ Result<Axis> parse_axis(std::string_view text, int64_t max_values) {
     return make_range_axis(name, v[0], v[1], v[2], max_values);
   }
   Axis axis{name, {}};
+  max_values = std::min(max_values, kMaxAxisValues);
   size_t pos = 0;
   while (pos <= spec.size()) {
     size_t next = spec.find(',', pos);
@@ -93,7 +113,7 @@ Result<Axis> parse_axis(std::string_view text, int64_t max_values) {
 
 Result<Grid> Grid::make(const OptimizationRequest& request) {
   const StrategyInfo* info = find_strategy(request.base.strategy);
-  if (!info) return Error{ErrorCode::kNotFound, "unknown strategy '" + request.base.strategy + "'", "strategy", 0, 0, {}};
+  if (!info) return resolve_params(request.base.strategy, {}).error();  // kNotFound naming the known strategies
   Grid grid;
   // Base values are checked one by one; rules across parameters (fast < slow) are checked per
   // trial, because the axes change them.
@@ -117,21 +137,11 @@ Result<Grid> Grid::make(const OptimizationRequest& request) {
       if (auto st = check_param(*it, v); !st) return axis_error(axis.name, st.error().message);
     }
     const auto n = static_cast<int64_t>(axis.values.size());
-    if (size > request.max_combinations / n) {
-      Error e = Error::make(ErrorCode::kLimit, "the grid has more than " + std::to_string(request.max_combinations) +
-                                                   " combinations (the limit)");
-      e.field = "axes";
-      return e;
-    }
+    if (size > request.max_combinations / n) return grid_limit_error(request);
     size *= n;
     grid.axes_.push_back(axis);
   }
-  if (size > request.max_combinations) {
-    Error e = Error::make(ErrorCode::kLimit, "the grid has " + std::to_string(size) + " combinations, over the limit of " +
-                                                 std::to_string(request.max_combinations));
-    e.field = "axes";
-    return e;
-  }
+  if (size > request.max_combinations) return grid_limit_error(request);
   grid.size_ = size;
   return grid;
 }
@@ -153,7 +163,9 @@ Result<Grid> validate_optimization(const OptimizationRequest& request) {
   probe.params = {};  // parameters were checked by Grid::make
   if (auto st = validate_request(probe); !st) return st.error();
   if (!find_metric(request.objective)) {
-    Error e = Error::validation("objective", "unknown metric '" + request.objective + "'");
+    std::string known;
+    for (const auto& m : metric_catalog()) known += (known.empty() ? "" : ", ") + std::string(m.name);
+    Error e = Error::validation("objective", "unknown metric '" + request.objective + "' (known: " + known + ")");
     e.code = ErrorCode::kNotFound;
     return e;
   }

@@ -86,7 +86,11 @@ Status check_param(const ParamSpec& spec, double value) {
 Result<ParamMap> resolve_params(const std::string& strategy, const ParamMap& given) {
   const StrategyInfo* info = find_strategy(strategy);
   if (!info) {
-    Error e = Error::validation("strategy", "unknown strategy '" + strategy + "'");
+    std::string known;
+    for (const auto& s : strategy_catalog()) {
+      if (!s.hidden) known += (known.empty() ? "" : ", ") + s.name;
+    }
+    Error e = Error::validation("strategy", "unknown strategy '" + strategy + "' (known: " + known + ")");
     e.code = ErrorCode::kNotFound;
     return e;
   }

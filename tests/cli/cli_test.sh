@@ -43,6 +43,10 @@ check "missing file" 2 "cannot read" -- "$atf" backtest --data "$tmp/none.csv" -
 printf 'Date,Open,High,Low,Close\n2020-01-01,1,2,0.5,1.5\n2020-01-02,1,abc,0.5,1.5\n' >"$tmp/bad.csv"
 check "bad CSV names line and column" 2 "line 3, column 3 \(high\): expected a number, found 'abc'" -- \
   "$atf" backtest --data "$tmp/bad.csv" --strategy sma_cross
+# Found by tests/fuzz (fuzz_params): 1e300 was converted to an integer (undefined behaviour;
+# --rerun 1e300 was silently ignored).
+check "a count too large for an integer is refused" 2 "^atf: --rerun: expected a whole number$" -- \
+  "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=5,10 --rerun 1e300
 check "bad --size" 2 "^atf: --size: expected units:N or equity:F" -- \
   "$atf" backtest --data "$nvda" --strategy sma_cross --size lots
 check "optimize isolates failing combinations" 0 "50 completed, 4 failed" -- \

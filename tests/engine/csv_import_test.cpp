@@ -507,6 +507,17 @@ TEST_CASE("timestamps: every row must use the first row's format", "[csv]") {
   }
 }
 
+// Found by tests/fuzz (fuzz_csv_import): a header-less first line with fewer than 5 columns,
+// then a control byte, named the column through an empty role table (out-of-bounds read).
+TEST_CASE("a short header-less line followed by binary bytes is reported as binary", "[csv]") {
+  for (const char* text : {"1,2,3\n\x01\n", "1,2,3\n4,\x02,5\n", "7\n\x7f\x01"}) {
+    const auto e = import_err(std::string_view(text));
+    CHECK(e.line == 2);
+    CHECK(e.field.empty());
+    CHECK_THAT(e.message, Catch::Contains("the file looks binary (control byte 0x0"));
+  }
+}
+
 TEST_CASE("header and file-level rejections", "[csv]") {
   SECTION("missing required column names it") {
     const auto e = import_err("Date,Open,Low,Close,Volume\n2020-01-31,1,0.5,1.5,1\n");

@@ -1,7 +1,9 @@
 // Grid parsing and limits, failure isolation, cancel, counts, ranking, re-runs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 
 #include "atf/csv_import.h"
 #include "atf/datagen.h"
@@ -68,6 +70,33 @@ TEST_CASE("axes: ranges are inclusive, lists are kept, bad ones are named", "[op
   CHECK(parse_axis("=1,2").error().field == "axis");
   CHECK(parse_axis("fast").error().field == "axis");
   CHECK(parse_axis("fast=1:1e12:1").error().code == ErrorCode::kLimit);
+}
+
+// Found by tests/fuzz (fuzz_params, fuzz_request): a raised limit expanded a huge range before the
+// grid check (std::bad_alloc: `atf optimize --max-combinations 1e11 --axis fast=1:1e10:1` aborted),
+// and values near the top of the double range came out infinite from finite text.
+TEST_CASE("axes: a raised limit never means an unbounded expansion; huge values stay finite", "[optimizer][axis]") {
+  auto big = make_range_axis("fast", 1, 1e10, 1, 100'000'000'000);
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.error().code == ErrorCode::kLimit);
+  CHECK(big.error().message == "axis fast: has more than 10000000 values");
+  CHECK(parse_axis("fast=1:1e10:1", 100'000'000'000).error().code == ErrorCode::kLimit);
+  CHECK(parse_axis("fast=1:10000000:1", 100'000'000'000)->values.size() == 10'000'000);
+  OptimizationRequest r = sma_grid(1);
+  r.max_combinations = 100'000'000'000;
+  r.axes = {};
+  auto fast = parse_axis("fast=1:20000000:1", r.max_combinations);
+  REQUIRE_FALSE(fast.ok());
+  CHECK(fast.error().code == ErrorCode::kLimit);
+
+  auto huge = parse_axis("fast=1e308:1.7e308:1e307");
+  REQUIRE(huge.ok());
+  REQUIRE(huge->values.size() == 8);
+  for (double v : huge->values) CHECK(std::isfinite(v));
+  CHECK(huge->values.front() == 1e308);
+  CHECK(std::is_sorted(huge->values.begin(), huge->values.end()));
+  // Ordinary values are still rounded to 1e-9.
+  CHECK(parse_axis("k=0.7:0.9:0.1")->values == std::vector<double>{0.7, 0.8, 0.9});
 }
 
 TEST_CASE("the grid is counted and limited before any trial runs", "[optimizer][validation]") {

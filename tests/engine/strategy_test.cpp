@@ -208,3 +208,30 @@ TEST_CASE("a strategy that throws fails the backtest with where it happened", "[
   CHECK(res.error().message == "fault_probe: injected failure for period 5");
   CHECK(res.error().context == "fault_probe(fail_at_bar=123, fail_period=5, period=5) at bar 123 (2020-05-03)");
 }
+
+// Found by tests/fuzz (fuzz_csv_import): a 1e300 price became an out-of-range tick (INT64_MIN) and
+// the SMA window sums overflowed. Ticks now stay at most 1e15: larger prices are refused, and large
+// prices with tiny fractions keep fewer decimals (not exact).
+TEST_CASE("prices whose ticks would overflow are refused or rounded", "[strategy][exact]") {
+  Bars huge;
+  huge.push_back(0, 1, 1, 1, 1, 0);
+  huge.push_back(86'400'000, 1e300, 1e300, 1e300, 1e300, 0);
+  auto refused = prepare_market_data(huge);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message == "bar 1: price 1e+300 is too large (at most 1e15)");
+
+  Bars mixed;
+  for (int i = 0; i < 8; ++i) {
+    const double p = i % 2 == 0 ? 1e13 : 0.001;
+    mixed.push_back(int64_t{i} * 86'400'000, p, p, p, p, 0);
+  }
+  auto md = prepare_market_data(mixed);
+  REQUIRE(md.ok());
+  CHECK((*md)->decimals == 2);  // 3 would make 1e13 a tick of 1e16
+  CHECK_FALSE((*md)->exact);
+  CHECK((*md)->max_tick == 1'000'000'000'000'000);
+  BacktestRequest r;
+  r.strategy = "sma_cross";
+  r.params = {{"fast", 1}, {"slow", 2}};
+  CHECK(run_backtest(**md, r).ok());
+}

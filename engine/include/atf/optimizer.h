@@ -12,13 +12,17 @@
 namespace atf {
 
 inline constexpr int64_t kDefaultMaxCombinations = 1'000'000;
+/// Hard ceiling on one axis's values whatever the limit asked for (80 MB of doubles): an axis is
+/// expanded before the grid is checked, so a raised limit must not mean an unbounded allocation.
+inline constexpr int64_t kMaxAxisValues = 10'000'000;
 
 struct Axis {
   std::string name;
   std::vector<double> values;
 };
 
-/// Parses "name=min:max:step" (inclusive) or "name=v1,v2,...". `max_values` bounds the expansion.
+/// Parses "name=min:max:step" (inclusive) or "name=v1,v2,...". `max_values` (and kMaxAxisValues)
+/// bound the expansion: more values is a kLimit error.
 Result<Axis> parse_axis(std::string_view text, int64_t max_values = kDefaultMaxCombinations);
 /// Builds an axis from min/max/step (inclusive). Values are rounded to 1e-9 so 0.1 steps stay clean.
 Result<Axis> make_range_axis(const std::string& name, double min, double max, double step,

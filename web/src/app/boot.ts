@@ -18,6 +18,8 @@ declare global {
 }
 
 const abs = (p: string) => new URL(p, document.baseURI).href;
+/** A reason as the end of a sentence: one final period, not two. */
+const sentence = (s: string) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
 
 /** The results database in its storage worker; null (with the reason) when it cannot start, in
  *  which case runs live in memory and the page says they will not be kept. */
@@ -31,9 +33,9 @@ async function startStorage(params: URLSearchParams): Promise<{ storage: Storage
     const status = await storage.status();
     return status.persistence.durable
       ? { storage }
-      : { storage, warning: `Results will not be kept after this page closes: ${status.persistence.reason}.` };
+      : { storage, warning: `Results will not be kept after this page closes: ${sentence(status.persistence.reason)}` };
   } catch (e) {
-    return { storage: null, warning: `Results will not be kept: ${e instanceof Error ? e.message : String(e)}.` };
+    return { storage: null, warning: `Results will not be kept: ${sentence(e instanceof Error ? e.message : String(e))}` };
   }
 }
 

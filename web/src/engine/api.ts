@@ -45,6 +45,10 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     },
     listDatasets: c.listDatasets.bind(c),
     addDatasetCsv: c.addDatasetCsv.bind(c),
+    /** Runs the importer over a dataset now: its bar count, or the ValidationError (line, column). */
+    checkDataset: c.checkDataset.bind(c),
+    /** Forgets a dataset added in this page and never saved. */
+    removeDataset: c.removeDataset.bind(c),
     addDatasetColumns: c.addDatasetColumns.bind(c),
     /** Adds a deterministic random-walk dataset of `bars` bars (benchmarks, tests). */
     addSyntheticDataset: (name: string, bars: number, seed = 42) => c.addDatasetColumns(name, extras.syntheticColumns(bars, seed)),
@@ -64,7 +68,7 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     poolState: c.poolState.bind(c),
     errors: extras.errors,
     /** Test-only hooks. */
-    debug: { trapIdleWorker: c.debugTrapIdleWorker.bind(c) },
+    debug: { trapIdleWorker: c.debugTrapIdleWorker.bind(c), memory: c.debugMemory.bind(c) },
   };
 }
 

@@ -76,6 +76,9 @@ function emptyResult(run: StoredRun): OptimizationResult {
   return { objective: req.objective ?? 'sharpe', direction: req.direction ?? 'max', total: run.total, completed: 0, failed: 0, cancelled: false, best: null, trials: [] };
 }
 
+/** A worker whose Wasm heap reached this size is replaced after its run (see recycleIfLarge). */
+const RECYCLE_HEAP_BYTES = 1536 * 1048576;
+
 /** Cancel that the engine has not confirmed by then ends the run's workers (hard stop). */
 const HARD_STOP_AFTER_MS = 1000;
 
@@ -102,6 +105,9 @@ export class AtfEngineClient {
   /** Set when workers cannot be started at all (the page shows it). */
   brokenReason: string | null = null;
   private pumpScheduled = false;
+  /** Runs of other pages whose lock this page waits for (see checkRun). */
+  private readonly watched = new Set<string>();
+  private rescanTimer: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(private readonly options: ClientOptions) {
     const shared = !options.forceFallback && sharedMemoryAvailable();
@@ -188,7 +194,7 @@ export class AtfEngineClient {
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     const stored = await this.repo.list({ kind: filter.kind });
     const byId = new Map(stored.map((r) => [r.id, r]));
-    for (const [id, r] of this.unsaved) if (!byId.has(id)) byId.set(id, r);
+    for (const [id, r] of this.unsaved) byId.set(id, r);  // newer than a stale saved row
     for (const run of this.live.values()) byId.set(run.id, this.liveToStored(run));
     const out = [...byId.values()]
       .filter((r) => (filter.kind === undefined || r.kind === filter.kind) && (filter.status === undefined || r.status === filter.status))
@@ -220,7 +226,8 @@ export class AtfEngineClient {
   async deleteRun(id: string): Promise<{ id: string; deleted: true }> {
     const run = this.live.get(id);
     if (run) throw new ConflictError(id, run.status, `run ${id} is ${run.status}; cancel it before deleting`);
-    if (!(await this.repo.delete(id))) throw new NotFoundError(id);
+    const wasUnsaved = this.unsaved.delete(id);
+    if (!(await this.repo.delete(id)) && !wasUnsaved) throw new NotFoundError(id);
     return { id, deleted: true };
   }
 
@@ -233,6 +240,30 @@ export class AtfEngineClient {
   async addDatasetCsv(name: string, text: string): Promise<void> {
     this.datasets.addCsv(name, text);
     this.unsavedDatasets.set(name, text);
+  }
+
+  /** Checks a dataset with the engine's importer now (every line), without running anything:
+   *  resolves its bar count, or throws the ValidationError a run on it would get. */
+  async checkDataset(name: string): Promise<{ bars: number }> {
+    if (!this.datasets.has(name)) throw new ValidationError('dataset', `unknown dataset "${name}"`);
+    await this.datasets.load(name);
+    const control = this.control;
+    if (!control || control.dead) throw new EngineError(this.brokenReason ?? 'engine not started', 'internal');
+    await control.ready;
+    // Any strategy with its defaults: the importer runs before the request is looked at.
+    const requestJson = JSON.stringify({ schema: 'atf/v1', strategy: 'sma_cross', params: {} });
+    const v = await control.validate('backtest', name, () => this.datasets.loaded(name), requestJson);
+    if (!v.ok) throw new ValidationError(fieldOf(v.error), v.error.message);
+    this.datasets.setBars(name, v.bars);
+    return { bars: v.bars };
+  }
+
+  /** Forgets a dataset added in this page that was never saved (e.g. one the importer refused). */
+  removeDataset(name: string): boolean {
+    if (!this.unsavedDatasets.has(name)) return false;
+    this.unsavedDatasets.delete(name);
+    this.datasets.remove(name);
+    return true;
   }
 
   /** Saves a dataset added in this page once a run has validated on it. */
@@ -289,10 +320,15 @@ export class AtfEngineClient {
   }
 
   /** Pool state, for the UI and tests. */
-  poolState(): { mode: EngineMode; workers: Array<{ id: number; ready: boolean; runId: string | null }>; queued: number; live: number } {
+  poolState(): {
+    mode: EngineMode;
+    workers: Array<{ id: number; ready: boolean; runId: string | null; heapBytes: number }>;
+    queued: number;
+    live: number;
+  } {
     return {
       mode: this.mode,
-      workers: this.workers.map((w) => ({ id: w.id, ready: w.isReady, runId: w.runId })),
+      workers: this.workers.map((w) => ({ id: w.id, ready: w.isReady, runId: w.runId, heapBytes: w.heapBytes })),
       queued: this.queue.length,
       live: this.live.size,
     };
@@ -315,6 +351,12 @@ export class AtfEngineClient {
       if (!w.dead) w.runId = null;
     }
     throw new Error('debugTrap returned without a trap');
+  }
+
+  /** Diagnostics: each engine worker's Wasm heap and datasets held (the control worker first). */
+  async debugMemory(): Promise<Array<{ worker: number; role: 'control' | 'run'; heapBytes: number; datasets: number }>> {
+    const all = [...(this.control ? [this.control] : []), ...this.workers].filter((w) => !w.dead);
+    return Promise.all(all.map(async (w) => ({ worker: w.id, role: w === this.control ? ('control' as const) : ('run' as const), ...(await w.memory()) })));
   }
 
   /** Engine version, strategies and metrics (from the control worker). */
@@ -352,7 +394,16 @@ export class AtfEngineClient {
     const control = this.control;
     if (!control || control.dead) throw new EngineError(this.brokenReason ?? 'engine not started', 'internal');
     await control.ready;
-    const v = await control.validate(kind, dataset, () => this.datasets.loaded(dataset), requestJson);
+    let v: Awaited<ReturnType<EngineWorker['validate']>>;
+    try {
+      v = await control.validate(kind, dataset, () => this.datasets.loaded(dataset), requestJson);
+    } finally {
+      // A huge dataset (or one that did not fit) leaves the control worker's heap large: replace
+      // it once no other validation is in flight (it never shrinks otherwise).
+      if (control === this.control && !control.dead && !control.busy && control.heapBytes >= RECYCLE_HEAP_BYTES) {
+        this.retire(control, `engine heap grew to ${Math.round(control.heapBytes / 1048576)} MB; replaced to free it`, 'recycled');
+      }
+    }
     if (!v.ok) throw new ValidationError(fieldOf(v.error), v.error.message);
     await this.persistDataset(dataset);
     if (kind === 'backtest') this.datasets.setBars(dataset, v.bars);
@@ -395,7 +446,14 @@ export class AtfEngineClient {
     if (resume) this.seedResumed(run, resume);
     this.live.set(run.id, run);
     this.holdRunLock(run);
-    await this.repo.save(this.liveToStored(run));
+    try {
+      await this.repo.save(this.liveToStored(run));
+    } catch (e) {
+      // Storage refused the Pending row (quota, private mode): the run still runs, its result is
+      // kept in this page (finish() tries to save it again) and the page says why.
+      this.storageWarning = `Run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`;
+      console.error('[atf]', this.storageWarning);
+    }
     this.queue.push(run);
     this.write(run, 'submitted');
     // Dispatch in a later task: the caller sees the answer before any bar is processed.
@@ -506,7 +564,15 @@ export class AtfEngineClient {
       default:
         assertNever(reply);
     }
+    this.recycleIfLarge(w, run.id);
     this.pump();
+  }
+
+  /** A worker whose Wasm heap grew past RECYCLE_HEAP_BYTES (a huge dataset, or a run that hit the
+   *  2 GB ceiling) is replaced once idle: a Wasm heap never shrinks, so this gives the memory back. */
+  private recycleIfLarge(w: EngineWorker, runId: string): void {
+    if (w.dead || w.runId !== null || w.heapBytes < RECYCLE_HEAP_BYTES) return;
+    this.retire(w, `engine heap grew to ${Math.round(w.heapBytes / 1048576)} MB; replaced to free it`, 'recycled', undefined, runId);
   }
 
   /** Gives `w` a share of the optimization's combinations; false if none are left. */
@@ -549,6 +615,7 @@ export class AtfEngineClient {
       default:
         assertNever(reply);
     }
+    this.recycleIfLarge(w, run.id);
     if (!this.shared && !run.cancelRequested && !run.fatal && !w.dead && this.dispatchTrials(run, w)) return;
     this.maybeFinishOptimization(run);
     this.pump();
@@ -664,7 +731,7 @@ export class AtfEngineClient {
           return assertNever(run.status);
       }
     }
-    const stored = await this.repo.get(id);
+    const stored = await this.stored(id);
     if (!stored || stored.kind !== kind) throw new NotFoundError(id);
     if (stored.status === 'Pending' || stored.status === 'Running') {
       throw new ConflictError(id, stored.status, `run ${id} is not running in this page`);
@@ -714,6 +781,15 @@ export class AtfEngineClient {
     w.terminate(reason, code, stack);
     if (w === this.control && this.poolOptions) {
       this.control = new EngineWorker(this.poolOptions);
+      this.log.write({
+        event: 'worker_replaced',
+        runId,
+        kind: null,
+        status: null,
+        elapsedMs: null,
+        counts: { worker: w.id, replacement: this.control.id },
+        message: `${code}: ${reason}`,
+      });
       return;
     }
     if (!inPool) return;
@@ -786,7 +862,7 @@ export class AtfEngineClient {
       // Storage failed (quota, private mode): the run stays readable in this page, and the page
       // says that results will not be kept.
       this.unsaved.set(run.id, stored);
-      this.storageWarning = `Run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`;
+      this.storageWarning = `Run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)} Its result stays available in this page until it is closed.`;
       console.error('[atf]', this.storageWarning);
     }
     run.status = status;
@@ -823,9 +899,10 @@ export class AtfEngineClient {
 
   // ---- persistence -----------------------------------------------------------------------------
 
-  /** The repository's copy, or the one storage refused (kept in memory, see finish()). */
+  /** The copy storage refused (kept in memory, see finish()), else the repository's. The refused
+   *  copy comes first: the repository may still hold the run's earlier (Pending) row. */
   private async stored(id: string): Promise<StoredRun | undefined> {
-    return (await this.repo.get(id)) ?? this.unsaved.get(id);
+    return this.unsaved.get(id) ?? (await this.repo.get(id));
   }
 
   /** Queues finished trials for the repository: written in batches of up to 500, at least every
@@ -863,7 +940,9 @@ export class AtfEngineClient {
   }
 
   /** Runs left Pending or Running by a page that is gone become Failed ("interrupted"); an
-   *  optimization keeps its saved trials and can be resumed (resumeOptimization). */
+   *  optimization keeps its saved trials and can be resumed (resumeOptimization). A run another
+   *  page is running (it holds the run's Web Lock) is watched: when that page closes, the lock
+   *  comes free and the run is marked then, so no page shows it Running forever. */
   private async recoverInterrupted(): Promise<void> {
     let unfinished: StoredRun[];
     try {
@@ -871,39 +950,90 @@ export class AtfEngineClient {
     } catch {
       return;
     }
-    if (unfinished.length === 0) return;
+    await Promise.all(unfinished.map((run) => this.checkRun(run.id)));
+    // Runs other pages start later are watched too (rescanned when the database changes).
+    this.repo.onChange?.(() => this.scheduleRescan());
+  }
+
+  private scheduleRescan(): void {
+    if (this.rescanTimer !== null) return;
+    this.rescanTimer = setTimeout(() => {
+      this.rescanTimer = null;
+      void this.repo.unfinished().then(
+        (runs) => runs.forEach((r) => void this.checkRun(r.id)),
+        () => undefined,
+      );
+    }, 250);
+  }
+
+  /** Marks the run interrupted at once if no page holds its lock; else waits for the lock. */
+  private async checkRun(id: string): Promise<void> {
+    if (this.live.has(id) || this.watched.has(id)) return;
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    const held = new Set(((await locks?.query())?.held ?? []).map((l) => l.name));
-    for (const run of unfinished) {
-      if (this.live.has(run.id) || held.has(RUN_LOCK_PREFIX + run.id)) continue;  // running in another page
-      const full = (await this.repo.get(run.id)) ?? run;
-      const interrupted: StoredRun = {
-        ...full,
-        status: 'Failed',
-        finishedAt: Date.now(),
-        errorMessage: INTERRUPTED_MESSAGE,
-      };
-      if (full.kind === 'optimization') {
-        const prior = full.result as OptimizationResult | undefined;
-        const trials = prior?.trials ?? [];
-        const completed = trials.filter((t) => t.status === 'completed').length;
-        interrupted.completed = completed;
-        interrupted.failed = trials.length - completed;
-        interrupted.processed = trials.length;
-        interrupted.result = { ...(prior ?? emptyResult(full)), completed, failed: trials.length - completed, cancelled: false };
-        interrupted.errorStackTrace = `${trials.length} of ${full.total} combinations were saved; resumeOptimization("${full.id}") runs the rest`;
-      }
-      await this.repo.save(interrupted).catch(() => undefined);
-      this.log.write({
-        event: 'run_failed',
-        runId: run.id,
-        kind: run.kind,
-        status: 'Failed',
-        elapsedMs: null,
-        counts: { processed: interrupted.processed, total: interrupted.total },
-        message: INTERRUPTED_MESSAGE,
-      });
+    if (!locks) {
+      await this.markInterrupted(id);
+      return;
     }
+    this.watched.add(id);
+    try {
+      const free = await locks.request(RUN_LOCK_PREFIX + id, { ifAvailable: true }, async (lock) => {
+        if (!lock) return false;
+        await this.markInterrupted(id);
+        return true;
+      });
+      if (free) {
+        this.watched.delete(id);
+        return;
+      }
+    } catch {
+      this.watched.delete(id);
+      return;
+    }
+    // Held by a page running it: granted when that page finishes the run or is closed.
+    void locks
+      .request(RUN_LOCK_PREFIX + id, () => this.markInterrupted(id))
+      .catch(() => undefined)
+      .finally(() => this.watched.delete(id));
+  }
+
+  /** Called holding the run's lock (so no page is running it): if the freshly read row is still
+   *  Pending or Running, its page is gone. */
+  private async markInterrupted(id: string): Promise<void> {
+    if (this.live.has(id)) return;
+    let run: StoredRun | undefined;
+    try {
+      run = (await this.repo.unfinished()).find((r) => r.id === id);
+    } catch {
+      return;
+    }
+    if (!run || this.live.has(id)) return;
+    const full = (await this.repo.get(run.id)) ?? run;
+    const interrupted: StoredRun = {
+      ...full,
+      status: 'Failed',
+      finishedAt: Date.now(),
+      errorMessage: INTERRUPTED_MESSAGE,
+    };
+    if (full.kind === 'optimization') {
+      const prior = full.result as OptimizationResult | undefined;
+      const trials = prior?.trials ?? [];
+      const completed = trials.filter((t) => t.status === 'completed').length;
+      interrupted.completed = completed;
+      interrupted.failed = trials.length - completed;
+      interrupted.processed = trials.length;
+      interrupted.result = { ...(prior ?? emptyResult(full)), completed, failed: trials.length - completed, cancelled: false };
+      interrupted.errorStackTrace = `${trials.length} of ${full.total} combinations were saved; resumeOptimization("${full.id}") runs the rest`;
+    }
+    await this.repo.save(interrupted).catch(() => undefined);
+    this.log.write({
+      event: 'run_failed',
+      runId: run.id,
+      kind: run.kind,
+      status: 'Failed',
+      elapsedMs: null,
+      counts: { processed: interrupted.processed, total: interrupted.total },
+      message: INTERRUPTED_MESSAGE,
+    });
   }
 
   /** Resumes an interrupted (or cancelled) optimization: its saved trials are kept and only the

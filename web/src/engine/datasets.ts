@@ -4,6 +4,44 @@ import { ValidationError } from './errors';
 import type { DatasetSource } from './protocol';
 import type { Columns, DatasetInfo } from './types';
 
+/** The largest CSV file a page imports, in bytes (UTF-8). An imported CSV is parsed by every
+ *  engine worker that uses it (text plus columns: about twice its size in each worker's memory)
+ *  and its text is kept in the results database (SQLite in memory, IndexedDB on disk) and read
+ *  back on every start, so it must stay a small part of what a browser tab can hold. 64 MB is
+ *  about 1.3 million rows of one-minute bars (ten years of a stock's trading hours); a larger
+ *  file is refused before anything is parsed or saved. */
+export const MAX_CSV_BYTES = 64 * 1024 * 1024;
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** UTF-8 length of a string (what the file would take), without encoding it. */
+function utf8Bytes(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;  // a surrogate pair: one 4-byte character
+      i++;
+    } else n += 3;  // lone surrogates are written as U+FFFD, also 3 bytes
+  }
+  return n;
+}
+
+/** The refusal of a CSV file of `bytes` bytes, or null when it is small enough. The page checks
+ *  a chosen file's size with it before reading the file. */
+export function csvSizeError(name: string, bytes: number): ValidationError | null {
+  if (bytes <= MAX_CSV_BYTES) return null;
+  return new ValidationError(
+    'dataset',
+    `dataset "${name}" is ${megabytes(bytes)}; an imported CSV file can be at most ${megabytes(MAX_CSV_BYTES)}: ` +
+      'split it into shorter periods',
+  );
+}
+
 interface Entry {
   info: DatasetInfo;
   url?: string;
@@ -21,7 +59,12 @@ export class DatasetRegistry {
     }
   }
 
+  /** Registers CSV text; a file over MAX_CSV_BYTES is refused (ValidationError on `dataset`) and
+   *  nothing is registered. */
   addCsv(name: string, text: string): void {
+    // A string's length never exceeds its UTF-8 size, so only long strings need counting.
+    const tooLarge = text.length > MAX_CSV_BYTES / 3 ? csvSizeError(name, utf8Bytes(text)) : null;
+    if (tooLarge) throw tooLarge;
     const blob = new Blob([text], { type: 'text/csv' });
     this.entries.set(name, { info: { name, bars: null, source: 'csv' }, source: { kind: 'csv', blob, symbol: name } });
   }
@@ -37,6 +80,11 @@ export class DatasetRegistry {
     );
     const blob = new Blob(parts, { type: 'application/octet-stream' });
     this.entries.set(name, { info: { name, bars, source: 'columns' }, source: { kind: 'columns', blob, bars } });
+  }
+
+  /** Forgets a dataset added in this page (a sample stays). */
+  remove(name: string): void {
+    if (this.entries.get(name)?.info.source !== 'sample') this.entries.delete(name);
   }
 
   has(name: string): boolean {

@@ -16,6 +16,7 @@ import {
   type RunTrialsData,
   type TrialsReply,
   type ValidateReply,
+  type WorkerMemory,
   type WorkerMessage,
 } from './protocol';
 import type { BacktestResult, RunKind, TrialRecord } from './types';
@@ -32,6 +33,16 @@ function parseOutcome<T>(json: string): Outcome<T> {
   const parsed: Outcome<T> = JSON.parse(json);
   return parsed;
 }
+
+/** The engine's answer when its Wasm heap (2 GB at most) cannot grow any further. */
+function outOfMemory(e: EngineErrorValue): boolean {
+  return e.code === 'limit' && /out of memory/i.test(e.message);
+}
+
+/** What the engine keeps per bar of a dataset: six 8-byte columns plus three tick columns. */
+const DATASET_BYTES_PER_BAR = 72;
+/** Datasets one worker keeps at most (of its 2 GB heap), the rest is for runs. */
+const DATASET_BUDGET_BYTES = 768 * 1048576;
 
 function fromEngineError(e: EngineErrorValue): SerializedError {
   const out: SerializedError = { name: 'EngineError', message: e.message, code: e.code };
@@ -59,7 +70,10 @@ class CallbackGuard {
 export abstract class EngineDispatcher {
   private engine: AtfEngineModule | null = null;
   private board: ProgressBoard | null = null;
+  /** Imported datasets by key, least recently used first, with their approximate bytes. */
   private readonly datasets = new Map<string, number>();
+  private readonly datasetBytes = new Map<string, number>();
+  private memory: WebAssembly.Memory | null = null;
   private workerId = -1;
   private readonly sleepCell: Int32Array | null =
     typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true
@@ -75,11 +89,16 @@ export abstract class EngineDispatcher {
   async handle(envelope: RequestEnvelope): Promise<void> {
     try {
       const [reply, transfer] = await this.execute(envelope);
-      this.post({ kind: 'reply', requestId: envelope.messageId, ok: true, reply }, transfer);
+      this.post({ kind: 'reply', requestId: envelope.messageId, ok: true, reply, heapBytes: this.heapBytes() }, transfer);
     } catch (e) {
       const code = e instanceof EngineError ? e.code : 'internal';
-      this.post({ kind: 'reply', requestId: envelope.messageId, ok: false, error: serializeError(e, code) });
+      this.post({ kind: 'reply', requestId: envelope.messageId, ok: false, error: serializeError(e, code), heapBytes: this.heapBytes() });
     }
+  }
+
+  /** Bytes of the instance's Wasm memory (it grows on demand up to 2 GB and never shrinks). */
+  private heapBytes(): number {
+    return this.memory?.buffer.byteLength ?? 0;
   }
 
   private async execute(req: RequestEnvelope): Promise<[Reply, Transferable[]]> {
@@ -105,11 +124,16 @@ export abstract class EngineDispatcher {
         const id = this.datasets.get(req.data.key);
         if (id !== undefined) this.require().freeDataset(id);
         this.datasets.delete(req.data.key);
+        this.datasetBytes.delete(req.data.key);
         return [{ type: 'dropDataset', data: null }, []];
       }
       case 'debugTrap':
         this.require().debugTrap();
         return [{ type: 'debugTrap', data: null }, []];
+      case 'memory': {
+        const data: WorkerMemory = { heapBytes: this.heapBytes(), datasets: this.datasets.size };
+        return [{ type: 'memory', data }, []];
+      }
       default:
         return assertNever(req);
     }
@@ -123,7 +147,10 @@ export abstract class EngineDispatcher {
     this.engine = await factory({
       instantiateWasm: (imports, receive) => {
         WebAssembly.instantiate(d.module, imports).then(
-          (instance) => receive(instance, d.module),
+          (instance) => {
+            this.memory = Object.values(instance.exports).find((x): x is WebAssembly.Memory => x instanceof WebAssembly.Memory) ?? null;
+            receive(instance, d.module);
+          },
           (e: unknown) => this.post({ kind: 'log', level: 'error', message: `instantiate failed: ${String(e)}` }),
         );
         return {};
@@ -140,25 +167,72 @@ export abstract class EngineDispatcher {
 
   private async dataset(ref: DatasetRef): Promise<number> {
     const have = this.datasets.get(ref.key);
-    if (have !== undefined) return have;
+    if (have !== undefined) {
+      this.datasets.delete(ref.key);  // most recently used last
+      this.datasets.set(ref.key, have);
+      return have;
+    }
     const engine = this.require();
     const src = ref.source;
     if (!src) throw new EngineError(`dataset "${ref.key}" is not loaded in this worker`, 'internal');
     let json: string;
-    if (src.kind === 'csv') {
-      json = engine.importCsv(await src.blob.text(), JSON.stringify({ symbol: src.symbol }));
-    } else {
-      const buf = await src.blob.arrayBuffer();
-      const col = (i: number) => new Float64Array(buf, i * src.bars * 8, src.bars);
-      json = engine.loadBars(col(0), col(1), col(2), col(3), col(4), col(5));
+    let load: () => string;
+    try {
+      if (src.kind === 'csv') {
+        const text = await src.blob.text();
+        load = () => engine.importCsv(text, JSON.stringify({ symbol: src.symbol }));
+      } else {
+        const buf = await src.blob.arrayBuffer();
+        const col = (i: number) => new Float64Array(buf, i * src.bars * 8, src.bars);
+        load = () => engine.loadBars(col(0), col(1), col(2), col(3), col(4), col(5));
+      }
+    } catch (e) {
+      // The browser could not hand the bytes to this worker (e.g. a Blob above its size limit).
+      const size = `${Math.round(src.blob.size / 1048576)} MB`;
+      throw new EngineError(
+        `dataset "${ref.key}" (${size}) could not be loaded into the engine: the browser could not read it (${e instanceof Error ? e.message : String(e)}); ` +
+          'a dataset this large can exceed what the browser holds in memory for one file: use fewer bars',
+        'import',
+      );
     }
-    const out = parseOutcome<{ dataset: number; bars: number }>(json);
+    // Keep the datasets held within a budget (least recently used go first), so that what they
+    // take plus a run's own memory stays under the 2 GB heap; dropped ones are imported again if
+    // needed (the page sends the source with every request).
+    const estimate = src.kind === 'columns' ? src.bars * DATASET_BYTES_PER_BAR : src.blob.size * 3;
+    this.evict(DATASET_BUDGET_BYTES - estimate);
+    json = load();
+    let out = parseOutcome<{ dataset: number; bars: number }>(json);
+    // The heap is full: drop the other datasets this worker keeps (they are imported again when
+    // needed) and try once more.
+    if (!out.ok && outOfMemory(out.error) && this.datasets.size > 0) {
+      this.dropAll();
+      out = parseOutcome<{ dataset: number; bars: number }>(load());
+    }
     if (!out.ok) {
       const where = out.error.line ? ` (line ${out.error.line}${out.error.column ? `, column ${out.error.column}` : ''})` : '';
       throw new EngineError(`dataset "${ref.key}": ${out.error.message}${where}`, out.error.code);
     }
     this.datasets.set(ref.key, out.value.dataset);
+    this.datasetBytes.set(ref.key, out.value.bars * DATASET_BYTES_PER_BAR);
     return out.value.dataset;
+  }
+
+  private dropAll(): void {
+    this.evict(-1);
+  }
+
+  /** Frees least recently used datasets until those held take at most `keepBytes`. */
+  private evict(keepBytes: number): void {
+    const engine = this.require();
+    let held = 0;
+    for (const b of this.datasetBytes.values()) held += b;
+    for (const [key, id] of this.datasets) {
+      if (held <= keepBytes && keepBytes >= 0) break;
+      engine.freeDataset(id);
+      this.datasets.delete(key);
+      held -= this.datasetBytes.get(key) ?? 0;
+      this.datasetBytes.delete(key);
+    }
   }
 
   private async validate(kind: RunKind, ref: DatasetRef, requestJson: string): Promise<ValidateReply> {

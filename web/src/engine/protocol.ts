@@ -4,7 +4,8 @@
 import type { SerializedError } from './errors';
 import type { BacktestResult, DebugHooks, RunKind, TrialRecord } from './types';
 
-/** A dataset as a worker receives it: `source` is sent only the first time a worker needs it. */
+/** A dataset as a worker receives it. The page sends `source` with every request (posting a Blob
+ *  shares it, no copy), so a worker may drop a dataset it holds (to make room) and import it again. */
 export interface DatasetRef {
   key: string;
   source?: DatasetSource;
@@ -59,7 +60,9 @@ export type WorkerRequest =
   | { type: 'runTrials'; data: RunTrialsData }
   | { type: 'dropDataset'; data: { key: string } }
   /** Test-only: calls the module's debugTrap() (a real Wasm trap) outside any run. */
-  | { type: 'debugTrap'; data: null };
+  | { type: 'debugTrap'; data: null }
+  /** Diagnostics: the engine instance's memory (load tests). */
+  | { type: 'memory'; data: null };
 export type WorkerRequestType = WorkerRequest['type'];
 
 export interface EngineInfo {
@@ -105,6 +108,13 @@ export interface ReplyData {
   runTrials: TrialsReply;
   dropDataset: null;
   debugTrap: null;
+  memory: WorkerMemory;
+}
+
+/** An engine instance's memory: its Wasm heap (never shrinks) and the datasets it holds. */
+export interface WorkerMemory {
+  heapBytes: number;
+  datasets: number;
 }
 
 /** A successful reply, discriminated by the request type it answers. */
@@ -113,10 +123,10 @@ export type Reply = { [T in WorkerRequestType]: { type: T; data: ReplyData[T] } 
 /** Page -> worker envelope. */
 export type RequestEnvelope = WorkerRequest & { messageId: number };
 
-/** Worker -> page: a reply to one request, or an event. */
+/** Worker -> page: a reply to one request (with the Wasm heap size after it), or an event. */
 export type WorkerMessage =
-  | { kind: 'reply'; requestId: number; ok: true; reply: Reply }
-  | { kind: 'reply'; requestId: number; ok: false; error: SerializedError }
+  | { kind: 'reply'; requestId: number; ok: true; reply: Reply; heapBytes?: number }
+  | { kind: 'reply'; requestId: number; ok: false; error: SerializedError; heapBytes?: number }
   | WorkerEvent;
 
 /** Unsolicited events. */

@@ -14,8 +14,11 @@ export interface RunRepository {
   /** Adds finished trials of an optimization while it runs (in batches), so that an interrupted
    *  optimization keeps them. */
   saveTrials(runId: string, trials: TrialRecord[]): Promise<void>;
-  /** Runs saved as Pending or Running (after a reload: candidates for "interrupted"). */
+  /** Runs saved as Pending or Running (after a reload: candidates for "interrupted"), as of now
+   *  (including what other tabs wrote). */
   unfinished(): Promise<StoredRun[]>;
+  /** Called when the stored runs changed (this tab or another); optional. */
+  onChange?(listener: () => void): () => void;
 }
 
 /** Keeps runs in a Map (lost on reload). Records are copied shallowly; a stored `result` is

@@ -14,6 +14,7 @@ import {
   type TrialsReply,
   type ValidateReply,
   type WorkerEvent,
+  type WorkerMemory,
   type WorkerMessage,
   type WorkerRequest,
 } from './protocol';
@@ -45,8 +46,8 @@ export class EngineWorker {
   /** True once the engine instance is up (init answered). */
   isReady = false;
   dead = false;
-  /** Dataset keys this worker has imported (their source need not be sent again). */
-  readonly datasets = new Set<string>();
+  /** Size of the worker's Wasm heap after its last reply (it never shrinks). */
+  heapBytes = 0;
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextMessageId = 1;
@@ -69,6 +70,11 @@ export class EngineWorker {
         boardEpoch: options.boardEpoch,
       },
     }).then(() => undefined);
+  }
+
+  /** True while a request to this worker awaits its reply. */
+  get busy(): boolean {
+    return this.pending.size > 0;
   }
 
   get idle(): boolean {
@@ -94,7 +100,6 @@ export class EngineWorker {
   async validate(kind: RunKind, key: string, source: () => DatasetSource, requestJson: string): Promise<ValidateReply> {
     const r = await this.call({ type: 'validate', data: { kind, dataset: this.datasetRef(key, source), requestJson } });
     if (r.type !== 'validate') throw mismatch(r);
-    if (!r.data.ok) this.datasets.delete(key);
     return r.data;
   }
 
@@ -115,9 +120,16 @@ export class EngineWorker {
     await this.call({ type: 'debugTrap', data: null });
   }
 
+  /** Diagnostics: the engine instance's memory. */
+  async memory(): Promise<WorkerMemory> {
+    const r = await this.call({ type: 'memory', data: null });
+    if (r.type === 'memory') return r.data;
+    throw mismatch(r);
+  }
+
+  /** The source goes with every request (a Blob is shared, not copied): the worker imports it
+   *  only if it does not hold the dataset (any more). */
   private datasetRef(key: string, source: () => DatasetSource) {
-    if (this.datasets.has(key)) return { key };
-    this.datasets.add(key);
     return { key, source: source() };
   }
 
@@ -137,6 +149,7 @@ export class EngineWorker {
         const p = this.pending.get(message.requestId);
         if (!p) return;
         this.pending.delete(message.requestId);
+        if (message.heapBytes !== undefined) this.heapBytes = message.heapBytes;
         if (message.ok) p.resolve(message.reply);
         else p.reject(new EngineError(message.error.message, message.error.code, message.error.stack));
         return;

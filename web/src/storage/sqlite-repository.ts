@@ -137,7 +137,10 @@ export class SqliteRunRepository implements RunRepository {
   }
 
   /** Runs left Pending or Running (candidates for "interrupted" on start-up). */
+  /** Runs saved as Pending or Running, after catching up with what other tabs wrote (a run that
+   *  another tab has just finished must not be seen as still running). */
   async unfinished(): Promise<StoredRun[]> {
+    await this.store.refresh();
     const active = "status IN ('Pending', 'Running')";
     return [
       ...this.store.query(`SELECT * FROM backtest_runs WHERE ${active}`).map((r) => this.backtestFromRow(r, false)),

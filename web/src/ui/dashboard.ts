@@ -95,6 +95,7 @@ export class Dashboard {
       onActivate: (r) => ctx.openRun(r.id, r.kind),
       rowClass: (r) => `status-${r.status.toLowerCase()}`,
       initialSort: { key: 'started', dir: -1 },
+      maxRows: 100,
       empty: 'No runs yet. Start one with the panel on the left.',
       columns: [
         { key: 'status', label: 'Status', value: (r) => r.status, render: (r) => h('span.status', { 'data-status': r.cancelRequested ? 'Cancelling' : r.status }, r.cancelRequested && !TERMINAL.includes(r.status) ? 'Cancelling…' : r.status) },
@@ -141,7 +142,9 @@ export class Dashboard {
       this.message,
       h('div.scroll-x', null, this.table.el),
     );
-    ctx.atf.log.subscribe(() => void this.refresh());
+    // Every run transition is logged: refresh on it, but at most every 250 ms and only while the
+    // dashboard is on screen (the route refreshes it when it is shown again).
+    ctx.atf.log.subscribe(() => this.refreshSoon());
     void this.refresh();
     this.raf = requestAnimationFrame(() => this.frame());
   }
@@ -196,6 +199,17 @@ export class Dashboard {
       );
     }
     return box;
+  }
+
+  private soon: ReturnType<typeof setTimeout> | null = null;
+
+  /** A refresh within 250 ms, unless one is pending; nothing while off screen. */
+  private refreshSoon(): void {
+    if (this.soon !== null || !this.el.isConnected) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      if (this.el.isConnected) void this.refresh();
+    }, 250);
   }
 
   /** Re-reads the run list (coalesced: one refresh at a time, one more if asked meanwhile). */

@@ -12,7 +12,8 @@ declare global {
 }
 import { estimateGridMs, type Ctx, type ParamInfo, type StrategyInfo } from './context';
 import { duration, errorText, h, int, metricLabel } from './dom';
-import { previewCsv, rememberCsv } from './prices';
+import { csvSizeError } from '../engine/datasets';
+import { forgetCsv, previewCsv, rememberCsv } from './prices';
 import { configOf, copyText, NUMERIC_BROKER, shareUrl, type SharedConfig } from './share';
 
 interface ParamRow {
@@ -206,15 +207,30 @@ export class NewRunForm {
     if (current && list.some((d) => d.name === current)) this.dataset.value = current;
   }
 
+  /** Imports a chosen CSV file: size check before reading, a preview of the first rows with the
+   *  detected columns, then the engine's importer checks every line at once. A file it refuses
+   *  is shown with the line and column and leaves the dataset list (nothing is ever saved). */
   private async importCsv(): Promise<void> {
     const file = this.csvInput.files?.[0];
+    this.csvInput.value = '';
     if (!file) return;
     this.clearErrors();
+    this.csvPreview.replaceChildren();
+    const tooBig = csvSizeError(file.name || 'imported.csv', file.size);
+    if (tooBig) {
+      this.showError('dataset', tooBig.message);
+      return;
+    }
     const text = await file.text();
     const names = new Set(this.ctx.atf.listDatasets().map((d) => d.name));
     let name = file.name || 'imported.csv';
     for (let i = 2; names.has(name); i++) name = `${file.name.replace(/\.csv$/i, '')} (${i}).csv`;
-    this.ctx.atf.addDatasetCsv(name, text);
+    try {
+      await this.ctx.atf.addDatasetCsv(name, text);
+    } catch (e) {
+      this.showError('dataset', errorText(e));
+      return;
+    }
     rememberCsv(name, text);
     this.refreshDatasets(name);
     const pv = previewCsv(text, 5);
@@ -222,8 +238,9 @@ export class NewRunForm {
     const detected = Object.entries(pv.columns)
       .map(([k, i]) => `${k} ← ${pv.header[i] ?? `column ${i + 1}`}`)
       .join(', ');
+    const verdict = h('p.hint.csv-verdict', { 'aria-live': 'polite' }, `${name}: ${int(lines)} lines; checking every line…`);
     this.csvPreview.replaceChildren(
-      h('p.hint', null, `${name}: ${int(lines)} lines. Detected columns: ${detected}. The engine's importer checks every line when you run.`),
+      h('p.hint', null, `Detected columns: ${detected || 'none'}.`),
       h(
         'div.scroll-x',
         null,
@@ -234,8 +251,21 @@ export class NewRunForm {
           h('tbody', null, ...pv.rows.map((r) => h('tr', null, ...r.map((c) => h('td', null, c))))),
         ),
       ),
+      verdict,
     );
-    this.csvInput.value = '';
+    try {
+      const { bars } = await this.ctx.atf.checkDataset(name);
+      verdict.textContent = `${name}: ${int(bars)} bars, every line valid. It is saved when a run uses it.`;
+      verdict.classList.add('ok-text');
+      this.refreshDatasets(name);
+      this.updateCount();
+    } catch (e) {
+      verdict.textContent = `${name} was not imported.`;
+      this.ctx.atf.removeDataset(name);
+      forgetCsv(name);
+      this.refreshDatasets();
+      this.showError('dataset', errorText(e));
+    }
   }
 
   private get current(): StrategyInfo | undefined {

@@ -20,6 +20,11 @@ export function rememberCsv(name: string, text: string): void {
   cache.delete(name);
 }
 
+export function forgetCsv(name: string): void {
+  imported.delete(name);
+  cache.delete(name);
+}
+
 export function loadPrices(dataset: string): Promise<PriceBars | null> {
   let p = cache.get(dataset);
   if (!p) {

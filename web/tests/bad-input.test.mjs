@@ -56,7 +56,7 @@ const FILES = [
 
 /** What the page says for a file the engine refuses (the dataset field's ValidationError). */
 const shownFor = (dataset, f) =>
-  `dataset "${dataset}": ${f.message}${f.line ? ` (line ${f.line}${f.column ? `, column ${f.column}` : ''})` : ''}`;
+  `dataset "${dataset}": ${f.message}${f.line && !f.message.startsWith('line ') ? ` (line ${f.line}${f.column ? `, column ${f.column}` : ''})` : ''}`;
 
 const STRATEGIES = 'sma_cross, ema_cross, rsi_reversion, bollinger_reversion, donchian_breakout, macd_signal';
 const axis = (name, min, max, step) => ({ name, min, max, step });

@@ -209,7 +209,9 @@ export abstract class EngineDispatcher {
       out = parseOutcome<{ dataset: number; bars: number }>(load());
     }
     if (!out.ok) {
-      const where = out.error.line ? ` (line ${out.error.line}${out.error.column ? `, column ${out.error.column}` : ''})` : '';
+      // The importer's messages mostly start with "line N, column C"; add the place only if not.
+      const where =
+        out.error.line && !out.error.message.startsWith('line ') ? ` (line ${out.error.line}${out.error.column ? `, column ${out.error.column}` : ''})` : '';
       throw new EngineError(`dataset "${ref.key}": ${out.error.message}${where}`, out.error.code);
     }
     this.datasets.set(ref.key, out.value.dataset);

@@ -148,6 +148,41 @@ describe('share links, embed mode, live heatmap', () => {
     }
   });
 
+  test('the heatmap over three parameters: the third aggregated, or fixed at one value', async () => {
+    const p = await open(`${server.url}?nostore`);
+    const id = await p.evaluate(async (ds) => {
+      const axes = [
+        { name: 'fast', values: [8, 12] },
+        { name: 'slow', values: [20, 26] },
+        { name: 'signal', values: [5, 9] },
+      ];
+      const { id } = await window.atf.submitOptimization({ dataset: ds, strategy: 'macd_signal', params: {}, axes });
+      for (;;) {
+        const s = await window.atf.getOptimizationStatus(id);
+        if (s.status === 'Completed') return id;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }, NVDA);
+    await p.evaluate((i) => (location.hash = `#/run/optimization/${i}`), id);
+    await p.waitForSelector('[data-testid="heatmap"][data-cells="4"]');
+    const tipAfterArrow = async () => {
+      await p.focus('[data-testid="heatmap"]');
+      await p.keyboard.press('ArrowRight');
+      return p.textContent('.heatmap-tip');
+    };
+    assert.match(await tipAfterArrow(), /over 2 trial\(s\)/);
+    await p.selectOption('#hm-fix-signal', '9');
+    assert.match(await tipAfterArrow(), /over 1 trial\(s\)/);
+    // Fixed at 9, each cell is that one trial: its value is the trial's own objective.
+    const run = await p.evaluate((i) => window.atf.getOptimizationRun(i), id);
+    const tip = await p.textContent('.heatmap-tip');
+    const [, fast, slow, shown] = /fast=(\d+), slow=(\d+): sharpe best (-?[\d.]+)/.exec(tip);
+    const t = run.result.trials.find((x) => x.params.fast === Number(fast) && x.params.slow === Number(slow) && x.params.signal === 9);
+    assert.equal(Number(shown), Number(t.metrics.sharpe.toFixed(4)), tip);
+    await p.screenshot({ path: `${SHOTS}heatmap-fixed-third-parameter.png` });
+    await p.close();
+  });
+
   test('while an optimization runs, its report is open and the heatmap fills in', async () => {
     const p = await open(`${server.url}?nostore&workers=1`);
     await p.evaluate(() => window.atf.addSyntheticDataset('synthetic-20k', 20_000, 3));

@@ -266,13 +266,39 @@ function heatmapBlock(
     const spec = specs.find((a) => a.name === name);
     return spec ? axisValues(spec) : [0];
   };
+  // Each parameter that is neither X nor Y is aggregated ("all") or fixed at one of its values.
+  const fixBox = h('span.hm-fixed');
+  const fixSels = new Map<string, HTMLSelectElement>();
+  const buildFixed = () => {
+    const keep = new Map([...fixSels].map(([k, sel]) => [k, sel.value]));
+    fixSels.clear();
+    fixBox.replaceChildren();
+    for (const a of axes) {
+      if (a === xSel.value || a === ySel.value) continue;
+      const sel = h('select', { id: `hm-fix-${a}`, 'aria-label': `${a}: aggregate or fix` });
+      sel.add(new Option(`${a}: all`, ''));
+      for (const v of valuesOf(a)) sel.add(new Option(`${a} = ${v}`, String(v)));
+      sel.value = keep.get(a) ?? '';
+      sel.addEventListener('change', draw);
+      fixSels.set(a, sel);
+      fixBox.append(sel);
+    }
+  };
   const draw = () => {
     const none = ySel.value === '__none';
-    const all = trials();
+    const fixed = [...fixSels].filter(([, sel]) => sel.value !== '').map(([k, sel]) => [k, Number(sel.value)] as const);
+    const all = fixed.length ? trials().filter((t) => fixed.every(([k, v]) => t.params?.[k] === v)) : trials();
     const ts = none ? all.map((t) => ({ ...t, params: t.params ? { ...t.params, __none: 0 } : null })) : all;
     hm.update({ trials: ts, x: xSel.value, y: ySel.value, objective, maximize, aggregate: aggSel.value === 'mean' ? 'mean' : 'best', xValues: valuesOf(xSel.value), yValues: none ? [0] : valuesOf(ySel.value) });
   };
-  for (const s of [xSel, ySel, aggSel]) s.addEventListener('change', draw);
+  aggSel.addEventListener('change', draw);
+  for (const s of [xSel, ySel]) {
+    s.addEventListener('change', () => {
+      buildFixed();
+      draw();
+    });
+  }
+  buildFixed();
   const el = h(
     'section.block',
     null,
@@ -280,7 +306,7 @@ function heatmapBlock(
       'div.block-head',
       null,
       h('h3', null, `Heatmap of ${metricLabel(objective)}`),
-      h('div.filters', null, h('label', null, 'X ', xSel), h('label', null, 'Y ', ySel), axes.length > 2 ? h('label', null, 'Others ', aggSel) : null),
+      h('div.filters', null, h('label', null, 'X ', xSel), h('label', null, 'Y ', ySel), axes.length > 2 ? h('label', null, 'Others ', aggSel, ' ', fixBox) : null),
     ),
     hm.el,
   );

@@ -59,6 +59,16 @@ export class IdbJournal {
     return this.db.transaction(stores, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' });
   }
 
+  /** The snapshot's seq without reading its bytes (a write checks it every time: reading the
+   *  whole file there made each save cost as much as the database is large). Stores written
+   *  before this key existed answer by reading the snapshot once. */
+  async snapshotSeq(): Promise<number> {
+    const tx = this.tx([SNAPSHOT], 'readonly');
+    const seq = (await request(tx.objectStore(SNAPSHOT).get('seq'))) as number | undefined;
+    if (typeof seq === 'number') return seq;
+    return (await this.readSnapshot())?.seq ?? 0;
+  }
+
   async readSnapshot(): Promise<Snapshot | undefined> {
     const tx = this.tx([SNAPSHOT], 'readonly');
     return (await request(tx.objectStore(SNAPSHOT).get('db'))) as Snapshot | undefined;
@@ -90,6 +100,7 @@ export class IdbJournal {
   async compact(snapshot: Snapshot): Promise<void> {
     const tx = this.tx([SNAPSHOT, JOURNAL], 'readwrite');
     tx.objectStore(SNAPSHOT).put(snapshot, 'db');
+    tx.objectStore(SNAPSHOT).put(snapshot.seq, 'seq');
     tx.objectStore(JOURNAL).delete(IDBKeyRange.upperBound(snapshot.seq));
     await done(tx);
   }
@@ -99,6 +110,7 @@ export class IdbJournal {
     const tx = this.tx([SNAPSHOT, JOURNAL], 'readwrite');
     tx.objectStore(JOURNAL).clear();
     tx.objectStore(SNAPSHOT).put(snapshot, 'db');
+    tx.objectStore(SNAPSHOT).put(snapshot.seq, 'seq');
     await done(tx);
   }
 

@@ -243,7 +243,7 @@ export class SqliteStore {
   /** Replays what is in IndexedDB beyond what this copy has (other tabs, or the first load). */
   private async catchUp(): Promise<void> {
     if (!this.journal) return;
-    const snapshot = await this.journal.readSnapshot();
+    const snapshot = (await this.journal.snapshotSeq()) > this.seq ? await this.journal.readSnapshot() : undefined;
     if (snapshot && snapshot.seq > this.seq) {
       this.db.close();
       this.db = new this.sql.Database(snapshot.bytes);

@@ -125,9 +125,14 @@ describe('hostile content never executes', () => {
     await p.close();
   });
 
+  /** The page's database file, opened with sql.js in Node. */
+  async function exportedDatabase() {
+    return new SQL.Database(Uint8Array.from(await page.evaluate(async () => Array.from(await window.atf.database.exportFile()))));
+  }
+
   /** The app's database with payloads written into every text field a report shows. */
   async function poisonedDatabase({ trigger = false } = {}) {
-    const db = new SQL.Database(await page.evaluate(async () => Array.from(await window.atf.database.exportFile())).then((a) => Uint8Array.from(a)));
+    const db = await exportedDatabase();
     const id = db.exec('SELECT id FROM backtest_runs LIMIT 1')[0].values[0][0];
     const req = JSON.parse(db.exec('SELECT request FROM backtest_runs WHERE id = ?', [id])[0].values[0][0]);
     req.strategy = PAYLOADS[1];
@@ -206,7 +211,7 @@ describe('hostile content never executes', () => {
     const runs = await page.evaluate(() => window.atf.listRuns());
     assert.equal(runs.length, before + 1, 'a trigger from the imported file deleted runs');
     assert.ok(runs.some((r) => r.id === newId));
-    const exported = new SQL.Database(Uint8Array.from(await page.evaluate(async () => Array.from(await window.atf.database.exportFile()))));
+    const exported = await exportedDatabase();
     const objects = exported.exec("SELECT type || ':' || name FROM sqlite_master WHERE type IN ('trigger', 'view') OR name = 'extra'")[0]?.values.flat() ?? [];
     exported.close();
     assert.deepEqual(objects, [], 'the imported file brought schema objects along');
@@ -215,7 +220,7 @@ describe('hostile content never executes', () => {
 
   test('an imported database with a table missing columns is refused and nothing changes', async () => {
     const before = await page.evaluate(() => window.atf.listRuns());
-    const db = new SQL.Database(Uint8Array.from(await page.evaluate(async () => Array.from(await window.atf.database.exportFile()))));
+    const db = await exportedDatabase();
     db.run('DROP TABLE backtest_runs');
     db.run('CREATE TABLE backtest_runs (id TEXT PRIMARY KEY, status TEXT)');
     db.run("INSERT INTO backtest_runs VALUES ('x', 'Completed')");

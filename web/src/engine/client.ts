@@ -246,16 +246,32 @@ export class AtfEngineClient {
    *  resolves its bar count, or throws the ValidationError a run on it would get. */
   async checkDataset(name: string): Promise<{ bars: number }> {
     if (!this.datasets.has(name)) throw new ValidationError('dataset', `unknown dataset "${name}"`);
-    await this.datasets.load(name);
+    // Any strategy with its defaults: the importer runs before the request is looked at.
+    const requestJson = JSON.stringify({ schema: 'atf/v1', strategy: 'sma_cross', params: {} });
+    const v = await this.validateOnControl('backtest', name, requestJson);
+    this.datasets.setBars(name, v.bars);
+    return { bars: v.bars };
+  }
+
+  /** Validates a request (importing its dataset) in the control worker; throws the
+   *  ValidationError of a refusal. */
+  private async validateOnControl(kind: RunKind, dataset: string, requestJson: string) {
+    await this.datasets.load(dataset);
     const control = this.control;
     if (!control || control.dead) throw new EngineError(this.brokenReason ?? 'engine not started', 'internal');
     await control.ready;
-    // Any strategy with its defaults: the importer runs before the request is looked at.
-    const requestJson = JSON.stringify({ schema: 'atf/v1', strategy: 'sma_cross', params: {} });
-    const v = await control.validate('backtest', name, () => this.datasets.loaded(name), requestJson);
+    let v: Awaited<ReturnType<EngineWorker['validate']>>;
+    try {
+      v = await control.validate(kind, dataset, () => this.datasets.loaded(dataset), requestJson);
+    } finally {
+      // A huge dataset (or one that did not fit) leaves the control worker's heap large: replace
+      // it once no other validation is in flight (it never shrinks otherwise).
+      if (control === this.control && !control.dead && !control.busy && control.heapBytes >= RECYCLE_HEAP_BYTES) {
+        this.retire(control, `engine heap grew to ${Math.round(control.heapBytes / 1048576)} MB; replaced to free it`, 'recycled');
+      }
+    }
     if (!v.ok) throw new ValidationError(fieldOf(v.error), v.error.message);
-    this.datasets.setBars(name, v.bars);
-    return { bars: v.bars };
+    return v;
   }
 
   /** Forgets a dataset added in this page that was never saved (e.g. one the importer refused). */
@@ -390,21 +406,7 @@ export class AtfEngineClient {
           delayMsPerProgress: typeof debugRaw['delayMsPerProgress'] === 'number' ? debugRaw['delayMsPerProgress'] : undefined,
         }
       : null;
-    await this.datasets.load(dataset);
-    const control = this.control;
-    if (!control || control.dead) throw new EngineError(this.brokenReason ?? 'engine not started', 'internal');
-    await control.ready;
-    let v: Awaited<ReturnType<EngineWorker['validate']>>;
-    try {
-      v = await control.validate(kind, dataset, () => this.datasets.loaded(dataset), requestJson);
-    } finally {
-      // A huge dataset (or one that did not fit) leaves the control worker's heap large: replace
-      // it once no other validation is in flight (it never shrinks otherwise).
-      if (control === this.control && !control.dead && !control.busy && control.heapBytes >= RECYCLE_HEAP_BYTES) {
-        this.retire(control, `engine heap grew to ${Math.round(control.heapBytes / 1048576)} MB; replaced to free it`, 'recycled');
-      }
-    }
-    if (!v.ok) throw new ValidationError(fieldOf(v.error), v.error.message);
+    const v = await this.validateOnControl(kind, dataset, requestJson);
     await this.persistDataset(dataset);
     if (kind === 'backtest') this.datasets.setBars(dataset, v.bars);
 

@@ -14,7 +14,7 @@ import { estimateGridMs, type Ctx, type ParamInfo, type StrategyInfo } from './c
 import { duration, errorText, h, int, metricLabel } from './dom';
 import { csvSizeError } from '../engine/datasets';
 import { forgetCsv, previewCsv, rememberCsv } from './prices';
-import { configOf, copyText, NUMERIC_BROKER, shareUrl, type SharedConfig } from './share';
+import { configOf, NUMERIC_BROKER, showShareLink, type SharedConfig } from './share';
 
 interface ParamRow {
   p: ParamInfo;
@@ -433,12 +433,7 @@ export class NewRunForm {
     this.clearErrors();
     const req = this.request();
     if (!req) return;
-    const url = shareUrl(configOf(this.kind, req));
-    const copied = await copyText(url);
-    this.shareOut.replaceChildren(
-      copied ? 'Link copied. ' : 'Copy this link: ',
-      h('input.share-link', { type: 'text', readonly: true, value: url, 'aria-label': 'Share link', onfocus: (e: Event) => (e.target as HTMLInputElement).select() }),
-    );
+    await showShareLink(this.shareOut, configOf(this.kind, req));
   }
 
   /** Fills the panel from a shared configuration. Names this page does not know (a dataset

@@ -8,7 +8,7 @@ import type { Ctx } from './context';
 import { dateTime, duration, errorPanel, errorText, h, int, metricLabel, metricText, money, num, paramsText, pct, utcDate } from './dom';
 import { axisValues, Heatmap } from './heatmap';
 import { loadPrices } from './prices';
-import { configOf, copyText, shareUrl } from './share';
+import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
 
 const CARD_METRICS = [
@@ -87,14 +87,7 @@ function shareButton(run: StoredRun): HTMLElement {
     {
       type: 'button',
       title: 'Copy a link that fills the new-run panel with these settings',
-      onclick: async () => {
-        const url = shareUrl(configOf(run.kind, run.request));
-        const copied = await copyText(url);
-        out.replaceChildren(
-          copied ? 'Link copied. ' : '',
-          h('input.share-link', { type: 'text', readonly: true, value: url, 'aria-label': 'Share link', onfocus: (e: Event) => (e.target as HTMLInputElement).select() }),
-        );
-      },
+      onclick: () => void showShareLink(out, configOf(run.kind, run.request)),
     },
     'Share settings',
   );

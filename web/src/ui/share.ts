@@ -4,6 +4,7 @@
 // against the catalog and shows what it could not use), so a crafted link can at most pre-fill
 // numbers and names, never run code or a request the user did not see.
 import type { AxisSpec, BacktestRequest, BrokerSettings, OptimizationRequest, RunKind } from '../engine/types';
+import { h } from './dom';
 
 export interface SharedConfig {
   kind: RunKind;
@@ -136,12 +137,18 @@ export function decodeShareHash(hash: string): SharedConfig {
   };
 }
 
-/** Copies text to the clipboard; false when the browser refuses (the caller shows the text). */
-export async function copyText(text: string): Promise<boolean> {
+/** Copies a share link to the clipboard and shows it in `out` (as a selectable field, which
+ *  is also the way to copy it when the browser refuses the clipboard). */
+export async function showShareLink(out: HTMLElement, cfg: SharedConfig): Promise<void> {
+  const url = shareUrl(cfg);
+  let copied = true;
   try {
-    await navigator.clipboard.writeText(text);
-    return true;
+    await navigator.clipboard.writeText(url);
   } catch {
-    return false;
+    copied = false;
   }
+  out.replaceChildren(
+    copied ? 'Link copied. ' : 'Copy this link: ',
+    h('input.share-link', { type: 'text', readonly: true, value: url, 'aria-label': 'Share link', onfocus: (e: Event) => (e.target as HTMLInputElement).select() }),
+  );
 }

@@ -1,0 +1,8 @@
+// The ta.* namespace.
+#include "../builtin.h"
+
+namespace atf::pine {
+
+void register_ta(Registry& reg) { (void)reg; }
+
+}  // namespace atf::pine

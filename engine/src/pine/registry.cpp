@@ -1,0 +1,17 @@
+#include "builtin.h"
+
+namespace atf::pine {
+
+const Registry& builtin_registry() {
+  static const Registry reg = [] {
+    Registry r;
+    register_ta(r);
+    register_math(r);
+    register_array(r);
+    register_str(r);
+    return r;
+  }();
+  return reg;
+}
+
+}  // namespace atf::pine

@@ -25,6 +25,7 @@
 
 #include "atf/bars.h"
 #include "heap.h"
+#include "orders.h"
 #include "value.h"
 
 namespace atf::pine {
@@ -38,6 +39,8 @@ struct CallContext {
   double mintick = 0.01;        ///< syminfo.mintick
   uint64_t* rng = nullptr;      ///< math.random's state (seeded per run; deterministic)
   int64_t timezone_offset_ms = 0;  ///< syminfo.timezone as a fixed offset (UTC: 0)
+  OrderSink* orders = nullptr;  ///< the broker (strategy scripts); nullptr for indicators
+  bool trading = true;          ///< false before --trade-from: strategy.* order calls are ignored
 
   double open() const { return bars->open[t]; }
   double high() const { return bars->high[t]; }
@@ -98,6 +101,7 @@ void register_ta(Registry& reg);
 void register_math(Registry& reg);
 void register_array(Registry& reg);
 void register_str(Registry& reg);
+void register_strategy(Registry& reg);
 
 /// All of them, built once (thread-safe static).
 const Registry& builtin_registry();

@@ -9,6 +9,7 @@ const Registry& builtin_registry() {
     register_math(r);
     register_array(r);
     register_str(r);
+    register_strategy(r);
     return r;
   }();
   return reg;

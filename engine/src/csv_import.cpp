@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -189,7 +190,7 @@ std::string one_column_hint(std::string_view header) {
 enum Role : int8_t { kNone = 0, kTime, kOpen, kHigh, kLow, kClose, kVolume, kRoleCount };
 constexpr const char* kRoleNames[kRoleCount] = {"", "time", "open", "high", "low", "close", "volume"};
 
-/// Lowercase ASCII letters and digits only: "Adj Close" -> "adjclose", "open_time" -> "opentime".
+/// Lowercase ASCII letters and digits only: "Adj Close" -> "adjclose", "<DATE>" -> "date".
 std::string normalize_name(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -202,11 +203,21 @@ std::string normalize_name(std::string_view s) {
   return out;
 }
 
+/// What a time column's name says about its integers: a date column reads 20200102 as a date,
+/// an epoch column as Unix time, a generic one refuses a number that could be either.
+enum class TimeName : int8_t { kGeneric, kDate, kEpoch };
+
+TimeName time_name_kind(const std::string& n) {
+  if (n == "date" || n == "dateutc" || n == "tradedate" || n == "tradingday") return TimeName::kDate;
+  if (n == "unix" || n == "unixtime" || n == "unixtimestamp" || n == "epoch" || n == "opentime") return TimeName::kEpoch;
+  return TimeName::kGeneric;
+}
+
 Role role_for_name(const std::string& n) {
   static const char* const kTimeNames[] = {"timestamp", "time",     "datetime",      "date",
                                            "opentime",  "unix",     "unixtime",      "unixtimestamp",
                                            "epoch",     "ts",       "timestamputc",  "datetimeutc",
-                                           "timeutc",   "dateutc"};
+                                           "timeutc",   "dateutc",  "tradedate",     "tradingday"};
   for (const char* t : kTimeNames) {
     if (n == t) return kTime;
   }
@@ -225,20 +236,45 @@ bool looks_like_data(std::string_view f) {
   return f.size() >= 2 && (f[0] == '+' || f[0] == '-' || f[0] == '.') && is_digit(f[1]);
 }
 
+/// A price cell that holds no price: empty, or what exporters write for "no data".
+bool is_missing(std::string_view f) {
+  if (f.empty()) return true;
+  if (f.size() > 4) return false;
+  std::string low;
+  for (char c : f) low += lower(c);
+  return low == "null" || low == "none" || low == "n/a" || low == "#n/a" || low == "-";
+}
+
+const char* order_flag_text() {
+  return "state the order: --date-order dmy (day first) or --date-order mdy (month first) on the command line, "
+         "\"date_order\" in an import's options, or Date order in the app";
+}
+
 // ----- the importer -----
 
-enum class TimeMode { kUnknown, kDate, kDateTime, kEpoch };
+enum class TimeMode { kUnknown, kDate, kDateTime, kEpoch, kCompact, kLoose };
+enum class TimeRead { kOk, kBad, kFatal };
+enum class NumRead { kOk, kMissing, kBad };
 
 class Importer {
  public:
-  Importer(std::string_view text, const CsvImportOptions& options) : text_(text), opt_(options) {}
+  Importer(std::string_view text, const CsvImportOptions& options, CsvErrorList* errors)
+      : text_(text), opt_(options), errors_(errors) {}
   Result<CsvImport> run();
 
  private:
-  bool read_time(std::string_view f, int64_t line, int64_t& t);
+  TimeRead read_time(std::string_view f, int64_t line, int64_t& t);
+  TimeRead detect_time(std::string_view f, int64_t line, int64_t& t);
   std::string time_problem(std::string_view f) const;
+  NumRead read_number(std::string_view f, Role r, int64_t line, double& out);
+  bool parse_grouped(std::string_view f, bool volume, double& out) const;
+  std::string number_problem(std::string_view f, Role r) const;
+  /// The order that the file's year-last dates prove (scanning from `from`), with the line, for
+  /// the refusal of an unstated order.
+  std::string order_hint(const char* from, int64_t line) const;
   std::string column_name(int col) const {
     if (col < 0) return {};
+    if (col == clock_col_) return "time of day";
     if (col < ncols_ && roles_[static_cast<size_t>(col)] != kNone) return kRoleNames[roles_[static_cast<size_t>(col)]];
     if (col < static_cast<int>(header_names_.size())) return header_names_[static_cast<size_t>(col)];
     return {};
@@ -290,50 +326,167 @@ class Importer {
 
   std::string_view text_;
   const CsvImportOptions& opt_;
+  CsvErrorList* errors_;
   char sep_ = ',';
+  char decimal_mark_ = 0;  // 0 until a number shows it (';' and tab files); ',' files use '.'
+  std::string decimal_example_;
+  int64_t decimal_line_ = 0;
   int ncols_ = 0;                          // columns a row must have (header width, trailing blanks dropped)
   std::vector<Role> roles_;                // per column
   int role_col_[kRoleCount] = {-1, -1, -1, -1, -1, -1, -1};
+  int clock_col_ = -1;                     // a separate time-of-day column
+  TimeName time_name_ = TimeName::kGeneric;
   std::vector<std::string> header_names_;  // as written, trimmed and unquoted
   TimeMode mode_ = TimeMode::kUnknown;
   int epoch_unit_ = kSeconds;
+  bool loose_has_time_ = false;
+  std::string date_style_;
   std::string first_time_;  // text of the first row's timestamp, for messages
   int64_t first_time_line_ = 0;
+  const char* data_begin_ = nullptr;  // first data line, for scans on error paths
+  int64_t data_line_ = 0;
+  Error fatal_;
 };
 
-/// Parses a timestamp in the format detected from the first data row (detecting it on that row).
-/// Allocation-free except on the first row.
-bool Importer::read_time(std::string_view f, int64_t line, int64_t& t) {
-  IsoTime it;
-  switch (mode_) {
-    case TimeMode::kDate:
-      if (parse_iso(f, it) != Parse::kOk || it.has_time) return false;
-      t = it.ms;
-      return true;
-    case TimeMode::kDateTime:
-      if (parse_iso(f, it) != Parse::kOk || !it.has_time) return false;
-      t = it.ms;
-      return true;
-    case TimeMode::kEpoch: {
-      int unit = -1;
-      return parse_epoch(f, t, unit) && unit == epoch_unit_;
+std::string Importer::order_hint(const char* from, int64_t line) const {
+  const char* const end = text_.data() + text_.size();
+  const int tcol = role_col_[kTime];
+  for (const char* p = from; p != end; ++line) {
+    const char* row = p;
+    int col = 0;
+    std::string_view f;
+    for (;; ++col) {
+      const char* fb = p;
+      const Stop stop = scan_field(p, end, sep_);
+      if (col == tcol) f = trim_field(fb, p);
+      if (stop != Stop::kSep) break;
+      ++p;
     }
-    case TimeMode::kUnknown: break;
+    LooseDate ld;
+    if (!f.empty() && parse_loose_date(f, DateOrder::kUnknown, ld) == LooseParse::kNeedsOrder &&
+        ld.proves != DateOrder::kUnknown) {
+      const bool dmy = ld.proves == DateOrder::kDMY;
+      return std::string("; line ") + std::to_string(line) + " has " + shown(f) + ", which can only be " +
+             (dmy ? "day-first (dmy)" : "month-first (mdy)");
+    }
+    p = line_end(row, end);
+    if (p == end) break;
+    consume_eol(p, end);
   }
+  return "; no date in the file settles it (every day is 12 or less)";
+}
+
+TimeRead Importer::detect_time(std::string_view f, int64_t line, int64_t& t) {
+  IsoTime it;
   const Parse r = parse_iso(f, it);
+  const bool digits_only = !f.empty() && std::all_of(f.begin(), f.end(), is_digit);
+  int64_t days = 0;
   int unit = -1;
+  LooseDate ld;
+  LooseParse lp = LooseParse::kBadShape;
   if (r == Parse::kOk) {
+    if (clock_col_ >= 0 && it.has_time) return TimeRead::kBad;
     mode_ = it.has_time ? TimeMode::kDateTime : TimeMode::kDate;
+    date_style_ = "iso";
     t = it.ms;
-  } else if (r == Parse::kBadShape && parse_epoch(f, t, unit)) {
+  } else if (r == Parse::kBadRange) {
+    return TimeRead::kBad;
+  } else if (digits_only && f.size() == 8 && parse_compact_date(f, days)) {
+    if (time_name_ == TimeName::kDate || clock_col_ >= 0) {
+      mode_ = TimeMode::kCompact;
+      date_style_ = "yyyymmdd";
+      t = days * kMsPerDay;
+    } else if (time_name_ == TimeName::kEpoch) {
+      parse_epoch(f, t, unit);
+      mode_ = TimeMode::kEpoch;
+      epoch_unit_ = unit;
+    } else {
+      int64_t as_epoch = 0;
+      parse_epoch(f, as_epoch, unit);
+      fatal_ = error_at(line, role_col_[kTime],
+                        shown(f) + " could be the date " + format_time(days * kMsPerDay) +
+                            " (YYYYMMDD) or Unix time in seconds (" + format_time(as_epoch) +
+                            "); name the column Date if it holds dates, Unix if it holds Unix time");
+      return TimeRead::kFatal;
+    }
+  } else if (time_name_ == TimeName::kDate && clock_col_ < 0 && !f.empty() && is_digit(f[0]) &&
+             (f.find_first_not_of("0123456789") == 5 || (digits_only && f.size() == 5)) &&
+             (f.size() == 5 || f[5] == '.')) {
+    // 43832 or 43832.5 in a Date column: Excel wrote its serial day number.
+    const int64_t serial = std::strtoll(std::string(f.substr(0, 5)).c_str(), nullptr, 10);
+    fatal_ = error_at(line, role_col_[kTime],
+                      shown(f) + " looks like an Excel serial day number (" + std::to_string(serial) + " = " +
+                          format_time(excel_serial_days(serial) * kMsPerDay) +
+                          "), not a date: format the column as a date (yyyy-mm-dd) in Excel before saving as CSV, "
+                          "or name the column Unix if it holds Unix time in seconds");
+    return TimeRead::kFatal;
+  } else if (clock_col_ < 0 && r == Parse::kBadShape && parse_epoch(f, t, unit)) {
     mode_ = TimeMode::kEpoch;
     epoch_unit_ = unit;
+  } else if ((lp = parse_loose_date(f, opt_.date_order, ld)) == LooseParse::kOk) {
+    if (clock_col_ >= 0 && ld.has_time) return TimeRead::kBad;
+    mode_ = TimeMode::kLoose;
+    loose_has_time_ = ld.has_time;
+    t = ld.ms;
+    date_style_ = ld.month_name ? "month_name" : ld.year_last ? date_order_name(opt_.date_order) : "ymd";
+  } else if (lp == LooseParse::kNeedsOrder) {
+    fatal_ = error_at(line, role_col_[kTime],
+                      shown(f) + " could be day-first or month-first (the year comes last); " + order_flag_text() +
+                          order_hint(data_begin_, data_line_));
+    return TimeRead::kFatal;
+  } else if (lp == LooseParse::kWrongOrder) {
+    fatal_ = error_at(line, role_col_[kTime],
+                      "expected year-first dates (date order ymd was stated), found " + shown(f) +
+                          ", whose year comes last: state dmy or mdy instead");
+    return TimeRead::kFatal;
+  } else if (lp == LooseParse::kShortYear) {
+    fatal_ = error_at(line, role_col_[kTime],
+                      "expected a four-digit year, found " + shown(f) +
+                          ": a two-digit year does not say its century; save the dates with four-digit years "
+                          "(e.g. yyyy-mm-dd)");
+    return TimeRead::kFatal;
   } else {
-    return false;
+    return TimeRead::kBad;
   }
   first_time_.assign(f.substr(0, kShownChars));
   first_time_line_ = line;
-  return true;
+  return TimeRead::kOk;
+}
+
+/// Parses a timestamp in the format detected from the first data row (detecting it on that row).
+/// Allocation-free except on the first row.
+TimeRead Importer::read_time(std::string_view f, int64_t line, int64_t& t) {
+  IsoTime it;
+  switch (mode_) {
+    case TimeMode::kDate:
+      if (parse_iso(f, it) != Parse::kOk || it.has_time) return TimeRead::kBad;
+      t = it.ms;
+      return TimeRead::kOk;
+    case TimeMode::kDateTime:
+      if (parse_iso(f, it) != Parse::kOk || !it.has_time) return TimeRead::kBad;
+      t = it.ms;
+      return TimeRead::kOk;
+    case TimeMode::kEpoch: {
+      int unit = -1;
+      return parse_epoch(f, t, unit) && unit == epoch_unit_ ? TimeRead::kOk : TimeRead::kBad;
+    }
+    case TimeMode::kCompact: {
+      int64_t days = 0;
+      if (!parse_compact_date(f, days)) return TimeRead::kBad;
+      t = days * kMsPerDay;
+      return TimeRead::kOk;
+    }
+    case TimeMode::kLoose: {
+      LooseDate ld;
+      if (parse_loose_date(f, opt_.date_order, ld) != LooseParse::kOk || (clock_col_ >= 0 && ld.has_time)) {
+        return TimeRead::kBad;
+      }
+      t = ld.ms;
+      return TimeRead::kOk;
+    }
+    case TimeMode::kUnknown: break;
+  }
+  return detect_time(f, line, t);
 }
 
 /// What read_time expected, for the message of a timestamp it rejected.
@@ -342,20 +495,124 @@ std::string Importer::time_problem(std::string_view f) const {
   const Parse r = parse_iso(f, it);
   const std::string found = ", found " + shown(f);
   const std::string example = first_time_ + " (as in line " + std::to_string(first_time_line_) + ")";
+  if (clock_col_ >= 0 && (r == Parse::kOk ? it.has_time : f.find(':') != std::string_view::npos)) {
+    return "expected a date without a time of day (the time is in column " + std::to_string(clock_col_ + 1) + ")" + found;
+  }
   if (r == Parse::kBadRange && (mode_ == TimeMode::kUnknown || (mode_ == TimeMode::kDate && !it.has_time) ||
                                 (mode_ == TimeMode::kDateTime && it.has_time))) {
     return "expected a real calendar date and time (month 01-12, a day that exists in that month, "
            "hour 00-23, minute and second 00-59)" + found;
+  }
+  LooseDate ld;
+  if ((mode_ == TimeMode::kUnknown || mode_ == TimeMode::kLoose) &&
+      parse_loose_date(f, opt_.date_order, ld) == LooseParse::kBadRange) {
+    return std::string("expected a real calendar date") +
+           (ld.year_last ? std::string(" in the stated order (") + date_order_name(opt_.date_order) + ")" : "") + found;
   }
   switch (mode_) {
     case TimeMode::kDate: return "expected a date like " + example + found;
     case TimeMode::kDateTime: return "expected a date-time like " + example + found;
     case TimeMode::kEpoch:
       return std::string("expected a Unix time in ") + kEpochUnitNames[epoch_unit_] + " like " + example + found;
+    case TimeMode::kCompact: return "expected a date YYYYMMDD like " + example + found;
+    case TimeMode::kLoose: return "expected a date like " + example + found;
     case TimeMode::kUnknown: break;
   }
   return "expected a date like 2020-01-31, a date-time like 2020-01-31 09:30:00 or a Unix time like "
          "1580428800" + found;
+}
+
+/// "1,234.50" (grouped thousands), "27,72" (decimal comma), "1.234,5", and for volumes "1.23M",
+/// "850K", in the file's decimal mark. The digits are rewritten as a plain number and parsed by
+/// parse_number, so the value is the same correctly rounded double as for the plain text.
+bool Importer::parse_grouped(std::string_view f, bool volume, double& out) const {
+  const char mark = decimal_mark_ == 0 ? '.' : decimal_mark_;
+  const char* p = f.data();
+  const char* const e = p + f.size();
+  char buf[96];
+  size_t n = 0;
+  if (f.size() + 8 >= sizeof buf) return false;
+  if (p != e && (*p == '+' || *p == '-')) buf[n++] = *p++;
+  // Integer part: digits, optionally in groups of three after one kind of separator.
+  char group = 0;
+  int run = 0, groups = 0;
+  bool any = false;
+  for (; p != e; ++p) {
+    if (is_digit(*p)) {
+      buf[n++] = *p;
+      ++run;
+      any = true;
+      continue;
+    }
+    const bool sep = *p != mark && (*p == ',' || *p == '.' || *p == ' ' || *p == '\'');
+    if (!sep || run == 0 || (group != 0 && *p != group)) break;
+    if (groups == 0 ? run > 3 : run != 3) return false;
+    group = *p;
+    ++groups;
+    run = 0;
+  }
+  if (groups > 0 && run != 3) return false;
+  if (p != e && *p == mark) {
+    buf[n++] = '.';
+    ++p;
+    for (; p != e && is_digit(*p); ++p) {
+      buf[n++] = *p;
+      any = true;
+    }
+  }
+  if (!any) return false;
+  if (p != e && (*p == 'e' || *p == 'E') && !volume) {
+    buf[n++] = *p++;
+    if (p != e && (*p == '+' || *p == '-')) buf[n++] = *p++;
+    if (p == e || !is_digit(*p)) return false;
+    for (; p != e && is_digit(*p) && n < sizeof buf - 1; ++p) buf[n++] = *p;
+  } else if (volume && e - p == 1) {
+    const char s = lower(*p);
+    const char* exp = s == 'k' ? "e3" : s == 'm' ? "e6" : s == 'b' ? "e9" : nullptr;
+    if (exp == nullptr) return false;
+    buf[n++] = exp[0];
+    buf[n++] = exp[1];
+    ++p;
+  }
+  if (p != e) return false;
+  return parse_number(std::string_view(buf, n), out);
+}
+
+NumRead Importer::read_number(std::string_view f, Role r, int64_t line, double& out) {
+  if (decimal_mark_ != ',' && parse_number(f, out)) {
+    if (decimal_mark_ == 0 && f.find('.') != std::string_view::npos) {
+      decimal_mark_ = '.';
+      decimal_example_.assign(f.substr(0, kShownChars));
+      decimal_line_ = line;
+    }
+    return NumRead::kOk;
+  }
+  if (is_missing(f)) return NumRead::kMissing;
+  if (decimal_mark_ == 0) {
+    // The first number written with a comma settles the decimal mark of a ';' or tab file:
+    // "27,72" and "1.234,5" -> ','; "1,234.5" -> '.'.
+    const size_t comma = f.rfind(','), dot = f.rfind('.');
+    if (comma == std::string_view::npos) return parse_grouped(f, r == kVolume, out) ? NumRead::kOk : NumRead::kBad;
+    decimal_mark_ = dot != std::string_view::npos && dot > comma ? '.' : ',';
+    if (!parse_grouped(f, r == kVolume, out)) {
+      decimal_mark_ = 0;
+      return NumRead::kBad;
+    }
+    decimal_example_.assign(f.substr(0, kShownChars));
+    decimal_line_ = line;
+    return NumRead::kOk;
+  }
+  return parse_grouped(f, r == kVolume, out) ? NumRead::kOk : NumRead::kBad;
+}
+
+std::string Importer::number_problem(std::string_view f, Role r) const {
+  std::string msg = "expected a number, found " + shown(f);
+  const bool has_other = f.find(decimal_mark_ == ',' ? '.' : ',') != std::string_view::npos;
+  if (sep_ != ',' && decimal_line_ > 0 && has_other) {
+    msg += std::string(" (this file writes decimals with a ") + (decimal_mark_ == ',' ? "comma" : "point") + ", as '" +
+           printable(decimal_example_, kShownChars) + "' in line " + std::to_string(decimal_line_) + ")";
+  }
+  return msg;
 }
 
 Result<CsvImport> Importer::run() {
@@ -403,6 +660,7 @@ Result<CsvImport> Importer::run() {
     }
     sep_ = seps[best];
   }
+  if (sep_ == ',') decimal_mark_ = '.';  // a comma inside a quoted number can only group thousands
 
   std::vector<std::string_view> fields;
   for (;;) {
@@ -429,27 +687,51 @@ Result<CsvImport> Importer::run() {
                           "in a file without a header, found " + std::to_string(ncols_));
     }
     roles_.assign(width, kNone);
-    for (int r = kTime; r <= kVolume && r - 1 < ncols_; ++r) {
-      roles_[static_cast<size_t>(r - 1)] = static_cast<Role>(r);
-      role_col_[r] = r - 1;
+    // MetaTrader's history export: date, time of day, open, high, low, close, volume.
+    int64_t clock = 0;
+    const bool split = ncols_ >= 6 && fields[1].find(':') != std::string_view::npos &&
+                       parse_clock(fields[1], clock) == Parse::kOk;
+    if (split) clock_col_ = 1;
+    const int shift = split ? 1 : 0;
+    for (int r = kTime; r <= kVolume && r - 1 + (r == kTime ? 0 : shift) < ncols_; ++r) {
+      const int c = r - 1 + (r == kTime ? 0 : shift);
+      roles_[static_cast<size_t>(c)] = static_cast<Role>(r);
+      role_col_[r] = c;
     }
     p = first_line;  // the first line is data
     line = first_line_no;
   } else {
     roles_.assign(width, kNone);
+    std::vector<std::string> norm(width);
+    int date_col = -1, time_named_col = -1, price_col = -1;
+    for (size_t c = 0; c < width; ++c) {
+      norm[c] = normalize_name(fields[c]);
+      if (date_col < 0 && time_name_kind(norm[c]) == TimeName::kDate) date_col = static_cast<int>(c);
+      if (time_named_col < 0 && norm[c] == "time") time_named_col = static_cast<int>(c);
+      if (price_col < 0 && (norm[c] == "price" || norm[c] == "last")) price_col = static_cast<int>(c);
+    }
+    // "Date,Time,...": the date and the time of day in two columns, combined.
+    if (date_col >= 0 && time_named_col >= 0) clock_col_ = time_named_col;
     for (size_t c = 0; c < width; ++c) {
       header_names_.push_back(printable(fields[c], 2 * kShownChars));
-      const Role r = role_for_name(normalize_name(fields[c]));
+      if (static_cast<int>(c) == clock_col_) continue;
+      const Role r = role_for_name(norm[c]);
       if (r == kNone) continue;
       if (role_col_[r] < 0) {
         role_col_[r] = static_cast<int>(c);
         roles_[c] = r;
+        if (r == kTime) time_name_ = time_name_kind(norm[c]);
       } else if (r != kTime) {  // the leftmost time column wins (e.g. "unix" before "date")
         return import_error(line, static_cast<int64_t>(c) + 1, kRoleNames[r],
                             "columns " + std::to_string(role_col_[r] + 1) + " (" + header_names_[static_cast<size_t>(role_col_[r])] +
                                 ") and " + std::to_string(c + 1) + " (" + header_names_[c] + ") both name the " +
                                 kRoleNames[r] + " column; keep one");
       }
+    }
+    // Investing.com names the close "Price".
+    if (role_col_[kClose] < 0 && price_col >= 0) {
+      role_col_[kClose] = price_col;
+      roles_[static_cast<size_t>(price_col)] = kClose;
     }
     for (int r = kTime; r <= kClose; ++r) {
       if (role_col_[r] >= 0) continue;
@@ -474,6 +756,9 @@ Result<CsvImport> Importer::run() {
   layout.low_col = role_col_[kLow];
   layout.close_col = role_col_[kClose];
   layout.volume_col = role_col_[kVolume];
+  layout.clock_col = clock_col_;
+  data_begin_ = p;
+  data_line_ = line;
 
   // Price checks run in column order, so a row's leftmost bad price is reported.
   Role price_order[4] = {kOpen, kHigh, kLow, kClose};
@@ -492,11 +777,28 @@ Result<CsvImport> Importer::run() {
   const Role* const roles = roles_.data();
   const int ncols = ncols_;
   const char sep = sep_;
+  const int clock_col = clock_col_;
   const bool has_volume = role_col_[kVolume] >= 0;
   bool have_prev = false;
-  int64_t prev_t = 0, prev_line = 0;
+  int direction = 0;  // +1 oldest-first, -1 newest-first, once two rows have shown it
+  int64_t prev_t = 0, prev_line = 0, first_line_kept = 0, second_line_kept = 0;
   std::string_view text[kRoleCount];
+  std::string_view clock_text;
   double val[kRoleCount] = {};
+  bool missing[kRoleCount] = {};
+  std::optional<Error> first_error;
+
+  // A bad row: stop, or (listing every bad row) note it and go on with the next line.
+  const auto bad_row = [&](Error e) -> bool {
+    if (errors_ == nullptr) {
+      first_error = std::move(e);
+      return false;
+    }
+    ++errors_->count;
+    if (errors_->errors.size() < errors_->max_listed) errors_->errors.push_back(e);
+    if (!first_error) first_error = std::move(e);
+    return true;
+  };
 
   while (p != end) {
     const char* const row = p;
@@ -506,8 +808,11 @@ Result<CsvImport> Importer::run() {
       continue;
     }
     int64_t t = 0;
+    int64_t clock_ms = 0;
     int col = 0;
     bool blank = false;
+    std::optional<Error> row_error;
+    for (int r = 0; r < kRoleCount; ++r) missing[r] = false;
     for (;; ++col) {
       const char* fb = p;
       const Stop stop = scan_field(p, end, sep);
@@ -515,78 +820,140 @@ Result<CsvImport> Importer::run() {
       const std::string_view f = trim_field(fb, p);
       if (col < ncols) {
         const Role r = roles[col];
-        if (r == kTime) {
-          text[kTime] = f;
-          if (!read_time(f, line, t)) {
+        if (col == clock_col) {
+          clock_text = f;
+          const Parse c = parse_clock(f, clock_ms);
+          if (c != Parse::kOk) {
             if ((blank = is_blank_line(row, end, sep))) break;
-            return error_at(line, col, time_problem(f));
+            row_error = error_at(line, col,
+                                 c == Parse::kBadRange
+                                     ? "expected a real time of day (hour 00-23, minute and second 00-59), found " + shown(f)
+                                     : "expected a time of day like 09:30, 09:30:00 or 093000, found " + shown(f));
+            break;
+          }
+        } else if (r == kTime) {
+          text[kTime] = f;
+          const TimeRead tr = read_time(f, line, t);
+          if (tr == TimeRead::kFatal) return fatal_;
+          if (tr == TimeRead::kBad) {
+            if ((blank = is_blank_line(row, end, sep))) break;
+            row_error = error_at(line, col, time_problem(f));
+            break;
           }
         } else if (r != kNone) {
           text[r] = f;
-          if (!parse_number(f, val[r])) {
+          const NumRead nr = read_number(f, r, line, val[r]);
+          if (nr == NumRead::kMissing) {
+            missing[r] = true;
+          } else if (nr == NumRead::kBad) {
             if ((blank = is_blank_line(row, end, sep))) break;
-            return error_at(line, col, "expected a number, found " + shown(f));
+            row_error = error_at(line, col, number_problem(f, r));
+            break;
           }
         }
       } else if (!f.empty()) {
-        return error_at(line, col,
-                        "expected " + std::to_string(ncols) + " fields, found " +
-                            std::to_string(count_fields(row, end)) +
-                            " (is a separator inside an unquoted value?)");
+        row_error = error_at(line, col,
+                             "expected " + std::to_string(ncols) + " fields, found " +
+                                 std::to_string(count_fields(row, end)) +
+                                 " (is a separator inside an unquoted value?)");
+        break;
       }
       if (stop == Stop::kEol) break;
       ++p;
     }
-    if (!blank && col + 1 < ncols) {
+    if (!blank && !row_error && col + 1 < ncols) {
       if (!(blank = is_blank_line(row, end, sep))) {
-        return error_at(line, col + 1,
-                        "expected " + std::to_string(ncols) + " fields, found " + std::to_string(col + 1));
+        row_error = error_at(line, col + 1,
+                             "expected " + std::to_string(ncols) + " fields, found " + std::to_string(col + 1));
       }
     }
-    if (blank) {
+    if (blank || row_error) {
       p = line_end(row, end);
       consume_eol(p, end);
+      if (row_error && !bad_row(std::move(*row_error))) return *first_error;
       ++line;
       continue;
     }
     consume_eol(p, end);
+    t += clock_ms;
 
-    if (have_prev && t <= prev_t) {
-      return error_at(line, role_col_[kTime],
-                      std::string(t == prev_t ? "duplicate timestamp" : "timestamp out of order") +
-                          ": expected a time after " + format_time(prev_t) + " (line " + std::to_string(prev_line) +
-                          "), found " + shown(text[kTime]));
+    // A row with a time but no price at all (Yahoo's "null" rows): skipped and counted.
+    if (missing[kOpen] && missing[kHigh] && missing[kLow] && missing[kClose]) {
+      if (out.rows_without_prices++ == 0) out.first_line_without_prices = line;
+      ++line;
+      continue;
     }
-    for (const Role r : price_order) {
-      const double x = val[r];
-      if (!std::isfinite(x)) return error_at(line, role_col_[r], "expected a finite price, found " + shown(text[r]));
-      if (!(x > 0)) return error_at(line, role_col_[r], "expected a price above 0, found " + shown(text[r]));
-    }
-    const double o = val[kOpen], h = val[kHigh], l = val[kLow], c = val[kClose];
-    if (h < l) {
-      return error_at(line, role_col_[kHigh],
-                      std::string("expected a high of at least the low (") + printable(text[kLow], kShownChars) +
-                          "), found " + shown(text[kHigh]));
-    }
-    if (h < o || h < c) {
-      const Role top = o >= c ? kOpen : kClose;
-      return error_at(line, role_col_[kHigh],
-                      std::string("expected a high of at least the ") + kRoleNames[top] + " (" +
-                          printable(text[top], kShownChars) + "), found " + shown(text[kHigh]));
-    }
-    if (l > o || l > c) {
-      const Role bottom = o <= c ? kOpen : kClose;
-      return error_at(line, role_col_[kLow],
-                      std::string("expected a low of at most the ") + kRoleNames[bottom] + " (" +
-                          printable(text[bottom], kShownChars) + "), found " + shown(text[kLow]));
+    const auto check = [&]() -> std::optional<Error> {
+      for (const Role r : price_order) {
+        if (missing[r]) return error_at(line, role_col_[r], "expected a number, found " + shown(text[r]));
+      }
+      if (have_prev) {
+        if (t == prev_t) {
+          return error_at(line, role_col_[kTime],
+                          std::string("duplicate timestamp: expected a time ") + (direction < 0 ? "before " : "after ") +
+                              format_time(prev_t) + " (line " + std::to_string(prev_line) + "), found " +
+                              shown(text[kTime]));
+        }
+        const int step = t > prev_t ? 1 : -1;
+        if (direction != 0 && step != direction) {
+          if (direction > 0) {
+            return error_at(line, role_col_[kTime],
+                            "timestamp out of order: expected a time after " + format_time(prev_t) + " (line " +
+                                std::to_string(prev_line) + "), found " + shown(text[kTime]));
+          }
+          return error_at(line, role_col_[kTime],
+                          "timestamp out of order: lines " + std::to_string(first_line_kept) + " and " +
+                              std::to_string(second_line_kept) +
+                              " run newest-first, so expected a time before " + format_time(prev_t) + " (line " +
+                              std::to_string(prev_line) + "), found " + shown(text[kTime]) +
+                              "; a file must be wholly oldest-first or wholly newest-first");
+        }
+      }
+      for (const Role r : price_order) {
+        const double x = val[r];
+        if (!std::isfinite(x)) return error_at(line, role_col_[r], "expected a finite price, found " + shown(text[r]));
+        if (!(x > 0)) return error_at(line, role_col_[r], "expected a price above 0, found " + shown(text[r]));
+      }
+      const double o = val[kOpen], h = val[kHigh], l = val[kLow], c = val[kClose];
+      if (h < l) {
+        return error_at(line, role_col_[kHigh],
+                        std::string("expected a high of at least the low (") + printable(text[kLow], kShownChars) +
+                            "), found " + shown(text[kHigh]));
+      }
+      if (h < o || h < c) {
+        const Role top = o >= c ? kOpen : kClose;
+        return error_at(line, role_col_[kHigh],
+                        std::string("expected a high of at least the ") + kRoleNames[top] + " (" +
+                            printable(text[top], kShownChars) + "), found " + shown(text[kHigh]));
+      }
+      if (l > o || l > c) {
+        const Role bottom = o <= c ? kOpen : kClose;
+        return error_at(line, role_col_[kLow],
+                        std::string("expected a low of at most the ") + kRoleNames[bottom] + " (" +
+                            printable(text[bottom], kShownChars) + "), found " + shown(text[kLow]));
+      }
+      if (has_volume && !missing[kVolume]) {
+        const double v = val[kVolume];
+        if (!std::isfinite(v)) return error_at(line, role_col_[kVolume], "expected a finite volume, found " + shown(text[kVolume]));
+        if (v < 0) return error_at(line, role_col_[kVolume], "expected a volume of 0 or more, found " + shown(text[kVolume]));
+      }
+      return std::nullopt;
+    };
+    if (auto e = check()) {
+      if (!bad_row(std::move(*e))) return *first_error;
+      ++line;
+      continue;
     }
     double v = 0.0;
-    if (has_volume) {
+    if (has_volume && !missing[kVolume]) {
       v = val[kVolume];
-      if (!std::isfinite(v)) return error_at(line, role_col_[kVolume], "expected a finite volume, found " + shown(text[kVolume]));
-      if (v < 0) return error_at(line, role_col_[kVolume], "expected a volume of 0 or more, found " + shown(text[kVolume]));
       if (v == 0) v = 0.0;  // no -0
     }
+    if (have_prev && direction == 0) {
+      direction = t > prev_t ? 1 : -1;
+      second_line_kept = line;
+    }
+    if (!have_prev) first_line_kept = line;
     have_prev = true;
     prev_t = t;
     prev_line = line;
@@ -595,17 +962,35 @@ Result<CsvImport> Importer::run() {
     if (t < opt_.from_ms || t > opt_.to_ms) {
       ++out.rows_skipped;
     } else {
-      out.bars.push_back(t, o, h, l, c, v);
+      out.bars.push_back(t, val[kOpen], val[kHigh], val[kLow], val[kClose], v);
     }
   }
+  if (first_error) return *first_error;
+  (void)clock_text;
 
   if (out.rows_read == 0) {
+    if (out.rows_without_prices > 0) {
+      return import_error(0, 0, "", "no prices: every data row (" + std::to_string(out.rows_without_prices) +
+                                        ", from line " + std::to_string(out.first_line_without_prices) +
+                                        ") has empty or null prices");
+    }
     return import_error(0, 0, "", "no data rows: the file has a header (line " + std::to_string(first_line_no) +
                                       ") but no prices below it");
   }
   layout.time_format = mode_ == TimeMode::kEpoch ? kEpochFormats[epoch_unit_]
-                       : mode_ == TimeMode::kDateTime ? "datetime"
-                                                      : "date";
+                       : mode_ == TimeMode::kDateTime || clock_col_ >= 0 || (mode_ == TimeMode::kLoose && loose_has_time_)
+                           ? "datetime"
+                           : "date";
+  layout.date_style = mode_ == TimeMode::kEpoch ? "" : date_style_;
+  layout.decimal_mark = decimal_mark_ == ',' ? ',' : '.';
+  if (direction < 0) {
+    // Wholly newest-first: put the bars in time order.
+    out.newest_first = true;
+    std::reverse(out.bars.time.begin(), out.bars.time.end());
+    for (auto* c : {&out.bars.open, &out.bars.high, &out.bars.low, &out.bars.close, &out.bars.volume}) {
+      std::reverse(c->begin(), c->end());
+    }
+  }
   if (out.bars.empty()) {
     const auto bound = [](int64_t ms, const char* open_end) {
       return ms == std::numeric_limits<int64_t>::min() || ms == std::numeric_limits<int64_t>::max() ? std::string(open_end)
@@ -613,7 +998,8 @@ Result<CsvImport> Importer::run() {
     };
     return import_error(0, 0, "",
                         "no rows between " + bound(opt_.from_ms, "the start") + " and " + bound(opt_.to_ms, "the end") +
-                            " (" + std::to_string(out.rows_read) + " rows read, last at " + format_time(prev_t) + ")");
+                            " (" + std::to_string(out.rows_read) + " rows read, " + (direction < 0 ? "first" : "last") +
+                            " at " + format_time(prev_t) + ")");
   }
   if (out.rows_skipped > static_cast<int64_t>(out.bars.size())) {
     // Most rows fell outside the range: give back the memory reserved for them.
@@ -626,7 +1012,42 @@ Result<CsvImport> Importer::run() {
 }  // namespace
 
 Result<CsvImport> import_csv(std::string_view text, const CsvImportOptions& options) {
-  return Importer(text, options).run();
+  return Importer(text, options, nullptr).run();
+}
+
+Result<CsvImport> import_csv(std::string_view text, const CsvImportOptions& options, CsvErrorList* all_errors) {
+  return Importer(text, options, all_errors).run();
+}
+
+Result<DateOrder> parse_date_order(std::string_view text, const std::string& field) {
+  std::string low;
+  for (char c : text) low += lower(c);
+  if (low == "dmy") return DateOrder::kDMY;
+  if (low == "mdy") return DateOrder::kMDY;
+  if (low == "ymd") return DateOrder::kYMD;
+  return Error::validation(field, field + ": expected dmy (day first, 31/01/2020), mdy (month first, 01/31/2020) or "
+                                          "ymd (year first), found " + shown(text));
+}
+
+const char* date_order_name(DateOrder order) {
+  switch (order) {
+    case DateOrder::kDMY: return "dmy";
+    case DateOrder::kMDY: return "mdy";
+    case DateOrder::kYMD: return "ymd";
+    case DateOrder::kUnknown: break;
+  }
+  return "";
+}
+
+std::vector<std::string> import_notices(const CsvImport& imported) {
+  std::vector<std::string> out;
+  if (imported.rows_without_prices > 0) {
+    const int64_t n = imported.rows_without_prices;
+    out.push_back(std::to_string(n) + (n == 1 ? " row" : " rows") + " without prices (empty or null) skipped, the first at line " +
+                  std::to_string(imported.first_line_without_prices));
+  }
+  if (imported.newest_first) out.push_back("the file runs newest-first; its rows were read in time order");
+  return out;
 }
 
 Result<CsvImport> import_csv_file(const std::string& path, const CsvImportOptions& options) {

@@ -2,12 +2,15 @@
 // numbers and decimal numbers. No locale, no time functions; every result is the same natively
 // and in Wasm (the number parser's fast path is exact; see its comment).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#include "atf/csv_import.h"  // DateOrder
 
 namespace atf::text {
 
@@ -133,6 +136,197 @@ inline Parse parse_iso(std::string_view s, IsoTime& out) {
   out.ms = days_from_civil(year, month, day) * kMsPerDay + clock_ms - offset_ms;
   return Parse::kOk;
 }
+
+// ----- other calendar shapes: compact, slashed, dotted, month names; clock times -----
+
+/// "YYYYMMDD" exactly 8 digits that name a real calendar date (years 1000-9999) -> days.
+inline bool parse_compact_date(std::string_view s, int64_t& days) {
+  if (s.size() != 8) return false;
+  for (char c : s) {
+    if (!is_digit(c)) return false;
+  }
+  const int64_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  const auto m = static_cast<unsigned>((s[4] - '0') * 10 + (s[5] - '0'));
+  const auto d = static_cast<unsigned>((s[6] - '0') * 10 + (s[7] - '0'));
+  if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
+  days = days_from_civil(y, m, d);
+  return true;
+}
+
+inline bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// "Jan", "january", "Sept" (case-insensitive, English) -> 1..12; 0 otherwise.
+inline unsigned month_from_name(std::string_view s) {
+  static const char* const kNames[12] = {"january", "february", "march",     "april",   "may",      "june",
+                                         "july",    "august",   "september", "october", "november", "december"};
+  if (s.size() < 3) return 0;
+  for (unsigned m = 0; m < 12; ++m) {
+    const std::string_view full = kNames[m];
+    if (s.size() > full.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < s.size() && same; ++i) same = lower(s[i]) == full[i];
+    if (same) return m + 1;
+    if (m == 8 && s.size() == 4 && lower(s[0]) == 's' && lower(s[1]) == 'e' && lower(s[2]) == 'p' && lower(s[3]) == 't') return 9;
+  }
+  return 0;
+}
+
+/// A time of day: "H:MM", "HH:MM:SS", "HH:MM:SS.fff", optionally followed by " AM"/" PM", or
+/// "HHMMSS" (exactly six digits). -> ms since midnight. kBadRange for 25:00 and the like.
+inline Parse parse_clock(std::string_view s, int64_t& ms) {
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  unsigned hh = 0, mi = 0, ss = 0, frac = 0;
+  int ampm = 0;  // 1 AM, 2 PM
+  if (s.size() == 6 && std::all_of(p, e, is_digit)) {
+    hh = static_cast<unsigned>((p[0] - '0') * 10 + (p[1] - '0'));
+    mi = static_cast<unsigned>((p[2] - '0') * 10 + (p[3] - '0'));
+    ss = static_cast<unsigned>((p[4] - '0') * 10 + (p[5] - '0'));
+  } else {
+    if (p == e || !is_digit(*p)) return Parse::kBadShape;
+    hh = static_cast<unsigned>(*p++ - '0');
+    if (p != e && is_digit(*p)) hh = hh * 10 + static_cast<unsigned>(*p++ - '0');
+    if (p == e || *p != ':') return Parse::kBadShape;
+    ++p;
+    if (!two_digits(p, e, mi)) return Parse::kBadShape;
+    p += 2;
+    if (p != e && *p == ':') {
+      ++p;
+      if (!two_digits(p, e, ss)) return Parse::kBadShape;
+      p += 2;
+      if (p != e && *p == '.') {
+        ++p;
+        if (p == e || !is_digit(*p)) return Parse::kBadShape;
+        for (unsigned scale = 100; p != e && is_digit(*p); ++p, scale /= 10) frac += static_cast<unsigned>(*p - '0') * scale;
+      }
+    }
+    while (p != e && *p == ' ') ++p;
+    if (e - p == 2 && lower(p[1]) == 'm' && (lower(p[0]) == 'a' || lower(p[0]) == 'p')) {
+      ampm = lower(p[0]) == 'a' ? 1 : 2;
+      p = e;
+    }
+    if (p != e) return Parse::kBadShape;
+  }
+  if (ampm != 0) {
+    if (hh < 1 || hh > 12) return Parse::kBadRange;
+    hh = hh % 12 + (ampm == 2 ? 12 : 0);
+  }
+  if (hh > 23 || mi > 59 || ss > 59) return Parse::kBadRange;
+  ms = ((int64_t{hh} * 60 + mi) * 60 + ss) * 1000 + frac;
+  return Parse::kOk;
+}
+
+/// What parse_loose_date found besides the value.
+struct LooseDate {
+  int64_t ms = 0;
+  bool has_time = false;
+  bool year_last = false;   ///< a numeric date whose year comes last: needed an order
+  bool month_name = false;  ///< the month was a name ("Jan")
+  /// For a year-last date read without an order: the order its numbers prove (a first number
+  /// above 12 can only be a day, so kDMY; a second above 12, kMDY), else kUnknown.
+  DateOrder proves = DateOrder::kUnknown;
+};
+
+enum class LooseParse { kOk, kBadShape, kBadRange, kNeedsOrder, kWrongOrder, kShortYear };
+
+/// Dates as spreadsheets and brokers write them, optionally followed by a clock time (after a space
+/// or a 'T'): "2020.01.02", "2020/1/2", "02.01.2020", "1/2/2020 9:30 PM", "Jan 2, 2020",
+/// "02-Jan-2020", "2 January 2020 09:30". Numbers are 1-2 digits except the 4-digit year. A date
+/// whose year comes last needs `order` (kDMY or kMDY): without it kNeedsOrder; kYMD refuses it
+/// (kWrongOrder). Two-digit years are refused (kShortYear): never a guess at the century.
+inline LooseParse parse_loose_date(std::string_view s, DateOrder order, LooseDate& out) {
+  out = LooseDate{};
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  // Up to three date fields: digit runs or letter runs, separated by one of "-/. ," (", " counts as one).
+  std::string_view f[3];
+  int n = 0;
+  while (p != e && n < 3) {
+    const char* b = p;
+    if (is_digit(*p)) {
+      while (p != e && is_digit(*p)) ++p;
+    } else if (is_alpha(*p)) {
+      while (p != e && is_alpha(*p)) ++p;
+    } else {
+      return LooseParse::kBadShape;
+    }
+    f[n++] = std::string_view(b, static_cast<size_t>(p - b));
+    if (n == 3) break;
+    if (p == e) return LooseParse::kBadShape;
+    const char sep = *p;
+    if (sep != '-' && sep != '/' && sep != '.' && sep != ' ' && sep != ',') return LooseParse::kBadShape;
+    ++p;
+    if (sep == ',' || sep == '.') {
+      while (p != e && *p == ' ') ++p;
+    }
+  }
+  if (n != 3) return LooseParse::kBadShape;
+  // A clock time may follow after 'T' or spaces.
+  int64_t clock = 0;
+  if (p != e) {
+    if (*p != ' ' && *p != 'T') return LooseParse::kBadShape;
+    while (p != e && (*p == ' ' || *p == 'T')) ++p;
+    std::string_view rest(p, static_cast<size_t>(e - p));
+    if (!rest.empty() && (rest.back() == 'Z' || rest.back() == 'z')) rest.remove_suffix(1);
+    const Parse c = parse_clock(rest, clock);
+    if (c == Parse::kBadShape) return LooseParse::kBadShape;
+    if (c == Parse::kBadRange) return LooseParse::kBadRange;
+    out.has_time = true;
+  }
+  int64_t y = 0;
+  unsigned m = 0, d = 0;
+  const auto num = [](std::string_view t) {
+    unsigned v = 0;
+    for (char c : t) v = v * 10 + static_cast<unsigned>(c - '0');
+    return v;
+  };
+  int alpha = -1;
+  for (int i = 0; i < 3; ++i) {
+    if (is_alpha(f[i][0])) {
+      if (alpha >= 0) return LooseParse::kBadShape;
+      alpha = i;
+    } else if (f[i].size() > (i == 1 ? 2u : 4u) || f[i].size() == 3) {
+      return LooseParse::kBadShape;
+    }
+  }
+  if (alpha >= 0) {
+    // One month name; of the two numbers the four-digit one is the year, the other the day.
+    m = month_from_name(f[alpha]);
+    if (m == 0) return LooseParse::kBadShape;
+    out.month_name = true;
+    std::string_view a = f[alpha == 0 ? 1 : 0], b = f[alpha == 2 ? 1 : 2];
+    if (a.size() == 4 && b.size() <= 2) std::swap(a, b);
+    if (b.size() != 4 || a.size() > 2) return b.size() == 2 && a.size() <= 2 ? LooseParse::kShortYear : LooseParse::kBadShape;
+    y = num(b);
+    d = num(a);
+  } else if (f[0].size() == 4) {  // year first: y m d
+    if (f[1].size() > 2 || f[2].size() > 2) return LooseParse::kBadShape;
+    y = num(f[0]);
+    m = num(f[1]);
+    d = num(f[2]);
+  } else if (f[2].size() == 4 || f[2].size() == 2) {
+    if (f[0].size() > 2) return LooseParse::kBadShape;
+    out.year_last = true;
+    const unsigned a = num(f[0]), b = num(f[1]);
+    out.proves = a > 12 && b <= 12 ? DateOrder::kDMY : b > 12 && a <= 12 ? DateOrder::kMDY : DateOrder::kUnknown;
+    if (f[2].size() == 2) return LooseParse::kShortYear;
+    if (order == DateOrder::kUnknown) return LooseParse::kNeedsOrder;
+    if (order == DateOrder::kYMD) return LooseParse::kWrongOrder;
+    y = num(f[2]);
+    m = order == DateOrder::kDMY ? b : a;
+    d = order == DateOrder::kDMY ? a : b;
+  } else {
+    return LooseParse::kBadShape;
+  }
+  if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return LooseParse::kBadRange;
+  out.ms = days_from_civil(y, m, d) * kMsPerDay + clock;
+  return LooseParse::kOk;
+}
+
+/// Excel's serial day number (1900 date system, its phantom 1900-02-29 included) -> days since
+/// 1970-01-01, for messages.
+constexpr int64_t excel_serial_days(int64_t serial) { return serial - 25569; }
 
 // ----- epoch numbers -----
 

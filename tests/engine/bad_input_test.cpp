@@ -72,8 +72,10 @@ std::vector<CsvCase> csv_cases() {
       {"wrong separator: spaces", "Date Open High Low Close\n2020-01-02 10 11 9 10.5\n", 1, 0, "time",
        kMissingTime + "Date Open High Low Close (one column: separate columns with a comma, a semicolon or a tab; "
                       "this line uses spaces)"},
-      {"decimal commas in a semicolon file", "Date;Open;High;Low;Close\n2020-01-02;10,5;11;9;10,5\n", 2, 2, "open",
-       "line 2, column 2 (open): expected a number, found '10,5'"},
+      {"a decimal point after decimal commas in a semicolon file",
+       "Date;Open;High;Low;Close\n2020-01-02;10,5;11;9;10,5\n2020-01-03;10,5;11;9;10.25\n", 3, 5, "close",
+       "line 3, column 5 (close): expected a number, found '10.25' (this file writes decimals with a comma, as '10,5' "
+       "in line 2)"},
       {"decimal commas in a comma file", kHeader + "2020-01-02,10,5,11,9,10.5,100\n", 2, 7, "",
        "line 2, column 7: expected 6 fields, found 7 (is a separator inside an unquoted value?)"},
       // Missing values.
@@ -112,8 +114,8 @@ std::vector<CsvCase> csv_cases() {
       // Timestamps.
       {"duplicate timestamp", row3("2020-01-02,10.5,12,10,11,200"), 3, 1, "time",
        "line 3, column 1 (time): duplicate timestamp: expected a time after 2020-01-02 (line 2), found '2020-01-02'"},
-      {"out-of-order timestamp", kHeader + kRow3 + kRow2, 3, 1, "time",
-       "line 3, column 1 (time): timestamp out of order: expected a time after 2020-01-03 (line 2), found "
+      {"out-of-order timestamp", kHeader + kRow2 + kRow3 + kRow2, 4, 1, "time",
+       "line 4, column 1 (time): timestamp out of order: expected a time after 2020-01-03 (line 3), found "
        "'2020-01-02'"},
       {"mixed formats: date, then date-time", row3("2020-01-03 09:30:00,10.5,12,10,11,200"), 3, 1, "time",
        "line 3, column 1 (time): expected a date like 2020-01-02 (as in line 2), found '2020-01-03 09:30:00'"},

@@ -363,6 +363,37 @@ TEST_CASE("ta.highest, ta.lowest and their bar offsets", "[pine_ta]") {
                }));
 }
 
+TEST_CASE("ta.highestbars / ta.lowest with a changing length and na values match a plain scan", "[pine_ta]") {
+  const Bars& b = nvda();
+  Series src = b.close, len(b.size());
+  for (size_t t = 0; t < b.size(); ++t) {
+    if (t % 17 == 5) src[t] = NA;
+    len[t] = 5 + static_cast<double>((t / 50 * 7) % 26);  // steps between 5 and 30 every 50 bars
+  }
+  src[300] = src[301] = src[299];  // ties
+  auto scan = [&](bool high, bool bars) {
+    Series r(b.size(), NA);
+    for (size_t t = 0; t < b.size(); ++t) {
+      const size_t n = static_cast<size_t>(len[t]);
+      if (t + 1 < n) continue;
+      long at = -1;
+      for (size_t i = 0; i < n; ++i) {
+        const double x = src[t - i];
+        if (!na(x) && (at < 0 || (high ? x > src[t - at] : x < src[t - at]))) at = static_cast<long>(i);
+      }
+      if (at >= 0) r[t] = bars ? -static_cast<double>(at) : src[t - at];
+    }
+    return r;
+  };
+  auto run = [&](const char* name) {
+    return run1(b, name, 2, [&](size_t t) { return std::vector<double>{src[t], len[t]}; });
+  };
+  CHECK_SERIES(run("ta.highestbars"), scan(true, true), 0, 0);
+  CHECK_SERIES(run("ta.lowestbars"), scan(false, true), 0, 0);
+  CHECK_SERIES(run("ta.highest"), scan(true, false), 0, 0);
+  CHECK_SERIES(run("ta.lowest"), scan(false, false), 0, 0);
+}
+
 TEST_CASE("ta.max, ta.min, ta.cum, ta.cog, ta.correlation", "[pine_ta]") {
   CHECK_SERIES(src_fn("ta.max", {NA, 2, 1, NA, 5}, {}), (Series{NA, 2, 2, 2, 5}));
   CHECK_SERIES(src_fn("ta.min", {NA, 2, 1, NA, 5}, {}), (Series{NA, 2, 1, 1, 1}));

@@ -113,7 +113,7 @@ struct AlmaState : CallState {
 };
 void ta_alma(CallContext& cx, const Value* a, Value* out, CallState* s) {
   auto& st = *static_cast<AlmaState*>(s);
-  const int64_t len = int_arg("ta.alma", "windowsize", a[1]);
+  const int64_t len = int_arg("ta.alma", "length", a[1]);
   const double offset = a[2], sigma = a[3];
   const bool floor_m = truthy(a[4]);
   st.hist.keep(history_for(len));
@@ -214,7 +214,7 @@ void register_moving_averages(Registry& reg) {
                "Hull moving average: wma(2 * wma(src, length / 2) - wma(src, length), floor(sqrt(length))).", ta_hma,
                make_state<HmaState>);
   reg.function(
-      "ta.alma(series float source, series int windowsize, simple float offset, simple float sigma, simple bool floor = false) -> series float",
+      "ta.alma(series float source, series int length, simple float offset, simple float sigma, simple bool floor = false) -> series float",
       "Arnaud Legoux moving average: Gaussian weights centred at offset * (windowsize - 1).", ta_alma,
       make_state<AlmaState>);
   reg.function("ta.swma(series float source) -> series float",

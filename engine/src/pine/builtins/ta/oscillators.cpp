@@ -168,23 +168,12 @@ void ta_tsi(CallContext& cx, const Value* a, Value* out, CallState* s) {
 
 // ---- wpr / stoch: highest and lowest over the last `length` calls ----
 struct HiLoState : CallState {
-  Ring hi, lo;
-  /// Pushes (h, l) and returns the highest h and lowest l of the last len calls (na skipped).
-  bool update(double h, double l, int64_t len, const char* fn, double& hh, double& ll) {
-    hi.keep(history_for(len));
-    lo.keep(history_for(len));
-    hi.push(h);
-    lo.push(l);
-    check_history(fn, hi, len);
-    hh = kNa;
-    ll = kNa;
-    if (hi.size() < static_cast<size_t>(len)) return false;
-    for (int64_t i = 0; i < len; ++i) {
-      const double x = hi.ago(static_cast<size_t>(i)), y = lo.ago(static_cast<size_t>(i));
-      if (!is_na(x) && (is_na(hh) || x > hh)) hh = x;
-      if (!is_na(y) && (is_na(ll) || y < ll)) ll = y;
-    }
-    return true;
+  ExtremeWindow<true> hi;
+  ExtremeWindow<false> lo;
+  /// Pushes (h, l); hh / ll are the highest h and lowest l of the last len calls (na skipped).
+  void update(double h, double l, int64_t len, const char* fn, double& hh, double& ll) {
+    hh = hi.update(h, len, fn) >= 0 ? hi.value() : kNa;
+    ll = lo.update(l, len, fn) >= 0 ? lo.value() : kNa;
   }
 };
 void ta_wpr(CallContext& cx, const Value* a, Value* out, CallState* s) {

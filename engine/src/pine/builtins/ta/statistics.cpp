@@ -207,37 +207,19 @@ void ta_correlation(CallContext& cx, const Value* a, Value* out, CallState* s) {
 }
 
 // ---- highest / lowest and their offsets ----
-struct ExtremeState : CallState {
-  Ring hist;
-};
-/// Index (bars ago) of the extreme of the last `len` calls, -1 when unavailable or all na.
 template <bool kHigh>
-int64_t extreme_at(ExtremeState& st, double v, int64_t len, const char* fn) {
-  st.hist.keep(history_for(len));
-  st.hist.push(v);
-  check_history(fn, st.hist, len);
-  if (st.hist.size() < static_cast<size_t>(len)) return -1;
-  int64_t best = -1;
-  double bv = 0;
-  for (int64_t i = 0; i < len; ++i) {
-    const double x = st.hist.ago(static_cast<size_t>(i));
-    if (is_na(x)) continue;
-    if (best < 0 || (kHigh ? x > bv : x < bv)) {
-      best = i;
-      bv = x;
-    }
-  }
-  return best;
-}
+struct ExtremeState : CallState {
+  ExtremeWindow<kHigh> win;
+};
 template <bool kHigh, bool kBars, bool kImplicit>
 void ta_extreme(CallContext& cx, const Value* a, Value* out, CallState* s) {
-  auto& st = *static_cast<ExtremeState*>(s);
+  auto& st = *static_cast<ExtremeState<kHigh>*>(s);
   const char* fn = kHigh ? (kBars ? "ta.highestbars" : "ta.highest") : (kBars ? "ta.lowestbars" : "ta.lowest");
   const double src = kImplicit ? (kHigh ? cx.high() : cx.low()) : a[0];
   const int64_t len = int_arg(fn, "length", kImplicit ? a[0] : a[1]);
-  const int64_t i = extreme_at<kHigh>(st, src, len, fn);
+  const int64_t i = st.win.update(src, len, fn);
   if (i < 0) out[0] = kNa;
-  else out[0] = kBars ? -static_cast<double>(i) : st.hist.ago(static_cast<size_t>(i));
+  else out[0] = kBars ? -static_cast<double>(i) : st.win.value();
 }
 
 // ---- all-time max / min ----
@@ -297,25 +279,25 @@ void register_statistics(Registry& reg) {
                "Difference between the highest and lowest of the last `length` values.", ta_range,
                make_state<WindowState>);
   reg.function("ta.highest(series float source, series int length) -> series float",
-               "Highest value of the last `length` bars.", ta_extreme<true, false, false>, make_state<ExtremeState>);
+               "Highest value of the last `length` bars.", ta_extreme<true, false, false>, make_state<ExtremeState<true>>);
   reg.function("ta.highest(series int length) -> series float", "Highest high of the last `length` bars.",
-               ta_extreme<true, false, true>, make_state<ExtremeState>);
+               ta_extreme<true, false, true>, make_state<ExtremeState<true>>);
   reg.function("ta.lowest(series float source, series int length) -> series float",
-               "Lowest value of the last `length` bars.", ta_extreme<false, false, false>, make_state<ExtremeState>);
+               "Lowest value of the last `length` bars.", ta_extreme<false, false, false>, make_state<ExtremeState<false>>);
   reg.function("ta.lowest(series int length) -> series float", "Lowest low of the last `length` bars.",
-               ta_extreme<false, false, true>, make_state<ExtremeState>);
+               ta_extreme<false, false, true>, make_state<ExtremeState<false>>);
   reg.function("ta.highestbars(series float source, series int length) -> series int",
                "Offset (<= 0) to the bar with the highest value of the last `length` bars.",
-               ta_extreme<true, true, false>, make_state<ExtremeState>);
+               ta_extreme<true, true, false>, make_state<ExtremeState<true>>);
   reg.function("ta.highestbars(series int length) -> series int",
                "Offset (<= 0) to the bar with the highest high of the last `length` bars.",
-               ta_extreme<true, true, true>, make_state<ExtremeState>);
+               ta_extreme<true, true, true>, make_state<ExtremeState<true>>);
   reg.function("ta.lowestbars(series float source, series int length) -> series int",
                "Offset (<= 0) to the bar with the lowest value of the last `length` bars.",
-               ta_extreme<false, true, false>, make_state<ExtremeState>);
+               ta_extreme<false, true, false>, make_state<ExtremeState<false>>);
   reg.function("ta.lowestbars(series int length) -> series int",
                "Offset (<= 0) to the bar with the lowest low of the last `length` bars.",
-               ta_extreme<false, true, true>, make_state<ExtremeState>);
+               ta_extreme<false, true, true>, make_state<ExtremeState<false>>);
   reg.function("ta.max(series float source) -> series float", "All-time high of source up to the current bar.",
                ta_alltime<true>, make_state<AllTimeState>);
   reg.function("ta.min(series float source) -> series float", "All-time low of source up to the current bar.",

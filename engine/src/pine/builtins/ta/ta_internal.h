@@ -33,7 +33,8 @@ inline std::string num_text(Value v) {
 /// A length-like integer argument: na or < min_value is a RuntimeError naming the function and the
 /// argument ("ta.sma: length must be > 0, got 0"). Fractional values are truncated toward zero.
 inline int64_t int_arg(const char* fn, const char* arg, Value v, int64_t min_value = 1) {
-  if (is_na(v) || !(v >= static_cast<double>(min_value)) || v > 1e9) {
+  if (v > 1e9) throw RuntimeError(std::string(fn) + ": " + arg + " must be <= 1000000000, got " + num_text(v));
+  if (is_na(v) || !(v >= static_cast<double>(min_value))) {
     const std::string rule = min_value == 1 ? "> 0" : min_value == 0 ? ">= 0" : ">= " + std::to_string(min_value);
     throw RuntimeError(std::string(fn) + ": " + arg + " must be " + rule + ", got " + num_text(v));
   }
@@ -237,6 +238,70 @@ class CumCore {
 /// ta.stdev over a state made by make_stdev_state() (shared with ta.bb / ta.bbw).
 double stdev_step(CallState* s, double v, int64_t len, bool biased, double scale, const char* fn);
 std::unique_ptr<CallState> make_stdev_state();
+
+/// The extreme (kMax: highest, else lowest) of the last `len` calls, na values skipped, in O(1)
+/// amortized per call with a monotonic deque while the length stays the same (a length change
+/// rebuilds it from the kept history). On ties the most recent value wins.
+template <bool kMax>
+class ExtremeWindow {
+ public:
+  /// Feeds the call's value; returns how many calls ago the extreme lies, or -1 while fewer than
+  /// `len` calls were made or when the whole window is na.
+  int64_t update(double v, int64_t len, const char* fn) {
+    hist_.keep(history_for(len));
+    hist_.push(v);
+    const uint64_t pos = hist_.pushed() - 1;
+    if (len != len_) {
+      check_history(fn, hist_, len);
+      len_ = len;
+      rebuild(pos);
+    } else {
+      while (n_ > 0 && front().idx + static_cast<uint64_t>(len_) <= pos) pop_front();
+      if (!is_na(v)) push_back(pos, v);
+    }
+    if (hist_.pushed() < static_cast<uint64_t>(len_) || n_ == 0) return -1;
+    return static_cast<int64_t>(pos - front().idx);
+  }
+  /// The extreme value after update() returned >= 0.
+  double value() const { return front().val; }
+
+ private:
+  struct Item {
+    uint64_t idx;
+    double val;
+  };
+  const Item& front() const { return dq_[head_]; }
+  void pop_front() {
+    head_ = (head_ + 1) & mask_;
+    --n_;
+  }
+  void push_back(uint64_t idx, double v) {
+    while (n_ > 0) {
+      const Item& b = dq_[(head_ + n_ - 1) & mask_];
+      if (kMax ? b.val <= v : b.val >= v) --n_;
+      else break;
+    }
+    dq_[(head_ + n_) & mask_] = {idx, v};
+    ++n_;
+  }
+  void rebuild(uint64_t pos) {
+    size_t cap = 16;
+    while (cap < static_cast<size_t>(len_) + 1) cap *= 2;
+    if (dq_.size() < cap) dq_.resize(cap);
+    mask_ = dq_.size() - 1;
+    head_ = 0;
+    n_ = 0;
+    const size_t m = std::min(hist_.size(), static_cast<size_t>(len_));
+    for (size_t i = m; i-- > 0;) {
+      const double x = hist_.ago(i);
+      if (!is_na(x)) push_back(pos - i, x);
+    }
+  }
+  Ring hist_;
+  std::vector<Item> dq_;
+  size_t head_ = 0, n_ = 0, mask_ = 0;
+  int64_t len_ = 0;
+};
 
 // Per-file registration (each file documents its family).
 void register_moving_averages(Registry& reg);

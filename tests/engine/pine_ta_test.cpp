@@ -964,3 +964,173 @@ TEST_CASE("ta: a length that grows faster than the kept history is an error, not
   for (size_t i = 0; i < 1500; ++i) s += src[i];
   CHECK(m[1499] == Approx(s / 1500));
 }
+
+TEST_CASE("ta: more functions against plain recomputations on the sample", "[pine_ta]") {
+  const Bars& b = nvda();
+  const size_t n = b.size();
+  // variance (unbiased) = stdev²
+  const Series sd = ref_stdev(b.close, 12, false);
+  Series var(n);
+  for (size_t t = 0; t < n; ++t) var[t] = sd[t] * sd[t];
+  CHECK_SERIES(src_fn("ta.variance", b.close, {12, 0}), var, 1e-9, 1e-9);
+  // swma
+  Series sw(n, NA);
+  for (size_t t = 3; t < n; ++t) sw[t] = (b.close[t - 3] + 2 * b.close[t - 2] + 2 * b.close[t - 1] + b.close[t]) / 6;
+  CHECK_SERIES(src_fn("ta.swma", b.close, {}), sw, 1e-12);
+  // percentile_linear_interpolation 25th of 9 values: rank 2 exactly -> third smallest; 30th: rank 2.4
+  CHECK_SERIES(src_fn("ta.percentile_linear_interpolation", b.close, {9, 30}),
+               ref_window(b.close, 9, [](std::vector<double> w) {
+                 std::sort(w.begin(), w.end());
+                 return w[2] + 0.4 * (w[3] - w[2]);
+               }), 1e-9);
+  // cog
+  CHECK_SERIES(src_fn("ta.cog", b.close, {10}), ref_window(b.close, 10, [](std::vector<double> w) {
+                 double s = 0, num = 0;
+                 for (int i = 0; i < 10; ++i) s += w[i], num += w[9 - i] * (i + 1);
+                 return -num / s;
+               }), 1e-12);
+  // change / mom over 3 bars
+  Series ch(n, NA);
+  for (size_t t = 3; t < n; ++t) ch[t] = b.close[t] - b.close[t - 3];
+  CHECK_SERIES(src_fn("ta.change", b.close, {3}), ch, 0, 0);
+  CHECK_SERIES(src_fn("ta.mom", b.close, {3}), ch, 0, 0);
+  // cum of prices on the tick grid is exact: equal to the tick sum / scale
+  const double scale = price_scale_of(b);
+  const Series cum = src_fn("ta.cum", b.close, {});
+  long long ticks = 0;
+  long bad = -1;
+  for (size_t t = 0; t < n; ++t) {
+    ticks += std::llround(b.close[t] * scale);
+    if (cum[t] != static_cast<double>(ticks) / scale && bad < 0) bad = static_cast<long>(t);
+  }
+  CHECK(bad == -1);
+  // all-time max / min
+  Series mx(n), mn(n);
+  for (size_t t = 0; t < n; ++t) {
+    mx[t] = t ? std::max(mx[t - 1], b.high[t]) : b.high[t];
+    mn[t] = t ? std::min(mn[t - 1], b.low[t]) : b.low[t];
+  }
+  CHECK_SERIES(src_fn("ta.max", b.high, {}), mx, 0, 0);
+  CHECK_SERIES(src_fn("ta.min", b.low, {}), mn, 0, 0);
+  // falling over 2
+  Series fa(n, 0);
+  for (size_t t = 2; t < n; ++t) fa[t] = b.close[t] < b.close[t - 1] && b.close[t] < b.close[t - 2];
+  CHECK_SERIES(src_fn("ta.falling", b.close, {2}), fa, 0, 0);
+  // valuewhen(close > open, close, 2)
+  Series vw(n, NA);
+  std::vector<double> hits;
+  for (size_t t = 0; t < n; ++t) {
+    if (b.close[t] > b.open[t]) hits.push_back(b.close[t]);
+    if (hits.size() >= 3) vw[t] = hits[hits.size() - 3];
+  }
+  CHECK_SERIES(run1(b, "ta.valuewhen", 3, [&](size_t t) {
+                 return std::vector<double>{b.close[t] > b.open[t] ? 1.0 : 0.0, b.close[t], 2};
+               }), vw, 0, 0);
+  // wpr(14)
+  Series wpr(n, NA);
+  for (size_t t = 13; t < n; ++t) {
+    double hh = b.high[t], ll = b.low[t];
+    for (size_t i = t - 13; i <= t; ++i) hh = std::max(hh, b.high[i]), ll = std::min(ll, b.low[i]);
+    wpr[t] = 100 * (b.close[t] - hh) / (hh - ll);
+  }
+  CHECK_SERIES(run1(b, "ta.wpr", 1, [](size_t) { return std::vector<double>{14}; }), wpr, 1e-12);
+  // bbw(20, 2) = 2 * 2 * stdev / sma * 100
+  const Series bs = ref_sma(b.close, 20), bd = ref_stdev(b.close, 20, true);
+  Series bbw(n);
+  for (size_t t = 0; t < n; ++t) bbw[t] = 4 * bd[t] / bs[t] * 100;
+  CHECK_SERIES(src_fn("ta.bbw", b.close, {20, 2}), bbw, 1e-8);
+  // vwap anchored every 20 bars (first anchor at bar 0)
+  Series vwap(n);
+  double pv = 0, vv = 0;
+  for (size_t t = 0; t < n; ++t) {
+    if (t % 20 == 0) pv = vv = 0;
+    pv += b.close[t] * b.volume[t];
+    vv += b.volume[t];
+    vwap[t] = pv / vv;
+  }
+  CHECK_SERIES(run1(b, "ta.vwap", 2, [&](size_t t) { return std::vector<double>{b.close[t], t % 20 == 0 ? 1.0 : 0.0}; }),
+               vwap, 1e-12);
+  // pivotlow(low, 2, 3)
+  Series pl(n, NA);
+  for (size_t t = 5; t < n; ++t) {
+    const double c = b.low[t - 3];
+    bool ok = true;
+    for (size_t i = t - 5; i < t - 3; ++i) ok = ok && b.low[i] > c;
+    for (size_t i = t - 2; i <= t; ++i) ok = ok && b.low[i] >= c;
+    if (ok) pl[t] = c;
+  }
+  CHECK_SERIES(run1(b, "ta.pivotlow", 3, [&](size_t t) { return std::vector<double>{b.low[t], 2, 3}; }), pl, 0, 0);
+}
+
+TEST_CASE("ta: small hand-computed volume indicators and wide windows", "[pine_ta]") {
+  // H/L/C/O/V: (10, 8, 9, 9, 100), (12, 9, 11, 10, 200), (11, 7, 8, 11, 50)
+  Bars bars;
+  const int64_t d = atf::test::kDay, d0 = atf::test::kJan1_2020;
+  bars.push_back(d0, 9, 10, 8, 9, 100);
+  bars.push_back(d0 + d, 10, 12, 9, 11, 200);
+  bars.push_back(d0 + 2 * d, 11, 11, 7, 8, 50);
+  Runner r(bars);
+  auto var = [&](const char* name) { return r.series(name, 0, [](size_t) { return std::vector<double>{}; }); };
+  // obv: 0, +200, +200 - 50 = 150
+  CHECK_SERIES(var("ta.obv"), (Series{0, 200, 150}));
+  // accdist: ((18-8-10)/2)*100 = 0; ((22-9-12)/3)*200 = 66.67; ((16-7-11)/4)*50 = -25
+  CHECK_SERIES(var("ta.accdist"), (Series{0, 200.0 / 3, 200.0 / 3 - 25}));
+  // pvt: 0, (2/9)*200, + (-3/11)*50
+  CHECK_SERIES(var("ta.pvt"), (Series{0, 2.0 / 9 * 200, 2.0 / 9 * 200 - 3.0 / 11 * 50}));
+  // nvi: volume falls only on bar 2: 1 + (-3/11) * 1; pvi: rises on bar 1: 1 + 2/9
+  CHECK_SERIES(var("ta.nvi"), (Series{1, 1, 1 - 3.0 / 11}));
+  CHECK_SERIES(var("ta.pvi"), (Series{1, 1 + 2.0 / 9, 1 + 2.0 / 9}));
+  // iii: (18 - 18) / (2 * 100) = 0; (22 - 21) / (3 * 200); (16 - 18) / (4 * 50)
+  CHECK_SERIES(var("ta.iii"), (Series{0, 1.0 / 600, -2.0 / 200}));
+  // wvad: 0 / 2 * 100 = 0; (1 / 3) * 200; (-3 / 4) * 50
+  CHECK_SERIES(var("ta.wvad"), (Series{0, 200.0 / 3, -37.5}));
+  // wad: 0; close up: 11 - min(9, 9) = 2; close down: 8 - max(11, 11) = -3 -> -1
+  CHECK_SERIES(var("ta.wad"), (Series{0, 2, -1}));
+  // mfi len 2 on close: bar 0 both flows take 9*100; bar 1 up: upper 2200; bar 2 down: lower 400
+  // -> bar 1: upper 900 + 2200, lower 900 -> 100 - 100 / (1 + 3100 / 900); bar 2: upper 2200, lower 400
+  const Series mfi = run1(bars, "ta.mfi", 2, [&](size_t t) { return std::vector<double>{bars.close[t], 2}; });
+  CHECK(na(mfi[0]));
+  CHECK(mfi[1] == Approx(100 - 100 / (1 + 3100.0 / 900)));
+  CHECK(mfi[2] == Approx(100 - 100 / (1 + 2200.0 / 400)));
+  // vwma len 2: (9*100 + 11*200) / 300, (11*200 + 8*50) / 250
+  CHECK_SERIES(run1(bars, "ta.vwma", 2, [&](size_t t) { return std::vector<double>{bars.close[t], 2}; }),
+               (Series{NA, 3100.0 / 300, 2600.0 / 250}));
+  // hma 4 over 1, 2, 4, 8, 16: wma2 = (2x0 + x1) / 3, wma4 = (4x0 + 3x1 + 2x2 + x3) / 10, then wma over 2
+  const Series h = src_fn("ta.hma", {1, 2, 4, 8, 16}, {4});
+  const double d3 = 2 * (2 * 8 + 4) / 3.0 - (4 * 8 + 3 * 4 + 2 * 2 + 1) / 10.0;
+  const double d4 = 2 * (2 * 16 + 8) / 3.0 - (4 * 16 + 3 * 8 + 2 * 4 + 2) / 10.0;
+  CHECK(na(h[3]));
+  CHECK(h[4] == Approx((2 * d4 + d3) / 3));
+}
+
+TEST_CASE("ta: a call site's history is its calls (a call skipped on a bar does not advance it)", "[pine_ta]") {
+  // sma(src, 2) evaluated on even bars only of 1, 2, 3, 4, 5, 6: sees 1, 3, 5 -> na, 2, 4
+  Runner r(flat_bars({1, 2, 3, 4, 5, 6}));
+  Site site("ta.sma", 2);
+  Series got;
+  for (size_t t = 0; t < 6; t += 2) {
+    r.cx().t = t;
+    got.push_back(site.call(r.cx(), {t + 1.0, 2})[0]);
+  }
+  CHECK_SERIES(got, (Series{NA, 2, 4}));
+}
+
+TEST_CASE("ta.sma off the tick grid does not drift", "[pine_ta]") {
+  // 300000 pseudo-random values off the grid; the last mean against a fresh sum
+  Series x(300000);
+  uint64_t s = 42;
+  for (double& v : x) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    v = static_cast<double>(s >> 11) / 9007199254740992.0 * 1000 + 1.0 / 3;
+  }
+  Runner r(flat_bars(Series(x.size(), 1)), 100);
+  Site site("ta.sma", 2);
+  double last = NA;
+  for (size_t t = 0; t < x.size(); ++t) {
+    r.cx().t = t;
+    last = site.call(r.cx(), {x[t], 50})[0];
+  }
+  double sum = 0;
+  for (size_t i = x.size() - 50; i < x.size(); ++i) sum += x[i];
+  CHECK(last == Approx(sum / 50).epsilon(1e-13));
+}

@@ -140,8 +140,9 @@ class BrokerSim {
     acc_.add_commission(comm);
     acc_.on_trade(pnl, return_pct);
     // Held at the closes of bars entry..t−1: a fill at t's open or close, or a stop inside bar t,
-    // all happen before t's close.
-    acc_.add_exposed_bars(static_cast<int64_t>(t - entry_index_));
+    // all happen before t's close. Closed at the end (close_at_end, at the last close) it was held
+    // into that close too, exactly as a position left open is: the same exposure either way.
+    acc_.add_exposed_bars(static_cast<int64_t>(t - entry_index_) + (reason == ExitReason::kEnd ? 1 : 0));
     if (trades_) {
       Trade tr;
       tr.entry_time = bars_.time[entry_index_];

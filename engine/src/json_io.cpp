@@ -7,7 +7,13 @@ namespace {
 
 using nlohmann::json;
 
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+/// A metric's JSON form: a number; "Infinity" / "-Infinity" for ±∞ (a ratio whose denominator is
+/// zero for a good reason, e.g. profit factor with no losing trade); null for undefined (NaN).
+json number_or_null(double v) {
+  if (std::isfinite(v)) return json(v);
+  if (std::isinf(v)) return json(v > 0 ? "Infinity" : "-Infinity");
+  return json(nullptr);
+}
 
 json params_json(const ParamMap& p) {
   json j = json::object();
@@ -152,6 +158,7 @@ json to_json(const OptimizationResult& r, int64_t max_trials) {
             {"status", t.ok ? "completed" : "failed"},
             {"metrics", t.ok ? to_json(t.metrics) : json(nullptr)},
             {"final_equity", t.ok ? json(t.final_equity) : json(nullptr)},
+            {"rejected_orders", t.ok ? json(t.rejected_orders) : json(nullptr)},
             {"error_message", t.ok ? json(nullptr) : json(t.error_message)},
             {"error_stack_trace", t.ok ? json(nullptr) : json(t.error_stack_trace)}};
     trials.push_back(std::move(tj));

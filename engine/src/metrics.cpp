@@ -5,7 +5,13 @@
 
 #include "atf/indicators.h"  // kNaN
 
+#include <limits>
+
 namespace atf {
+
+namespace {
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+}  // namespace
 
 void MetricsAccumulator::on_trade(double pnl, double return_pct) {
   if (trades_ == 0 || return_pct > best_pct_) best_pct_ = return_pct;
@@ -47,28 +53,33 @@ Metrics MetricsAccumulator::finish(double final_equity, double years, double bar
   const double ann = std::sqrt(bars_per_year);
   m.volatility_pct = sd * ann * 100.0;
   m.sharpe = sd > 0 ? mean / sd * ann : kNaN;
+  // With no losing bar the downside deviation is 0: sortino is +∞ when the mean return is
+  // positive (a good reason), undefined when it is 0 (a flat curve).
   const double down = n > 0 ? std::sqrt(b.sum_down2 / n) : 0.0;
-  m.sortino = down > 0 ? mean / down * ann : kNaN;
+  m.sortino = down > 0 ? mean / down * ann : mean > 0 ? kInfinity : kNaN;
   // max_drawdown_pct = max_t (peak_t − equity_t) / peak_t × 100, peak_t = max equity up to t
   // (initial cash included); a positive number.
   m.max_drawdown_pct = b.max_dd * 100.0;
   // max_drawdown_bars = longest run of consecutive bars closing below the running peak
   m.max_drawdown_bars = static_cast<double>(b.longest_underwater(bars_));
-  // calmar = cagr_pct / max_drawdown_pct
-  m.calmar = b.max_dd > 0 ? m.cagr_pct / m.max_drawdown_pct : kNaN;
+  // calmar = cagr_pct / max_drawdown_pct; +∞ when growing without any drawdown
+  m.calmar = b.max_dd > 0 ? m.cagr_pct / m.max_drawdown_pct : m.cagr_pct > 0 ? kInfinity : kNaN;
   // trades = closed trades (an open position at the end is not a trade)
   m.trades = nt;
   // win_rate_pct = trades with pnl > 0 / trades × 100
   m.win_rate_pct = trades_ > 0 ? static_cast<double>(wins_) / nt * 100.0 : kNaN;
-  // profit_factor = Σ pnl of winners / |Σ pnl of losers| (net of commission, in currency)
-  m.profit_factor = gross_loss_ > 0 ? gross_profit_ / gross_loss_ : kNaN;
+  // profit_factor = Σ pnl of winners / |Σ pnl of losers| (net of commission, in currency); +∞
+  // when some trade won and none lost, undefined with no trade (or only break-even ones)
+  m.profit_factor = gross_loss_ > 0 ? gross_profit_ / gross_loss_ : gross_profit_ > 0 ? kInfinity : kNaN;
   // avg_trade_pct = mean of trade return_pct; best/worst = max/min of it
   m.avg_trade_pct = trades_ > 0 ? sum_trade_pct_ / nt : kNaN;
   m.best_trade_pct = trades_ > 0 ? best_pct_ : kNaN;
   m.worst_trade_pct = trades_ > 0 ? worst_pct_ : kNaN;
   // expectancy = mean net pnl per closed trade, in currency
   m.expectancy = trades_ > 0 ? sum_pnl_ / nt : kNaN;
-  // exposure_pct = bars closing with an open position / bars × 100
+  // exposure_pct = bars closing with an open position / bars × 100 (a position closed at the
+  // last bar's close by close_at_end counts that bar, as an open one does: the same holding gives
+  // the same exposure)
   m.exposure_pct = n > 0 ? static_cast<double>(exposed_) / n * 100.0 : 0.0;
   // commissions = all commission paid, including on a position still open
   m.commissions = commissions_;

@@ -13,7 +13,7 @@ namespace atf {
 inline constexpr const char* kSchemaVersion = "atf/v1";
 
 nlohmann::json to_json(const BrokerConfig& b);
-nlohmann::json to_json(const Metrics& m);  ///< NaN (undefined) metrics become null
+nlohmann::json to_json(const Metrics& m);  ///< NaN (undefined) -> null; ±∞ -> "Infinity" / "-Infinity"
 nlohmann::json to_json(const Trade& t);
 nlohmann::json to_json(const OpenPosition& p);
 nlohmann::json to_json(const Error& e);

@@ -23,6 +23,9 @@ struct MetricInfo {
 };
 
 /// All metrics, in report order. NaN means undefined (e.g. Sharpe with zero volatility): JSON null.
+/// +∞ is a ratio whose denominator is zero for a good reason (profit factor with no losing trade,
+/// Sortino with no losing bar, Calmar with no drawdown): JSON "Infinity" (see json_io.h); it ranks
+/// above every finite value when maximizing, below when minimizing.
 const std::vector<MetricInfo>& metric_catalog();
 const MetricInfo* find_metric(const std::string& name);
 

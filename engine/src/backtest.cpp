@@ -10,13 +10,12 @@
 
 #include "atf/csv_import.h"  // format_time
 #include "atf/strategy.h"
+#include "bar_loop.h"
 #include "broker_sim.h"
 #include "strategies/all.h"
 
 namespace atf {
 namespace {
-
-constexpr int kNoOrder = 2;
 
 // Broker fields are named as in the request JSON ("broker.cash"); messages use the bare name.
 Error broker_error(const char* field, const std::string& what) {
@@ -48,113 +47,6 @@ Status validate_broker(const BrokerConfig& b) {
   if (b.slippage_bps >= 10000) return broker_error("slippage_bps", "must be below 10000");
   if (b.stop_loss_pct >= 100) return broker_error("stop_loss_pct", "must be below 100");
   return Ok{};
-}
-
-/// The bar loop, instantiated once per strategy type. Progress and cancel are handled once per
-/// batch of kProgressBatch bars, so their cost is independent of what the hooks do.
-/// One run's bar loop, resumable so that several runs can advance block by block over the same
-/// bars while those bars are in cache (optimization trials). Hot state is copied into locals for
-/// each block, where the compiler keeps it in registers: the strategy, the per-bar statistics and
-/// the broker's mark (refreshed after every fill, which is rare).
-template <bool kRecord, class S>
-class BarLoop {
- public:
-  BarLoop(const S& strategy, const MarketData& md, const BrokerConfig& cfg, BrokerSim& broker, MetricsAccumulator& acc,
-          double* curve)
-      : strategy_(strategy), md_(md), cfg_(cfg), broker_(broker), acc_(acc), curve_(curve), stats_(acc.bar_stats()),
-        mark_(broker.mark()) {}
-
-  /// Runs bars [next, end). A strategy's exception propagates; failed_bar() then says where.
-  [[gnu::noinline]] void advance(size_t end);
-  size_t next() const { return next_; }
-  size_t failed_bar() const { return failed_bar_; }
-  /// Hands the per-bar statistics back to the accumulator.
-  void finish() { acc_.set_bar_stats(stats_, static_cast<int64_t>(next_)); }
-
- private:
-  S strategy_;
-  const MarketData& md_;
-  const BrokerConfig& cfg_;
-  BrokerSim& broker_;
-  MetricsAccumulator& acc_;
-  double* curve_;
-  BarStats stats_;
-  BrokerSim::Mark mark_;
-  int pending_ = kNoOrder;
-  size_t next_ = 0, failed_bar_ = 0;
-};
-
-template <bool kRecord, class S>
-void BarLoop<kRecord, S>::advance(size_t end) {
-  S strategy = strategy_;
-  BarStats stats = stats_;
-  BrokerSim::Mark mark = mark_;
-  BrokerSim& broker = broker_;
-  int pending = pending_;
-  double* curve = curve_;
-  const size_t n = md_.bars.size();
-  const size_t warmup = strategy.warmup();
-  const bool next_open = cfg_.fill == FillRule::kNextOpen;
-  const double* open = md_.bars.open.data();
-  const double* close = md_.bars.close.data();
-  const bool has_stops = broker.has_stops();
-  const bool allow_short = cfg_.allow_short;
-  const size_t close_bar = cfg_.close_at_end ? n - 1 : n;  // n: never
-  size_t t = next_;
-  // Before the warm-up no signal can exist, so no order or position either: equity is the cash.
-  for (; t < end && t < warmup; ++t) {
-    stats.on_unchanged_bar(static_cast<int64_t>(t));
-    if (kRecord) curve[t] = mark.cash;
-  }
-  try {
-    for (; t < end; ++t) {
-      if (pending != kNoOrder) {
-        broker.market_to(pending, open[t], t);
-        mark = broker.mark();
-        pending = kNoOrder;
-      }
-      if (has_stops && mark.qty != 0) {
-        broker.check_stops(t);
-        mark = broker.mark();
-      }
-      const Signal sig = strategy.signal(t, mark.sign());
-      if (sig != Signal::kHold) {
-        const int target = (sig == Signal::kShort && !allow_short) ? 0 : static_cast<int>(sig);
-        if (target != mark.sign()) {
-          if (!next_open) {
-            broker.market_to(target, close[t], t);
-            mark = broker.mark();
-          } else if (t + 1 < n) {
-            pending = target;  // an order on the last bar never fills
-          }
-        }
-      }
-      if (t == close_bar && mark.qty != 0) {
-        broker.market_to(0, close[t], t, ExitReason::kEnd);
-        mark = broker.mark();
-      }
-      // Flat: equity is the cash (exactly what equity() gives), without reading the close.
-      const double eq = mark.qty != 0 ? mark.equity(close[t]) : mark.cash;
-      if (eq == stats.prev) {
-        stats.on_unchanged_bar(static_cast<int64_t>(t));
-      } else {
-        stats.on_bar(eq, static_cast<int64_t>(t));
-      }
-      if (kRecord) curve[t] = eq;
-    }
-  } catch (...) {
-    failed_bar_ = t;  // only here, so the loop keeps t in a register
-    throw;
-  }
-  strategy_ = strategy;
-  stats_ = stats;
-  mark_ = mark;
-  pending_ = pending;
-  next_ = t;
-}
-
-Error cancelled_at(size_t end, size_t n) {
-  return Error::make(ErrorCode::kCancelled, "cancelled after " + std::to_string(end) + " of " + std::to_string(n) + " bars");
 }
 
 Error runtime_error_at(const MarketData& md, const std::string& name, const ParamMap& params, size_t bar,
@@ -282,69 +174,19 @@ std::vector<Result<TrialSummary>> run_trials(const MarketData& data, const std::
   std::visit(
       [&](const auto& prototype) {
         using S = std::decay_t<decltype(prototype)>;
-        // Each run's accumulator, broker and loop; the broker keeps a reference to the
-        // accumulator, so a slot never moves.
-        struct Slot {
-          Slot(const BrokerConfig& c, const Bars& bars) : acc(c.cash), broker(c, bars, acc, nullptr) {}
-          MetricsAccumulator acc;
-          BrokerSim broker;
-          std::optional<BarLoop<false, S>> loop;
-        };
-        std::vector<std::unique_ptr<Slot>> slots(params.size());
         KeepAlive keep;
-        auto fail = [&](size_t i, size_t bar, const std::exception* e) {
-          out[i] = e ? runtime_error_at(data, strategy, params[i], bar, *e)
-                     : Error::make(ErrorCode::kLimit, strategy + "(" + format_params(params[i]) +
-                                                          ") ran out of memory at bar " + std::to_string(bar));
-          slots[i].reset();
-        };
-        for (size_t i = 0; i < params.size(); ++i) {
-          try {
-            S s = prototype;
-            s.init(data, params[i], keep);
-            slots[i] = std::make_unique<Slot>(cfg, data.bars);
-            slots[i]->loop.emplace(s, data, cfg, slots[i]->broker, slots[i]->acc, nullptr);
-          } catch (const std::bad_alloc&) {
-            fail(i, 0, nullptr);
-          } catch (const std::exception& e) {
-            fail(i, 0, &e);
-          }
-        }
-        const size_t n = data.bars.size();
-        for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
-          const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
-          int64_t alive = 0;
-          for (size_t i = 0; i < slots.size(); ++i) {
-            if (!slots[i]) continue;
-            try {
-              slots[i]->loop->advance(end);
-              ++alive;
-            } catch (const std::bad_alloc&) {
-              fail(i, slots[i]->loop->failed_bar(), nullptr);
-            } catch (const std::exception& e) {
-              fail(i, slots[i]->loop->failed_bar(), &e);
-            }
-          }
-          if (hooks.progress && alive > 0) hooks.progress->add_bars(alive * static_cast<int64_t>(end - start));
-          if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
-            for (size_t i = 0; i < slots.size(); ++i) {
-              if (slots[i]) out[i] = cancelled_at(end, n);
-            }
-            return;
-          }
-        }
-        for (size_t i = 0; i < slots.size(); ++i) {
-          if (!slots[i]) continue;
-          Slot& slot = *slots[i];
-          slot.loop->finish();
-          if (slot.broker.quantity() != 0) {
-            slot.acc.add_exposed_bars(static_cast<int64_t>(n - slot.broker.entry_index()));
-          }
-          TrialSummary summary;
-          summary.final_equity = slot.broker.equity(data.bars.close.back());
-          summary.metrics = slot.acc.finish(summary.final_equity, data.years, bars_per_year_of(data, cfg));
-          out[i] = summary;
-        }
+        run_trial_group<S>(
+            data, cfg, hooks, out,
+            [&](size_t i) {
+              S s = prototype;
+              s.init(data, params[i], keep);
+              return s;
+            },
+            [&](size_t i, size_t bar, const std::exception* e) {
+              return e ? runtime_error_at(data, strategy, params[i], bar, *e)
+                       : Error::make(ErrorCode::kLimit, strategy + "(" + format_params(params[i]) +
+                                                            ") ran out of memory at bar " + std::to_string(bar));
+            });
       },
       *proto);
   return out;

@@ -17,7 +17,7 @@ enum class NodeKind : uint8_t {
   kString,     ///< text
   kBool,       ///< num (0/1)
   kColor,      ///< num (packed RGBA)
-  kNa,         ///< the `na` literal
+  kNaLiteral,  ///< the `na` literal
   kName,       ///< text: a possibly dotted name ("close", "ta.tr", "strategy.long")
   kCall,       ///< text: callee name; kids: arguments; arg_names[i] ("" if positional); type_arg: `array.new<float>`
   kIndex,      ///< kids[0][kids[1]]: history reference

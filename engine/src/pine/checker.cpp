@@ -9,7 +9,7 @@ namespace atf::pine {
 const char* base_name(Base b) {
   switch (b) {
     case Base::kVoid: return "void";
-    case Base::kNa: return "na";
+    case Base::kNaType: return "na";
     case Base::kInt: return "int";
     case Base::kFloat: return "float";
     case Base::kBool: return "bool";
@@ -39,7 +39,7 @@ std::string type_text(const Type& t) {
     return s + "]";
   }
   if (t.base == Base::kArray) return std::string("array<") + base_name(t.elem) + ">";
-  if (t.base == Base::kVoid || t.base == Base::kNa) return base_name(t.base);
+  if (t.base == Base::kVoid || t.base == Base::kNaType) return base_name(t.base);
   return std::string(qual_name(t.qual)) + " " + base_name(t.base);
 }
 
@@ -229,12 +229,10 @@ class SigParser {
   size_t p_ = 0;
 };
 
-int base_rank(Base b) { return b == Base::kInt ? 0 : 1; }
-
 /// How well `arg` fits `param`: 0 exact, 1 promoted (int→float, na→anything), −1 no.
 int fit(const Type& arg, const ParamDecl& param, Base bound_t) {
   const Type& p = param.type;
-  if (arg.base == Base::kNa) return p.base == Base::kArray ? 1 : 1;
+  if (arg.base == Base::kNaType) return p.base == Base::kArray ? 1 : 1;
   if (p.base == Base::kArray) {
     if (arg.base != Base::kArray) return -1;
     if (p.elem == Base::kAny) return (bound_t == Base::kVoid || bound_t == arg.elem) ? 0 : -1;
@@ -270,7 +268,7 @@ const std::multimap<std::string, std::shared_ptr<const Signature>>& builtin_sign
 bool is_builtin_function(const std::string& name) { return builtin_signatures().count(name) > 0; }
 
 bool assignable(const Type& from, const Type& to) {
-  if (from.base == Base::kNa) return true;
+  if (from.base == Base::kNaType) return true;
   if (to.base == Base::kAny || from.base == Base::kAny) return true;
   if (from.base == to.base) return from.base != Base::kArray || from.elem == to.elem || from.elem == Base::kAny;
   return to.base == Base::kFloat && from.base == Base::kInt;
@@ -278,9 +276,9 @@ bool assignable(const Type& from, const Type& to) {
 
 std::optional<Type> unify(const Type& a, const Type& b) {
   Type out;
-  if (a.base == Base::kNa || a.base == Base::kVoid) {
+  if (a.base == Base::kNaType || a.base == Base::kVoid) {
     out = b;
-  } else if (b.base == Base::kNa || b.base == Base::kVoid) {
+  } else if (b.base == Base::kNaType || b.base == Base::kVoid) {
     out = a;
   } else if (a.same_base(b)) {
     out = a;
@@ -348,14 +346,14 @@ Result<Binding> bind_call(const std::string& name, const std::vector<ArgInfo>& a
         continue;
       }
       score += f;
-      if (p.generic && bound_t == Base::kVoid && a.type.base != Base::kNa) {
+      if (p.generic && bound_t == Base::kVoid && a.type.base != Base::kNaType) {
         bound_t = p.type.base == Base::kArray ? a.type.elem : a.type.base;
       } else if (p.generic && p.type.base == Base::kAny && bound_t == Base::kInt && a.type.base == Base::kFloat) {
         bound_t = Base::kFloat;
       }
       if (p.number && a.type.base == Base::kFloat) all_int = false;
       if (p.generic && a.type.base == Base::kFloat) all_int = false;
-      if (a.type.qual > p.type.qual && a.type.base != Base::kNa) {
+      if (a.type.qual > p.type.qual && a.type.base != Base::kNaType) {
         problem = "Cannot call '" + name + "' with argument '" + p.name + "'. An argument of '" + type_text(a.type) +
                   "' type was used but a '" + qual_name(p.type.qual) + " " +
                   (p.number ? std::string("int/float") : std::string(base_name(p.type.base))) + "' is expected";

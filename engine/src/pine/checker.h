@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ast.h"
+#include "atf/error.h"
 #include "builtin.h"
 #include "types.h"
 

@@ -519,7 +519,8 @@ class Parser {
     std::string name = first.text;
     while (at(Tok::kDot) && ahead(1).kind == Tok::kIdent) {
       take();
-      name += "." + take().text;
+      name.push_back('.');
+      name.append(take().text);
     }
     if (at(Tok::kDot)) fail(ahead(1), "expected a name after '.' but found " + found(ahead(1)));
     std::string type_arg;
@@ -529,7 +530,7 @@ class Parser {
       type_arg = take().text;
       take();
     }
-    if (name == "na" && !at(Tok::kLParen)) return node(NodeKind::kNa, first);
+    if (name == "na" && !at(Tok::kLParen)) return node(NodeKind::kNaLiteral, first);
     if (!at(Tok::kLParen)) {
       auto n = node(NodeKind::kName, first);
       n->text = name;

@@ -7,7 +7,7 @@
 
 namespace atf::pine {
 
-enum class Base : uint8_t { kVoid, kNa, kInt, kFloat, kBool, kString, kColor, kArray, kTuple, kAny };
+enum class Base : uint8_t { kVoid, kNaType, kInt, kFloat, kBool, kString, kColor, kArray, kTuple, kAny };
 enum class Qual : uint8_t { kConst = 0, kInput = 1, kSimple = 2, kSeries = 3 };
 
 struct Type {
@@ -29,7 +29,7 @@ struct Type {
     t.qual = q;
     return t;
   }
-  bool numeric() const { return base == Base::kInt || base == Base::kFloat || base == Base::kNa; }
+  bool numeric() const { return base == Base::kInt || base == Base::kFloat || base == Base::kNaType; }
   bool same_base(const Type& o) const { return base == o.base && (base != Base::kArray || elem == o.elem); }
 };
 

@@ -465,6 +465,8 @@ TEST_CASE("ta.rsi", "[pine_ta]") {
   CHECK_SERIES(src_fn("ta.rsi", {1, 2, 3, 2, 3}, {2}), (Series{NA, NA, 100, 50, 75}));
   // a window with no gain: 0
   CHECK(src_fn("ta.rsi", {3, 2, 1}, {2})[2] == 0);
+  // na ignored: 1, 2, na, 3, 2 is 1, 2, 3, 2 -> gains 1, 1, 0 and losses 0, 0, 1: bar 3 100, bar 4 50
+  CHECK_SERIES(src_fn("ta.rsi", {1, 2, NA, 3, 2}, {2}), (Series{NA, NA, NA, 100, 50}));
   const Bars& b = nvda();
   Series u(b.size(), NA), d(b.size(), NA);
   for (size_t t = 1; t < b.size(); ++t) {

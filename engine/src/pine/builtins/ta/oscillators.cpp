@@ -5,7 +5,9 @@
 //   change  source - source[length] (bool: source != source[length]); na gives na.
 //   mom     source - source[length]; roc 100 * (source - source[length]) / source[length].
 //   rsi     up = ta.rma(math.max(ta.change(x), 0), len), down = ta.rma(-math.min(ta.change(x), 0), len),
-//           down == 0 ? 100 : up == 0 ? 0 : 100 - 100 / (1 + up / down).
+//           down == 0 ? 100 : up == 0 ? 0 : 100 - 100 / (1 + up / down) (the RSI indicator's guards;
+//           the reference's plain 100 - 100 / (1 + rs) is the same except 0/0). "na values are
+//           ignored": rsi, cmo, mfi and tsi take changes between consecutive non-na values.
 //   cci     (source - ta.sma(source, length)) / (0.015 * ta.dev(source, length)).
 //   cmo     f_cmo: mom = ta.change(src); sm1 = math.sum(mom >= 0 ? mom : 0, length),
 //           sm2 = math.sum(mom >= 0 ? 0 : -mom, length); 100 * (sm1 - sm2) / (sm1 + sm2).
@@ -61,9 +63,8 @@ void ta_rsi(CallContext& cx, const Value* a, Value* out, CallState* s) {
   auto& st = *static_cast<RsiState*>(s);
   const int64_t len = int_arg("ta.rsi", "length", a[1]);
   const double x = a[0];
-  const double ch = x - st.prev;
-  st.prev = x;
-  // Gains and losses are off the tick grid only through rounding; scale 1 keeps integer ones exact.
+  const double ch = x - st.prev;  // against the last non-na value: na values are ignored
+  if (!is_na(x)) st.prev = x;
   const double u = st.up.update(nmax(ch, 0), len, rma_alpha(len), cx.price_scale, "ta.rsi");
   const double d = st.down.update(is_na(ch) ? kNa : -nmin(ch, 0), len, rma_alpha(len), cx.price_scale, "ta.rsi");
   if (is_na(u) || is_na(d)) out[0] = kNa;
@@ -157,8 +158,8 @@ void ta_tsi(CallContext& cx, const Value* a, Value* out, CallState* s) {
   auto& st = *static_cast<TsiState*>(s);
   const int64_t sl = int_arg("ta.tsi", "short_length", a[1]);
   const int64_t ll = int_arg("ta.tsi", "long_length", a[2]);
-  const double pc = a[0] - st.prev;
-  st.prev = a[0];
+  const double pc = a[0] - st.prev;  // against the last non-na value: na values are ignored
+  if (!is_na(a[0])) st.prev = a[0];
   const double sc = cx.price_scale;
   const double n = st.n2.update(st.n1.update(pc, ll, ema_alpha(ll), sc, "ta.tsi"), sl, ema_alpha(sl), sc, "ta.tsi");
   const double d =

@@ -8,7 +8,11 @@
 namespace atf::cli {
 namespace {
 
+/// Whether |v| is too large (or too small) for fixed notation to stay readable.
+bool needs_exponent(double v) { return std::fabs(v) >= 1e15; }
+
 std::string money(double v) {
+  if (!std::isfinite(v) || needs_exponent(v)) return readable(v);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", v);
   // Thousands separators for readability: copy digits, a comma every three before the point.
@@ -23,32 +27,81 @@ std::string money(double v) {
   return out + raw.substr(dot);
 }
 
-std::string num(double v, int decimals = 2) {
-  if (std::isnan(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
+std::string num(double v, int decimals = 2) { return readable(v, decimals); }
+
+/// Whether any bar starts at a time other than midnight UTC: then times are shown to the minute.
+bool intraday(const MarketData& md) {
+  for (int64_t t : md.bars.time) {
+    if (t % 86'400'000 != 0) return true;
+  }
+  return false;
 }
 
-void print_header(const std::string& path, const MarketData& md) {
+/// "2020-01-02", or "2020-01-02 09:30" (":SS" if not whole minutes) for intraday data.
+std::string when(int64_t ms, bool intra) {
+  std::string s = format_time(ms);
+  if (!intra) return s.substr(0, 10);
+  if (s.size() == 10) s += "T00:00:00Z";
+  s[10] = ' ';
+  if (!s.empty() && s.back() == 'Z') s.pop_back();
+  if (s.size() >= 19 && s.compare(16, 3, ":00") == 0 && s.size() == 19) s.resize(16);
+  return s;
+}
+
+void print_header(const std::string& path, const MarketData& md, const ImportSummary& summary) {
   std::printf("data      %s: %zu bars, %s .. %s (%.1f bars/year)\n", path.c_str(), md.bars.size(),
               format_time(md.bars.time.front()).c_str(), format_time(md.bars.time.back()).c_str(), md.bars_per_year);
+  for (const auto& n : summary.notices) std::printf("notice    %s\n", n.c_str());
 }
 
 }  // namespace
 
-nlohmann::json data_json(const std::string& path, const MarketData& md) {
+std::string readable(double v, int decimals) {
+  if (std::isnan(v)) return "n/a";
+  if (std::isinf(v)) return v > 0 ? "+inf" : "-inf";
+  char buf[64];
+  if (needs_exponent(v)) {
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  }
+  return buf;
+}
+
+void warn_warmup(const std::string& strategy, size_t bars, int64_t warmup, int64_t short_runs, int64_t runs) {
+  if (short_runs <= 0 || warmup < static_cast<int64_t>(bars)) return;
+  if (runs <= 1) {
+    std::fprintf(stderr,
+                 "atf: warning: the data holds %zu bars, no more than %s's warm-up of %lld bars: no signal was "
+                 "possible (widen --from/--to or shorten the periods)\n",
+                 bars, strategy.c_str(), static_cast<long long>(warmup));
+  } else {
+    std::fprintf(stderr,
+                 "atf: warning: %lld of %lld combinations need more bars than the %zu in the data (warm-up up to "
+                 "%lld bars): they could not trade (widen --from/--to or shorten the periods)\n",
+                 static_cast<long long>(short_runs), static_cast<long long>(runs), bars, static_cast<long long>(warmup));
+  }
+}
+
+nlohmann::json data_json(const std::string& path, const MarketData& md, const ImportSummary& summary) {
   return nlohmann::json{{"file", path},
                         {"bars", md.bars.size()},
                         {"first_time", md.bars.time.front()},
                         {"last_time", md.bars.time.back()},
                         {"price_decimals", md.decimals},
                         {"exact_prices", md.exact},
-                        {"bars_per_year", md.bars_per_year}};
+                        {"bars_per_year", md.bars_per_year},
+                        {"rows_without_prices", summary.rows_without_prices},
+                        {"first_line_without_prices",
+                         summary.rows_without_prices > 0 ? nlohmann::json(summary.first_line_without_prices) : nlohmann::json(nullptr)},
+                        {"newest_first", summary.newest_first},
+                        {"notices", summary.notices}};
 }
 
-void print_backtest(const std::string& path, const MarketData& md, const BacktestResult& r, double seconds) {
-  print_header(path, md);
+void print_backtest(const std::string& path, const MarketData& md, const BacktestResult& r, double seconds,
+                    const ImportSummary& summary) {
+  print_header(path, md, summary);
+  const bool intra = intraday(md);
   std::printf("strategy  %s(%s)\n", r.strategy.c_str(), format_params(r.params).c_str());
   std::printf("equity    %s final (cash %s), net profit %s\n\n", money(r.final_equity).c_str(), money(r.final_cash).c_str(),
               money(r.metrics.net_profit).c_str());
@@ -63,12 +116,13 @@ void print_backtest(const std::string& path, const MarketData& md, const Backtes
   if (r.rejected_orders > 0) std::printf("  %-18s %14lld\n", "rejected_orders", static_cast<long long>(r.rejected_orders));
   const size_t shown = r.trades.size() < 10 ? r.trades.size() : 10;
   if (shown > 0) {
-    std::printf("\nlast %zu of %zu trades\n  %-10s %-10s %-5s %12s %12s %12s %12s %8s\n", shown, r.trades.size(), "entry",
-                "exit", "side", "quantity", "entry_price", "exit_price", "pnl", "return%");
+    const int w = intra ? 19 : 10;
+    std::printf("\nlast %zu of %zu trades\n  %-*s %-*s %-5s %12s %12s %12s %12s %8s\n", shown, r.trades.size(), w, "entry",
+                w, "exit", "side", "quantity", "entry_price", "exit_price", "pnl", "return%");
     for (size_t i = r.trades.size() - shown; i < r.trades.size(); ++i) {
       const Trade& t = r.trades[i];
-      std::printf("  %-10s %-10s %-5s %12s %12s %12s %12s %8s\n", format_time(t.entry_time).substr(0, 10).c_str(),
-                  format_time(t.exit_time).substr(0, 10).c_str(), t.side > 0 ? "long" : "short",
+      std::printf("  %-*s %-*s %-5s %12s %12s %12s %12s %8s\n", w, when(t.entry_time, intra).c_str(), w,
+                  when(t.exit_time, intra).c_str(), t.side > 0 ? "long" : "short",
                   num(t.quantity, t.quantity == std::floor(t.quantity) ? 0 : 4).c_str(), num(t.entry_price, 4).c_str(),
                   num(t.exit_price, 4).c_str(), money(t.pnl).c_str(), num(t.return_pct).c_str());
     }
@@ -83,8 +137,8 @@ void print_backtest(const std::string& path, const MarketData& md, const Backtes
 }
 
 void print_optimization(const std::string& path, const MarketData& md, const OptimizationRequest& req,
-                        const OptimizationResult& r, double seconds, int top) {
-  print_header(path, md);
+                        const OptimizationResult& r, double seconds, int top, const ImportSummary& summary) {
+  print_header(path, md, summary);
   std::printf("strategy  %s over", req.base.strategy.c_str());
   for (const auto& a : r.grid.axes()) std::printf(" %s[%zu]", a.name.c_str(), a.values.size());
   std::printf(" = %lld combinations, objective %s (%s), %d thread(s)\n", static_cast<long long>(r.total),
@@ -92,15 +146,20 @@ void print_optimization(const std::string& path, const MarketData& md, const Opt
   std::printf("finished  %lld completed, %lld failed%s in %.3f s (%.0f trials/s)\n\n", static_cast<long long>(r.completed),
               static_cast<long long>(r.failed), r.cancelled ? ", CANCELLED" : "", seconds,
               seconds > 0 ? static_cast<double>(r.completed + r.failed) / seconds : 0.0);
-  std::printf("  %-5s %-28s %10s %12s %10s %7s\n", "rank", "params", r.objective.c_str(), "return%", "max_dd%", "trades");
+  bool any_rejected = false;
+  for (const auto& t : r.trials) any_rejected = any_rejected || (t.ok && t.rejected_orders > 0);
+  std::printf("  %-5s %-28s %10s %12s %10s %7s%s\n", "rank", "params", r.objective.c_str(), "return%", "max_dd%", "trades",
+              any_rejected ? "  rejected" : "");
   int rank = 0;
   for (const auto& t : r.trials) {
     if (!t.ok || rank >= top) break;
     ++rank;
     const double obj = t.metrics.*(find_metric(r.objective)->field);
-    std::printf("  %-5d %-28s %10s %12s %10s %7.0f\n", rank, format_params(r.grid.params_at(t.index)).c_str(),
+    std::printf("  %-5d %-28s %10s %12s %10s %7.0f", rank, format_params(r.grid.params_at(t.index)).c_str(),
                 num(obj, 3).c_str(), num(t.metrics.total_return_pct).c_str(), num(t.metrics.max_drawdown_pct).c_str(),
                 t.metrics.trades);
+    if (any_rejected) std::printf("  %8lld", static_cast<long long>(t.rejected_orders));
+    std::printf("\n");
   }
   int shown = 0;
   for (const auto& t : r.trials) {

@@ -1,6 +1,7 @@
 // Human-readable reports for the terminal.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -10,11 +11,29 @@
 
 namespace atf::cli {
 
-/// Describes the loaded data: file, bars, first/last time, price decimals, bars per year.
-nlohmann::json data_json(const std::string& path, const MarketData& md);
+/// What the import noticed and the report repeats (CsvImport's fields and import_notices).
+struct ImportSummary {
+  int64_t rows_without_prices = 0, first_line_without_prices = 0;
+  bool newest_first = false;
+  std::vector<std::string> notices;
+};
 
-void print_backtest(const std::string& path, const MarketData& md, const BacktestResult& r, double seconds);
+/// Describes the loaded data: file, bars, first/last time, price decimals, bars per year, and
+/// what the import skipped or reordered (rows_without_prices, first_line_without_prices,
+/// newest_first, notices).
+nlohmann::json data_json(const std::string& path, const MarketData& md, const ImportSummary& summary = {});
+
+void print_backtest(const std::string& path, const MarketData& md, const BacktestResult& r, double seconds,
+                    const ImportSummary& summary = {});
 void print_optimization(const std::string& path, const MarketData& md, const OptimizationRequest& req,
-                        const OptimizationResult& r, double seconds, int top);
+                        const OptimizationResult& r, double seconds, int top, const ImportSummary& summary = {});
+
+/// A warning on stderr when the data holds no more bars than the strategy's warm-up (no signal is
+/// possible): `short_runs` of `runs` runs needed up to `warmup` bars.
+void warn_warmup(const std::string& strategy, size_t bars, int64_t warmup, int64_t short_runs, int64_t runs);
+
+/// A number for a terminal: fixed decimals, or 6 significant digits with an exponent when its
+/// magnitude is 1e15 or more (or tiny and nonzero); "n/a" for undefined, "+inf" / "-inf".
+std::string readable(double v, int decimals = 2);
 
 }  // namespace atf::cli

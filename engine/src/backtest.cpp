@@ -12,6 +12,7 @@
 #include "atf/strategy.h"
 #include "bar_loop.h"
 #include "broker_sim.h"
+#include "pine/script_runner.h"
 #include "strategies/all.h"
 
 namespace atf {
@@ -60,6 +61,7 @@ Error runtime_error_at(const MarketData& md, const std::string& name, const Para
 struct LoopRun {
   Status status = Ok{};
   size_t bar = 0;
+  size_t warmup = 0;  ///< the strategy's warm-up, once initialised
 };
 
 /// Runs strategy `name` with resolved params, reporting progress and checking cancel once per
@@ -96,7 +98,10 @@ LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& p
   };
   try {
     KeepAlive keep;
-    std::visit([&](auto& s) { s.init(md, params, keep); }, *strategy);
+    std::visit([&](auto& s) {
+      s.init(md, params, keep);
+      out.warmup = s.warmup();
+    }, *strategy);
     out.status = std::visit(
         [&](auto& s) -> Status {
           using S = std::decay_t<decltype(s)>;
@@ -125,12 +130,20 @@ double bars_per_year_of(const MarketData& md, const BrokerConfig& cfg) {
 }  // namespace
 
 Status validate_request(const BacktestRequest& request) {
+  if (request.script) {
+    if (auto p = resolve_script_params(request, request.params); !p) return p.error();
+    return validate_broker(request.broker);
+  }
   if (auto p = resolve_params(request.strategy, request.params); !p) return p.error();
   return validate_broker(request.broker);
 }
 
 Result<BacktestResult> run_backtest(const MarketData& data, const BacktestRequest& request, RunHooks hooks,
                                     bool record_equity_curve) {
+  if (request.script) {
+    if (auto st = validate_broker(request.broker); !st) return st.error();
+    return run_script_backtest(data, request, hooks, record_equity_curve);
+  }
   auto params = resolve_params(request.strategy, request.params);
   if (!params) return params.error();
   if (auto st = validate_broker(request.broker); !st) return st.error();
@@ -153,6 +166,7 @@ Result<BacktestResult> run_backtest(const MarketData& data, const BacktestReques
   result.final_cash = broker.cash();
   if (broker.quantity() != 0) result.open_position = broker.open_position_at(last);
   result.rejected_orders = broker.rejected_orders();
+  result.warmup_bars = static_cast<int64_t>(run.warmup);
   result.metrics = acc.finish(result.final_equity, data.years, result.bars_per_year);
   return result;
 }

@@ -47,6 +47,8 @@ class BarLoop {
   [[gnu::noinline]] void advance(size_t end);
   size_t next() const { return next_; }
   size_t failed_bar() const { return failed_bar_; }
+  /// Bars before the strategy's first possible signal.
+  size_t warmup() const { return strategy_.warmup(); }
   /// Hands the per-bar statistics back to the accumulator.
   void finish() { acc_.set_bar_stats(stats_, static_cast<int64_t>(next_)); }
 
@@ -203,6 +205,7 @@ void run_trial_group(const MarketData& data, const BrokerConfig& cfg, RunHooks h
     TrialSummary summary;
     summary.final_equity = slot.broker.equity(data.bars.close.back());
     summary.rejected_orders = slot.broker.rejected_orders();
+    summary.warmup_bars = static_cast<int64_t>(slot.loop->warmup());
     summary.metrics = slot.acc.finish(summary.final_equity, data.years, cfg.bars_per_year > 0 ? cfg.bars_per_year : data.bars_per_year);
     out[i] = summary;
   }

@@ -46,10 +46,12 @@ class BrokerSim {
   /// Market order towards `target` (−1, 0, +1) at a raw price; slippage applies.
   void market_to(int target, double raw_price, size_t t, ExitReason exit_reason = ExitReason::kSignal) {
     if (qty_ != 0 && position_sign() != target) {
-      close_position(qty_ > 0 ? raw_price * (1.0 - slip_) : raw_price * (1.0 + slip_), t, exit_reason);
+      close_position(qty_ > 0 ? raw_price * (1.0 - slip_) - cfg_.slippage_abs : raw_price * (1.0 + slip_) + cfg_.slippage_abs,
+                     t, exit_reason);
     }
     if (target != 0 && qty_ == 0) {
-      open_position(target, target > 0 ? raw_price * (1.0 + slip_) : raw_price * (1.0 - slip_), t);
+      open_position(target, target > 0 ? raw_price * (1.0 + slip_) + cfg_.slippage_abs : raw_price * (1.0 - slip_) - cfg_.slippage_abs,
+                    t);
     }
   }
 
@@ -77,6 +79,17 @@ class BrokerSim {
     }
   }
 
+  /// The quantity of the next entry instead of the configured sizing (a script's `qty`); 0 = none.
+  void set_next_quantity(double q) { next_qty_ = q; }
+  double entry_price() const { return entry_price_; }
+  double entry_commission() const { return entry_commission_; }
+  /// Closed trades so far: count, winners, losers, gross profit and gross loss (net of commission).
+  struct Closed {
+    int64_t trades = 0, wins = 0, losses = 0;
+    double gross_profit = 0, gross_loss = 0;
+  };
+  const Closed& closed() const { return closed_; }
+
   /// Bar at which the open position was entered.
   size_t entry_index() const { return entry_index_; }
 
@@ -100,6 +113,7 @@ class BrokerSim {
 
   // Quantity for a new position at fill price f, from flat (equity = cash).
   double size_for(double f) const {
+    if (next_qty_ > 0) return next_qty_;
     if (cfg_.sizing == SizingKind::kUnits) return cfg_.size;
     const double budget = cash_ * cfg_.size - cfg_.commission_fixed;
     const double unit_cost = (futures_ ? cfg_.margin : f * cfg_.multiplier) + pct_ * f * cfg_.multiplier +
@@ -114,6 +128,7 @@ class BrokerSim {
 
   void open_position(int side, double f, size_t t) {
     const double q = size_for(f);
+    next_qty_ = 0;
     const double comm = commission(q, f);
     const double required = (futures_ ? cfg_.margin * q : q * f * cfg_.multiplier) + comm;
     if (!(q > 0) || required > cash_ * (1 + 1e-12)) {
@@ -139,6 +154,14 @@ class BrokerSim {
     const double return_pct = pnl / (q * entry_price_ * cfg_.multiplier) * 100.0;
     acc_.add_commission(comm);
     acc_.on_trade(pnl, return_pct);
+    ++closed_.trades;
+    if (pnl > 0) {
+      ++closed_.wins;
+      closed_.gross_profit += pnl;
+    } else if (pnl < 0) {
+      ++closed_.losses;
+      closed_.gross_loss -= pnl;
+    }
     // Held at the closes of bars entry..t−1: a fill at t's open or close, or a stop inside bar t,
     // all happen before t's close. Closed at the end (close_at_end, at the last close) it was held
     // into that close too, exactly as a position left open is: the same exposure either way.
@@ -174,6 +197,8 @@ class BrokerSim {
   double qty_ = 0, entry_price_ = 0, entry_commission_ = 0, sl_price_ = 0, tp_price_ = 0;
   size_t entry_index_ = 0;
   int64_t rejected_ = 0;
+  double next_qty_ = 0;
+  Closed closed_;
 };
 
 }  // namespace atf

@@ -26,6 +26,7 @@ struct BrokerConfig {
   double commission_fixed = 0;            ///< per order (each fill is one order)
   double commission_per_unit = 0;         ///< per unit or contract per fill
   double slippage_bps = 0;                ///< basis points against the trader on market fills
+  double slippage_abs = 0;                ///< price units against the trader on market fills (a script's `slippage` ticks × mintick)
   double multiplier = 1;                  ///< contract multiplier (P&L = Δprice × qty × multiplier)
   double margin = 0;                      ///< margin per contract; > 0 makes the instrument futures-style
   FillRule fill = FillRule::kNextOpen;

@@ -58,6 +58,8 @@ struct TrialResult {
   bool ok = false;
   Metrics metrics;
   double final_equity = 0;
+  int64_t rejected_orders = 0;    ///< entries refused for lack of cash or margin
+  int64_t warmup_bars = 0;        ///< bars the strategy needed before its first possible signal
   std::string error_message;      ///< failed trials only
   std::string error_stack_trace;  ///< where it failed: strategy, parameters, bar
   bool cancelled = false;         ///< cut short by a cancel: neither completed nor failed

@@ -1272,6 +1272,9 @@ class Compiler {
       for (const auto& k : n.kids) as.kids.push_back(k->clone());
       return call(as);
     }
+    if (f == "strategy.exit" || f == "strategy.order") {
+      fail(n, f + " is not supported yet (it comes with TradingView's broker emulator)");
+    }
     if (f.rfind("strategy.", 0) == 0 && !prog_.settings.is_strategy) {
       fail(n, "'" + f + "' can only be used in a strategy() script");
     }
@@ -1360,6 +1363,8 @@ class Compiler {
       sh.fn = sig.fn;
       sh.name = n.text;
       sh.nout = nout;
+      sh.line = n.line;
+      sh.col = n.col;
       std::set<int32_t> inputs;
       bool ok = true;
       for (const Val& a : ordered) {

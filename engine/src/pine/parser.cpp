@@ -88,6 +88,7 @@ class Parser {
       return;
     }
     if (at(Tok::kEof) || at(Tok::kDedent)) return;
+    if (p_ > 0 && t_[p_ - 1].kind == Tok::kDedent) return;  // a block just ended the statement
     fail_here("expected end of line but found " + found(cur()));
   }
   NodePtr node(NodeKind k, const Token& at_tok) { return std::make_unique<Node>(k, at_tok.line, at_tok.col); }

@@ -93,6 +93,7 @@ struct SharedSeries {
   const BuiltinFunction* fn = nullptr;
   std::string name;
   int32_t nout = 1;
+  int line = 0, col = 0;  ///< the call, for errors while computing it
   /// How each argument is obtained, in declaration order.
   struct Arg {
     enum Kind { kConst, kInput, kPrice, kSourceInput, kShared } kind = kConst;

@@ -303,6 +303,7 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
     const auto nout = static_cast<size_t>(sh.nout);
     const BuiltinFunction* fn = sh.fn;
     const double scale = ctx_.price_scale, mintick = ctx_.mintick;
+    try {
     shared_[s] = md.cache.get<double>(key, [&]() {
       std::vector<double> out(n * nout, kNa);
       auto state = fn->make_state ? fn->make_state() : nullptr;
@@ -322,6 +323,9 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
       }
       return out;
     });
+    } catch (const RuntimeError& e) {
+      throw ScriptError(e.what(), sh.line, sh.col);
+    }
     shared_data_[s] = shared_[s]->data();
   }
   if (record_plots_) plots_.assign(p.plots.size(), std::vector<double>(n, kNa));
@@ -329,7 +333,7 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
 
 void Instance::raise(size_t pc, const std::string& message) const {
   const SourcePos& sp = prog_->pos[pc];
-  throw ScriptError{message, sp.line, sp.col};
+  throw ScriptError(message, sp.line, sp.col);
 }
 
 void Instance::advance_scope(int32_t scope) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,9 @@
 
 namespace atf::pine {
 
-/// A run-time error with the place in the script where it happened.
-struct ScriptError {
-  std::string message;
+/// A run-time error with the place in the script where it happened (what() is the bare message).
+struct ScriptError : std::runtime_error {
+  ScriptError(const std::string& message, int l, int c) : std::runtime_error(message), line(l), col(c) {}
   int line = 0, col = 0;
 };
 

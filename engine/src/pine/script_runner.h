@@ -1,0 +1,25 @@
+// Runs a compiled Pine script as a strategy through the engine's bar loop (bar_loop.h): the
+// script is the strategy's signal; its strategy.* orders go to the engine's market-order broker.
+#pragma once
+#include <vector>
+
+#include "atf/backtest.h"
+
+namespace atf {
+
+/// One backtest of request.script (resolved inputs in request.params / text_inputs). Errors:
+/// kValidation (inputs), kCancelled, kRuntime with line and column of the failing statement and
+/// the bar in `context`.
+Result<BacktestResult> run_script_backtest(const MarketData& data, const BacktestRequest& request, RunHooks hooks,
+                                           bool record_equity_curve);
+
+/// Several runs of request.script, one per input set in `params` (already resolved), advanced
+/// together like run_trials. Each fails alone.
+std::vector<Result<TrialSummary>> run_script_trials(const MarketData& data, const BacktestRequest& request,
+                                                    const std::vector<ParamMap>& params, RunHooks hooks);
+
+/// The script's declared numeric inputs with `given` applied and checked (names, types, bounds,
+/// options; text inputs from request.text_inputs). Errors: kValidation with field "inputs.<name>".
+Result<ParamMap> resolve_script_params(const BacktestRequest& request, const ParamMap& given);
+
+}  // namespace atf

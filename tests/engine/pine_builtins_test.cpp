@@ -579,3 +579,18 @@ TEST_CASE("str.tonumber accepts plain decimals only", "[pine_builtins]") {
     CHECK(is_na(n(bad)));
   }
 }
+
+TEST_CASE("str.format_time: Java date letters, fixed-offset timezones", "[pine_builtins]") {
+  Ctx c;
+  const std::string sig = "str.format_time(";
+  const double t = 1704164645123;  // 2024-01-02 03:04:05.123 UTC, a Tuesday
+  CHECK(c.str_call(sig, {0, kNa, kNa}) == "1970-01-01T00:00:00+0000");
+  CHECK(c.str_call(sig, {t, c.s("yyyy-MM-dd HH:mm:ss.SSS"), c.s("UTC")}) == "2024-01-02 03:04:05.123");
+  CHECK(c.str_call(sig, {t, c.s("EEE d MMM yy, h:mm a z"), c.s("GMT-05:30")}) == "Mon 1 Jan 24, 9:34 PM GMT-05:30");
+  CHECK(c.str_call(sig, {t, c.s("EEEE MMMM dd 'at' HH'h' Z"), c.s("UTC+3")}) == "Tuesday January 02 at 06h +0300");
+  c.cx.timezone_offset_ms = -3600000;  // the symbol's zone when none is given
+  CHECK(c.str_call(sig, {t, c.s("HH:mm"), kNa}) == "02:04");
+  CHECK(c.str_call(sig, {-86400000, c.s("yyyy-MM-dd"), c.s("UTC")}) == "1969-12-31");
+  CHECK(is_na(c.call(sig, {kNa, kNa, kNa})));
+  CHECK(error_of(c, sig, {t, c.s("HH"), c.s("Mars/Olympus")}).rfind("str.format_time: unsupported timezone", 0) == 0);
+}

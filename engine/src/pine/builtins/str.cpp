@@ -716,6 +716,115 @@ void str_tonumber(CallContext& cx, const Value* a, Value* out, CallState*) {
   out[0] = v == 0 ? 0.0 : v;  // "-0" is 0
 }
 
+// ---- str.format_time ----
+
+/// A timezone argument as an offset from UTC in ms: na or "" is the symbol's (cx), "UTC"/"GMT"
+/// with an optional ±H[H][:MM] is fixed. Named zones ("America/New_York") need a tz database.
+int64_t timezone_offset(CallContext& cx, Value tz) {
+  const std::string_view s = trimmed(str_arg(cx, tz));
+  if (s.empty()) return cx.timezone_offset_ms;
+  if (s.starts_with("UTC") || s.starts_with("GMT")) {
+    std::string_view rest = s.substr(3);
+    if (rest.empty()) return 0;
+    const int sign = rest[0] == '-' ? -1 : rest[0] == '+' ? 1 : 0;
+    rest.remove_prefix(1);
+    int h = 0, m = 0, digits = 0;
+    size_t i = 0;
+    for (; i < rest.size() && rest[i] >= '0' && rest[i] <= '9' && digits < 2; ++i, ++digits) h = h * 10 + (rest[i] - '0');
+    if (i < rest.size() && rest[i] == ':') ++i;
+    for (int k = 0; i < rest.size() && rest[i] >= '0' && rest[i] <= '9' && k < 2; ++i, ++k) m = m * 10 + (rest[i] - '0');
+    if (sign != 0 && digits > 0 && i == rest.size() && h <= 23 && m <= 59) return sign * (h * 3600000LL + m * 60000LL);
+  }
+  throw RuntimeError("str.format_time: unsupported timezone \"" + std::string(s) +
+                     "\" (use \"UTC\", \"UTC+3\", \"GMT-05:30\" or syminfo.timezone)");
+}
+
+/// y-m-d of a day count since 1970-01-01 (proleptic Gregorian).
+void civil_from_days(int64_t z, int64_t& y, int& m, int& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = yoe + era * 400 + (m <= 2);
+}
+
+std::string pad(int64_t v, size_t width) {
+  std::string s = std::to_string(v < 0 ? -v : v);
+  if (s.size() < width) s.insert(0, width - s.size(), '0');
+  return (v < 0 ? "-" : "") + s;
+}
+
+/// Java SimpleDateFormat letters: y M d E H h m s S a Z z, text in '…' quoted ('' is a quote).
+void str_format_time(CallContext& cx, const Value* a, Value* out, CallState*) {
+  if (is_na(a[0])) {
+    out[0] = kNa;
+    return;
+  }
+  std::string fmt(str_arg(cx, a[1]));
+  if (fmt.empty()) fmt = "yyyy-MM-dd'T'HH:mm:ssZ";
+  const int64_t offset = timezone_offset(cx, a[2]);
+  const int64_t t = static_cast<int64_t>(a[0]) + offset;
+  const int64_t day = (t >= 0 ? t : t - 86399999) / 86400000;
+  const int64_t ms_of_day = t - day * 86400000;
+  int64_t year = 0;
+  int month = 0, mday = 0;
+  civil_from_days(day, year, month, mday);
+  const int hour = static_cast<int>(ms_of_day / 3600000), minute = static_cast<int>(ms_of_day / 60000 % 60);
+  const int second = static_cast<int>(ms_of_day / 1000 % 60), milli = static_cast<int>(ms_of_day % 1000);
+  const int weekday = static_cast<int>(((day % 7) + 11) % 7);  // 0 = Sunday (1970-01-01 was a Thursday)
+  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                  "July",    "August",   "September", "October", "November", "December"};
+  static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  const int64_t off_min = offset / 60000;
+  const std::string off_sign = off_min < 0 ? "-" : "+";
+  std::string s;
+  for (size_t i = 0; i < fmt.size();) {
+    const char c = fmt[i];
+    if (c == '\'') {
+      if (i + 1 < fmt.size() && fmt[i + 1] == '\'') {
+        s += '\'';
+        i += 2;
+        continue;
+      }
+      const size_t close = fmt.find('\'', i + 1);
+      s += fmt.substr(i + 1, close == std::string::npos ? std::string::npos : close - i - 1);
+      i = close == std::string::npos ? fmt.size() : close + 1;
+      continue;
+    }
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+      s += c;
+      ++i;
+      continue;
+    }
+    size_t n = 1;
+    while (i + n < fmt.size() && fmt[i + n] == c) ++n;
+    i += n;
+    switch (c) {
+      case 'y': s += n == 2 ? pad(year % 100, 2) : pad(year, n); break;
+      case 'M': s += n >= 4 ? kMonths[month - 1] : n == 3 ? std::string(kMonths[month - 1], 3) : pad(month, n); break;
+      case 'd': s += pad(mday, n); break;
+      case 'E': s += n >= 4 ? kDays[weekday] : std::string(kDays[weekday], 3); break;
+      case 'H': s += pad(hour, n); break;
+      case 'h': s += pad(hour % 12 == 0 ? 12 : hour % 12, n); break;
+      case 'm': s += pad(minute, n); break;
+      case 's': s += pad(second, n); break;
+      case 'S': s += pad(milli, std::max<size_t>(n, 3)).substr(0, n); break;
+      case 'a': s += hour < 12 ? "AM" : "PM"; break;
+      case 'Z': s += off_sign + pad(std::abs(off_min) / 60, 2) + pad(std::abs(off_min) % 60, 2); break;
+      case 'z':
+        s += off_min == 0 ? std::string("UTC")
+                          : "GMT" + off_sign + pad(std::abs(off_min) / 60, 2) + ":" + pad(std::abs(off_min) % 60, 2);
+        break;
+      default: throw RuntimeError(std::string("str.format_time: illegal pattern character '") + c + "'");
+    }
+  }
+  out[0] = new_str(cx, std::move(s));
+}
+
 }  // namespace
 
 void register_str(Registry& reg) {
@@ -759,6 +868,10 @@ void register_str(Registry& reg) {
   reg.function("str.repeat(string source, int repeat, string separator = \"\") -> string",
                "source repeated `repeat` times, separated by separator.", str_repeat);
   reg.function("str.tonumber(string string) -> float", "The decimal number in string, or na.", str_tonumber);
+  reg.function(
+      "str.format_time(int time, string format = \"yyyy-MM-dd'T'HH:mm:ssZ\", string timezone = na) -> string",
+      "A UNIX time (ms) as text, in Java's date pattern letters; timezone defaults to the symbol's.",
+      str_format_time);
 }
 
 }  // namespace atf::pine

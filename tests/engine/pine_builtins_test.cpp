@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../../engine/src/pine/builtin.h"
+#include "../../engine/src/pine/checker.h"
 
 using namespace atf::pine;
 
@@ -593,4 +594,36 @@ TEST_CASE("str.format_time: Java date letters, fixed-offset timezones", "[pine_b
   CHECK(c.str_call(sig, {-86400000, c.s("yyyy-MM-dd"), c.s("UTC")}) == "1969-12-31");
   CHECK(is_na(c.call(sig, {kNa, kNa, kNa})));
   CHECK(error_of(c, sig, {t, c.s("HH"), c.s("Mars/Olympus")}).rfind("str.format_time: unsupported timezone", 0) == 0);
+}
+
+TEST_CASE("math/array/str signatures parse and resolve to the intended overloads", "[pine_builtins]") {
+  REQUIRE_NOTHROW(builtin_signatures());
+  auto arg = [](Base b, Qual q = Qual::kSeries) { return ArgInfo{"", Type::of(b, q), nullptr}; };
+  auto arr = [](Base e) { return ArgInfo{"", Type::array_of(e), nullptr}; };
+  auto bind = [](const std::string& name, std::vector<ArgInfo> args) {
+    auto r = bind_call(name, args, 1, 1);
+    REQUIRE(r);
+    return r.value();
+  };
+  // math.max of const ints is a const int (usable as a simple length); with a float it is float.
+  auto b = bind("math.max", {arg(Base::kInt, Qual::kConst), arg(Base::kInt, Qual::kConst)});
+  CHECK(b.results[0].base == Base::kInt);
+  CHECK(b.results[0].qual == Qual::kConst);
+  CHECK(bind("math.max", {arg(Base::kInt), arg(Base::kFloat), arg(Base::kInt)}).results[0].base == Base::kFloat);
+  CHECK(bind("math.round", {arg(Base::kFloat)}).results[0].base == Base::kInt);
+  CHECK(bind("math.round", {arg(Base::kFloat), arg(Base::kInt)}).results[0].base == Base::kFloat);
+  // str.format picks the overload typed like its arguments (int promotes to float).
+  CHECK(bind("str.format", {arg(Base::kString), arg(Base::kInt), arg(Base::kString)}).sig->fn->signature ==
+        "str.format(string formatString, float arg0, string arg1) -> string");
+  CHECK(bind("str.format", {arg(Base::kString), arg(Base::kBool)}).sig->fn->signature ==
+        "str.format(string formatString, bool arg0) -> string");
+  CHECK(bind("str.tostring", {arg(Base::kBool)}).sig->fn->signature == "str.tostring(bool value) -> string");
+  CHECK(bind("str.tostring", {arg(Base::kInt)}).sig->fn->signature == "str.tostring(int value) -> string");
+  // array.from(1, 2.5) is a float array; array.get of a string array is a string.
+  CHECK(bind("array.from", {arg(Base::kInt), arg(Base::kFloat)}).results[0].elem == Base::kFloat);
+  CHECK(bind("array.from", {arg(Base::kInt), arg(Base::kInt)}).results[0].elem == Base::kInt);
+  CHECK(bind("array.get", {arr(Base::kString), arg(Base::kInt)}).results[0].base == Base::kString);
+  CHECK(bind("array.sum", {arr(Base::kInt)}).results[0].base == Base::kInt);
+  CHECK(bind("array.sort", {arr(Base::kFloat)}).arg_of_param.size() == 2);  // order defaults
+  CHECK_FALSE(bind_call("array.push", {arr(Base::kInt), arg(Base::kString)}, 1, 1));
 }

@@ -26,6 +26,9 @@ const char* usage() {
 
 usage:
   atf backtest --data FILE --strategy NAME [--param k=v]... [options] [--json]
+  atf backtest --data FILE --script FILE.pine [--input NAME=VALUE]... [--inputs FILE.json]
+               [--trade-from DATE] [options] [--json]
+  atf check FILE.pine [--json]   compile a Pine script: diagnostics, declared inputs and settings
   atf optimize --data FILE --strategy NAME --axis name=min:max:step|name=v1,v2,... [--axis ...]
                [--objective metric:max|min] [--threads N] [--max-combinations N] [--top N]
                [--rerun INDEX] [options] [--json]
@@ -52,6 +55,12 @@ options:
   --take-profit-pct F      exit when price moves F % in favour
   --bars-per-year N        annualisation (default: measured from the data)
 
+Pine scripts (--script instead of --strategy; `optimize --axis` ranges over inputs by variable name
+or title): broker options given on the command line override the script's strategy() settings.
+  --input NAME=VALUE       an input override (variable name or title); repeatable
+  --inputs FILE.json       an object of input overrides, e.g. {"fastLength": 12, "src": "hl2"}
+  --trade-from DATE        run the script from the first bar (warm-up) but place no order before DATE
+
 exit status: 0 success, 1 run failed, 2 bad usage or input, 130 cancelled (Ctrl+C)
 )";
 }
@@ -62,12 +71,16 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
   o.command = args[0];
   if (o.command == "--help" || o.command == "-h") o.command = "help";
   if (o.command != "backtest" && o.command != "optimize" && o.command != "bench" && o.command != "strategies" &&
-      o.command != "help") {
+      o.command != "help" && o.command != "check") {
     return flag_error("command", "unknown command '" + o.command + "'; try 'atf help'");
   }
   BrokerConfig& b = o.request.base.broker;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& flag = args[i];
+    if (o.command == "check" && o.script_path.empty() && !flag.empty() && flag[0] != '-') {
+      o.script_path = flag;
+      continue;
+    }
     auto value = [&]() -> Result<std::string> {
       if (i + 1 >= args.size()) return flag_error(flag, "needs a value");
       return args[++i];
@@ -97,6 +110,9 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
         if (!v) return v.error();
         *field = *v;
         handled = true;
+        std::string key = std::string(name + 2);
+        for (char& c : key) c = c == '-' ? '_' : c;
+        o.broker_given.insert(key);
       }
     }
     if (handled) continue;
@@ -104,6 +120,25 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
       o.json = true;
     } else if (flag == "--fractional") {
       b.fractional = true;
+      o.broker_given.insert("fractional");
+    } else if (flag == "--script") {
+      auto v = value();
+      if (!v) return v.error();
+      o.script_path = *v;
+    } else if (flag == "--input") {
+      auto v = value();
+      if (!v) return v.error();
+      const size_t eq = v->find('=');
+      if (eq == std::string::npos || eq == 0) return flag_error(flag, "expected NAME=VALUE, found '" + *v + "'");
+      o.inputs.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+    } else if (flag == "--inputs") {
+      auto v = value();
+      if (!v) return v.error();
+      o.inputs_file = *v;
+    } else if (flag == "--trade-from") {
+      auto v = value();
+      if (!v) return v.error();
+      o.trade_from = *v;
     } else if (flag == "--allow-short") {
       b.allow_short = true;
     } else if (flag == "--close-at-end") {
@@ -144,12 +179,14 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
       if (!num) return num.error();
       b.sizing = kind == "units" ? SizingKind::kUnits : SizingKind::kEquity;
       b.size = *num;
+      o.broker_given.insert("size");
     } else if (flag == "--fill") {
       auto v = value();
       if (!v) return v.error();
       if (*v == "next-open") b.fill = FillRule::kNextOpen;
       else if (*v == "close") b.fill = FillRule::kClose;
       else return flag_error(flag, "expected next-open or close, found '" + *v + "'");
+      o.broker_given.insert("fill");
     } else if (flag == "--axis") {
       auto v = value();
       if (!v) return v.error();
@@ -189,7 +226,15 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
   }
   if (o.command == "backtest" || o.command == "optimize") {
     if (o.data_path.empty()) return flag_error("--data", "is required");
-    if (o.request.base.strategy.empty()) return flag_error("--strategy", "is required");
+    if (o.request.base.strategy.empty() && o.script_path.empty()) return flag_error("--strategy", "is required (or --script FILE.pine)");
+    if (!o.request.base.strategy.empty() && !o.script_path.empty()) {
+      return flag_error("--script", "give either --strategy or --script, not both");
+    }
+  }
+  if (o.command == "check" && o.script_path.empty()) return flag_error("check", "needs a script file: atf check FILE.pine");
+  if (o.script_path.empty() && (!o.inputs.empty() || !o.inputs_file.empty() || !o.trade_from.empty())) {
+    return flag_error(!o.inputs.empty() ? "--input" : !o.inputs_file.empty() ? "--inputs" : "--trade-from",
+                      "only applies to a Pine script (--script FILE.pine)");
   }
   if (o.command == "optimize" && o.request.axes.empty()) return flag_error("--axis", "at least one is required");
   if (o.command == "bench" && o.bench_bars < 1000) return flag_error("--bars", "must be at least 1000");

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,7 @@
 namespace atf::cli {
 
 struct Options {
-  std::string command;  ///< backtest | optimize | bench | strategies | help
+  std::string command;  ///< backtest | optimize | check | bench | strategies | help
   std::string data_path;
   std::string from, to;  ///< raw --from/--to text
   DateOrder date_order = DateOrder::kUnknown;  ///< --date-order
@@ -22,6 +23,12 @@ struct Options {
   int top = 10;               ///< trials listed in the human-readable optimize report
   int64_t rerun = -1;         ///< optimize --rerun INDEX: full report of one combination
   int64_t bench_bars = 1'000'000;
+  // Pine scripts
+  std::string script_path;    ///< --script FILE.pine (check: the positional FILE)
+  std::vector<std::pair<std::string, std::string>> inputs;  ///< --input NAME=VALUE, in order
+  std::string inputs_file;    ///< --inputs FILE.json
+  std::string trade_from;     ///< --trade-from DATE
+  std::set<std::string> broker_given;  ///< broker fields set by flags (they override a script's strategy() settings)
 };
 
 /// Parses argv (without the program name). Errors are kValidation with `field` = the flag.

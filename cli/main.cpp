@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -11,6 +15,8 @@
 #include "atf/csv_import.h"
 #include "atf/json_io.h"
 #include "atf/optimizer.h"
+#include "atf/pine.h"
+#include "atf/pine_json.h"
 #include "atf/strategy.h"
 #include "bench.h"
 #include "cli_args.h"
@@ -73,10 +79,137 @@ Result<std::shared_ptr<const MarketData>> load(const cli::Options& o, cli::Impor
   return md;
 }
 
-int cmd_backtest(const cli::Options& o) {
+Result<std::string> read_text(const std::string& path, const char* flag) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Error::validation(flag, std::string(flag) + ": cannot read '" + path + "'");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+/// A script's compile error as compilers print it: "FILE:LINE:COL: message".
+Error script_error(const std::string& path, const Error& e) {
+  Error out = e;
+  out.message = path + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.message;
+  return out;
+}
+
+/// --script: compiles it and turns the request into a script run (inputs, --trade-from, the
+/// script's strategy() settings under the broker flags given).
+Status prepare_script(cli::Options& o, const MarketData& md) {
+  if (o.script_path.empty()) return Ok{};
+  auto text = read_text(o.script_path, "--script");
+  if (!text) return text.error();
+  auto script = compile_pine(*text);
+  if (!script) return script_error(o.script_path, script.error());
+  BacktestRequest& base = o.request.base;
+  base.script = *script;
+  base.strategy = (*script)->settings.title.empty() ? o.script_path : (*script)->settings.title;
+  if (!(*script)->settings.is_strategy) {
+    return Error::validation("--script", o.script_path + " is an indicator: backtests need a strategy() script");
+  }
+  if (!o.inputs_file.empty()) {
+    auto in = read_text(o.inputs_file, "--inputs");
+    if (!in) return in.error();
+    nlohmann::json j = nlohmann::json::parse(*in, nullptr, false);
+    if (j.is_discarded()) return Error::validation("--inputs", "--inputs: " + o.inputs_file + " is not valid JSON");
+    if (auto st = inputs_from_json(j, base.params, base.text_inputs); !st) return st.error();
+  }
+  for (const auto& [name, value] : o.inputs) {
+    char* end = nullptr;
+    const double v = std::strtod(value.c_str(), &end);
+    if (!value.empty() && end == value.c_str() + value.size()) {
+      base.params[name] = v;
+    } else if (value == "true" || value == "false") {
+      base.params[name] = value == "true" ? 1 : 0;
+    } else {
+      base.text_inputs[name] = value;
+    }
+  }
+  // Inputs may be named by title: store them under their variable names.
+  ParamMap by_name;
+  for (const auto& [key, v] : base.params) {
+    std::string name = key;
+    for (const auto& in : (*script)->inputs) {
+      if (in.name != key && in.title == key) name = in.name;
+    }
+    by_name[name] = v;
+  }
+  base.params = by_name;
+  for (auto& axis : o.request.axes) {
+    for (const auto& in : (*script)->inputs) {
+      if (in.name != axis.name && in.title == axis.name) axis.name = in.name;
+    }
+  }
+  if (!o.trade_from.empty()) {
+    auto t = parse_time_arg(o.trade_from);
+    if (!t) {
+      // Epoch milliseconds are accepted too.
+      char* end = nullptr;
+      const long long ms = std::strtoll(o.trade_from.c_str(), &end, 10);
+      if (o.trade_from.empty() || end != o.trade_from.c_str() + o.trade_from.size()) {
+        return Error::validation("--trade-from", "--trade-from: " + t.error().message);
+      }
+      base.trade_from_ms = ms;
+    } else {
+      base.trade_from_ms = *t;
+    }
+  }
+  const double mintick = 1.0 / std::pow(10.0, md.decimals);
+  auto cfg = script_broker_config(**script, base.broker, o.broker_given, mintick);
+  if (!cfg) return cfg.error();
+  base.broker = *cfg;
+  return Ok{};
+}
+
+int cmd_check(const cli::Options& o) {
+  auto text = read_text(o.script_path, "check");
+  if (!text) return fail(text.error(), kExitUsage);
+  ScriptCheck check = check_pine(*text);
+  if (o.json) {
+    std::printf("%s\n", to_json(check).dump(2).c_str());
+    return check.script ? 0 : kExitUsage;
+  }
+  if (!check.script) {
+    for (const auto& d : check.diagnostics) {
+      std::fprintf(stderr, "%s:%lld:%lld: %s: %s\n", o.script_path.c_str(), static_cast<long long>(d.line),
+                   static_cast<long long>(d.column), d.severity.c_str(), d.message.c_str());
+    }
+    return kExitUsage;
+  }
+  const auto& s = *check.script;
+  std::printf("%s: %s '%s' compiles (hash %s)\n", o.script_path.c_str(), s.settings.is_strategy ? "strategy" : "indicator",
+              s.settings.title.c_str(), s.hash.c_str());
+  std::printf("inputs:%s\n", s.inputs.empty() ? " none" : "");
+  for (const auto& in : s.inputs) {
+    std::string def = in.kind == "bool" ? (in.default_value != 0 ? "true" : "false")
+                      : (in.kind == "int" || in.kind == "float" || in.kind == "time" || in.kind == "price")
+                          ? format_number(in.default_value)
+                          : "\"" + in.default_text + "\"";
+    std::string range;
+    if (!std::isnan(in.min) || !std::isnan(in.max)) {
+      range = " range " + (std::isnan(in.min) ? std::string("..") : format_number(in.min)) + ".." +
+              (std::isnan(in.max) ? std::string("") : format_number(in.max));
+    }
+    std::printf("  %-16s %-7s default %s%s%s\n", in.name.c_str(), in.kind.c_str(), def.c_str(), range.c_str(),
+                in.title.empty() ? "" : ("  \"" + in.title + "\"").c_str());
+  }
+  const auto& st = s.settings;
+  std::printf("settings: overlay=%s", st.overlay ? "true" : "false");
+  if (!std::isnan(st.initial_capital)) std::printf(" initial_capital=%s", format_number(st.initial_capital).c_str());
+  if (!st.default_qty_type.empty()) std::printf(" default_qty_type=%s", st.default_qty_type.c_str());
+  if (!std::isnan(st.default_qty_value)) std::printf(" default_qty_value=%s", format_number(st.default_qty_value).c_str());
+  if (!std::isnan(st.commission_value)) std::printf(" commission=%s %s", format_number(st.commission_value).c_str(), st.commission_type.empty() ? "percent" : st.commission_type.c_str());
+  if (st.process_orders_on_close) std::printf(" process_orders_on_close=true");
+  std::printf("\n");
+  return 0;
+}
+
+int cmd_backtest(cli::Options o) {
   cli::ImportSummary summary;
   auto md = load(o, &summary);
   if (!md) return fail(md.error(), kExitUsage);
+  if (auto st = prepare_script(o, **md); !st) return fail(st.error(), kExitUsage);
   if (auto st = validate_request(o.request.base); !st) return fail(st.error(), kExitUsage);
   AtomicProgress progress;
   const auto total = static_cast<int64_t>((*md)->bars.size());
@@ -96,6 +229,10 @@ int cmd_backtest(const cli::Options& o) {
   if (o.json) {
     nlohmann::json doc = to_json(*result, false);
     doc["request"] = to_json(o.request.base);
+    if (o.request.base.script) {
+      doc["script"] = {{"path", o.script_path}, {"hash", o.request.base.script->hash}, {"title", o.request.base.script->settings.title}};
+      doc["plots"] = plots_json(result->plots);
+    }
     doc["data"] = cli::data_json(o.data_path, **md, summary);
     doc["elapsed_s"] = secs;
     std::printf("%s\n", doc.dump(2).c_str());
@@ -106,10 +243,11 @@ int cmd_backtest(const cli::Options& o) {
   return 0;
 }
 
-int cmd_optimize(const cli::Options& o) {
+int cmd_optimize(cli::Options o) {
   cli::ImportSummary summary;
   auto md = load(o, &summary);
   if (!md) return fail(md.error(), kExitUsage);
+  if (auto st = prepare_script(o, **md); !st) return fail(st.error(), kExitUsage);
   auto grid = validate_optimization(o.request);
   if (!grid) return fail(grid.error(), kExitUsage);
   if (o.rerun >= 0) {
@@ -204,5 +342,6 @@ int main(int argc, char** argv) {
   if (cmd == "backtest") return cmd_backtest(*options);
   if (cmd == "optimize") return cmd_optimize(*options);
   if (cmd == "strategies") return cmd_strategies(*options);
+  if (cmd == "check") return cmd_check(*options);
   return cli::run_bench(*options);
 }

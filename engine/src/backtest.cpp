@@ -12,6 +12,7 @@
 #include "atf/strategy.h"
 #include "bar_loop.h"
 #include "broker_sim.h"
+#include "pine/script_runner.h"
 #include "strategies/all.h"
 
 namespace atf {
@@ -129,12 +130,20 @@ double bars_per_year_of(const MarketData& md, const BrokerConfig& cfg) {
 }  // namespace
 
 Status validate_request(const BacktestRequest& request) {
+  if (request.script) {
+    if (auto p = resolve_script_params(request, request.params); !p) return p.error();
+    return validate_broker(request.broker);
+  }
   if (auto p = resolve_params(request.strategy, request.params); !p) return p.error();
   return validate_broker(request.broker);
 }
 
 Result<BacktestResult> run_backtest(const MarketData& data, const BacktestRequest& request, RunHooks hooks,
                                     bool record_equity_curve) {
+  if (request.script) {
+    if (auto st = validate_broker(request.broker); !st) return st.error();
+    return run_script_backtest(data, request, hooks, record_equity_curve);
+  }
   auto params = resolve_params(request.strategy, request.params);
   if (!params) return params.error();
   if (auto st = validate_broker(request.broker); !st) return st.error();

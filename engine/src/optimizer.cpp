@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "atf/strategy.h"
+#include "pine/script_runner.h"
 
 namespace atf {
 namespace {
@@ -112,8 +113,17 @@ Result<Axis> parse_axis(std::string_view text, int64_t max_values) {
 }
 
 Result<Grid> Grid::make(const OptimizationRequest& request) {
-  const StrategyInfo* info = find_strategy(request.base.strategy);
-  if (!info) return resolve_params(request.base.strategy, {}).error();  // kNotFound naming the known strategies
+  // A script's numeric inputs are its parameters, exactly like a built-in strategy's.
+  StrategyInfo script_info;
+  const StrategyInfo* info = nullptr;
+  if (request.base.script) {
+    script_info.name = "script '" + request.base.script->settings.title + "'";
+    script_info.params = request.base.script->params;
+    info = &script_info;
+  } else {
+    info = find_strategy(request.base.strategy);
+    if (!info) return resolve_params(request.base.strategy, {}).error();  // kNotFound naming the known strategies
+  }
   Grid grid;
   // Base values are checked one by one; rules across parameters (fast < slow) are checked per
   // trial, because the axes change them.
@@ -204,7 +214,7 @@ std::vector<TrialResult> run_grid_trials(const MarketData& data, const Optimizat
   for (size_t k = 0; k < indexes.size(); ++k) {
     out[k].index = indexes[k];
     const ParamMap given = grid.params_at(indexes[k]);
-    auto resolved = resolve_params(strategy, given);
+    auto resolved = request.base.script ? resolve_script_params(request.base, given) : resolve_params(strategy, given);
     if (!resolved) {
       out[k].error_message = resolved.error().message;
       out[k].error_stack_trace = strategy + "(" + format_params(given) + "): parameter check";
@@ -215,7 +225,8 @@ std::vector<TrialResult> run_grid_trials(const MarketData& data, const Optimizat
   }
   if (params.empty()) return out;
   try {
-    auto summaries = run_trials(data, strategy, params, request.base.broker, hooks);
+    auto summaries = request.base.script ? run_script_trials(data, request.base, params, hooks)
+                                         : run_trials(data, strategy, params, request.base.broker, hooks);
     for (size_t j = 0; j < runnable.size(); ++j) out[runnable[j]] = to_trial(indexes[runnable[j]], strategy, summaries[j]);
   } catch (const std::exception& e) {  // the boundary: nothing a trial does escapes it
     for (size_t j = 0; j < runnable.size(); ++j) {

@@ -10,6 +10,7 @@
 #include "atf/market_data.h"
 #include "atf/metrics.h"
 #include "atf/params.h"
+#include "atf/pine.h"
 #include "atf/progress.h"
 
 namespace atf {
@@ -18,6 +19,12 @@ struct BacktestRequest {
   std::string strategy;
   ParamMap params;  ///< missing ones take their defaults
   BrokerConfig broker;
+  /// A Pine script to run instead of a built-in strategy (`strategy` is then only a label);
+  /// `params` are its numeric inputs by variable name. Its broker settings must already be
+  /// merged into `broker` (script_broker_config).
+  std::shared_ptr<const PineScript> script;
+  std::map<std::string, std::string> text_inputs;  ///< script inputs that take text (string, source...)
+  std::optional<int64_t> trade_from_ms;  ///< scripts: no order before this UTC ms (earlier bars warm up)
 };
 
 struct BacktestResult {
@@ -31,6 +38,8 @@ struct BacktestResult {
   int64_t bars = 0;
   int64_t rejected_orders = 0;  ///< entries refused for lack of cash or margin
   double bars_per_year = 0;
+  std::vector<PlotSeries> plots;  ///< scripts: every plot() series
+  std::string script_hash;        ///< scripts: PineScript::hash
   int64_t warmup_bars = 0;  ///< bars the strategy needs before its first possible signal
 };
 

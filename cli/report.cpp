@@ -9,7 +9,7 @@ namespace atf::cli {
 namespace {
 
 /// Whether |v| is too large (or too small) for fixed notation to stay readable.
-bool needs_exponent(double v) { return std::fabs(v) >= 1e15; }
+bool needs_exponent(double v) { return std::fabs(v) >= 1e12; }
 
 std::string money(double v) {
   if (!std::isfinite(v) || needs_exponent(v)) return readable(v);

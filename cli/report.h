@@ -33,7 +33,7 @@ void print_optimization(const std::string& path, const MarketData& md, const Opt
 void warn_warmup(const std::string& strategy, size_t bars, int64_t warmup, int64_t short_runs, int64_t runs);
 
 /// A number for a terminal: fixed decimals, or 6 significant digits with an exponent when its
-/// magnitude is 1e15 or more (or tiny and nonzero); "n/a" for undefined, "+inf" / "-inf".
+/// magnitude is 1e12 or more; "n/a" for undefined, "+inf" / "-inf".
 std::string readable(double v, int decimals = 2);
 
 }  // namespace atf::cli

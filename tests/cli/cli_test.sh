@@ -66,5 +66,85 @@ check "--rerun gives the full report of one combination" 0 "strategy  sma_cross\
   "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=5,10 --axis slow=20,30 --rerun 3
 check "strategies lists the catalog" 0 "bollinger_reversion" -- "$atf" strategies
 
+# Files as traders export them (issue 12).
+printf 'Date,Open,High,Low,Close\n20200102,10,10,10,10\n20200103,11,11,11,11\n' >"$tmp/compact.csv"
+check "YYYYMMDD dates are dates, not epoch seconds" 0 "^ok$" -- \
+  bash -c "'$atf' backtest --data '$tmp/compact.csv' --strategy sma_cross --param fast=1 --param slow=2 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[\"data\"]
+assert d[\"first_time\"] == 1577923200000 and d[\"last_time\"] == 1578009600000, d
+assert 300 < d[\"bars_per_year\"] < 400, d
+print(\"ok\")'"
+printf 'Date,Open,High,Low,Close,Adj Close,Volume\n2019-10-07,1,1,1,1,1,0\n2019-10-08,1,1,1,1,1,0\n2019-10-09,null,null,null,null,null,null\n2019-10-10,1,1,1,1,1,0\n2019-10-11,1,1,1,1,1,0\n' >"$tmp/null.csv"
+check "rows without prices are skipped and named in the report" 0 "^notice    1 row without prices \(empty or null\) skipped, the first at line 4$" -- \
+  "$atf" backtest --data "$tmp/null.csv" --strategy sma_cross --param fast=1 --param slow=2
+check "rows without prices are counted in the JSON data" 0 "^ok$" -- \
+  bash -c "'$atf' backtest --data '$tmp/null.csv' --strategy sma_cross --param fast=1 --param slow=2 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[\"data\"]
+assert d[\"bars\"] == 4 and d[\"rows_without_prices\"] == 1 and d[\"first_line_without_prices\"] == 4, d
+assert d[\"newest_first\"] is False and len(d[\"notices\"]) == 1, d
+print(\"ok\")'"
+printf 'Date,Time,Open,High,Low,Close\n2011-12-08,18:49,1,1,1,1\n2011-12-08,18:50,1,1,1,1\n' >"$tmp/datetime.csv"
+check "Date and Time columns are combined" 0 "2 bars, 2011-12-08T18:49:00Z \.\. 2011-12-08T18:50:00Z" -- \
+  "$atf" backtest --data "$tmp/datetime.csv" --strategy sma_cross --param fast=1 --param slow=2
+printf 'Date,Open,High,Low,Close\n03/01/2013,1,1,1,1\n04/01/2013,1,1,1,1\n05/01/2013,1,1,1,1\n' >"$tmp/slash.csv"
+check "day-first or month-first is refused until stated" 2 "could be day-first or month-first.*--date-order dmy" -- \
+  "$atf" backtest --data "$tmp/slash.csv" --strategy sma_cross --param fast=1 --param slow=2
+check "--date-order dmy reads day-first dates" 0 "3 bars, 2013-01-03 \.\. 2013-01-05" -- \
+  "$atf" backtest --data "$tmp/slash.csv" --strategy sma_cross --param fast=1 --param slow=2 --date-order dmy
+check "--date-order mdy reads month-first dates" 0 "3 bars, 2013-03-01 \.\. 2013-05-01" -- \
+  "$atf" backtest --data "$tmp/slash.csv" --strategy sma_cross --param fast=1 --param slow=2 --date-order mdy
+check "a bad --date-order is named" 2 "^atf: --date-order: expected dmy" -- \
+  "$atf" backtest --data "$tmp/slash.csv" --strategy sma_cross --date-order dd/mm
+printf 'Date;Open;High;Low;Close\n2020-01-06;28,29;28,54;28,16;28,35\n2020-01-03;27,85;28,15;27,70;28,15\n2020-01-02;27,72;27,98;27,52;27,95\n' >"$tmp/desc.csv"
+check "a newest-first ';' file with decimal commas is read in time order, with a notice" 0 "^ok$" -- \
+  bash -c "'$atf' backtest --data '$tmp/desc.csv' --strategy sma_cross --param fast=1 --param slow=2 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[\"data\"]
+assert d[\"first_time\"] == 1577923200000 and d[\"newest_first\"] is True and d[\"price_decimals\"] == 2, d
+assert any(\"newest-first\" in n for n in d[\"notices\"]), d
+print(\"ok\")'"
+printf 'Date,Open,High,Low,Close\n2020-01-02,1,1,1,1\n2020-01-06,1,1,1,1\n2020-01-03,1,1,1,1\n2020-01-07,1,1,1,1\n' >"$tmp/swapped.csv"
+check "one swapped pair stays an error naming the line" 2 "line 4, column 1 \(time\): timestamp out of order" -- \
+  "$atf" backtest --data "$tmp/swapped.csv" --strategy sma_cross
+# Metrics with a zero denominator for a good reason, and exposure (users-reports pf_min.csv, up.csv).
+printf 'Date,Open,High,Low,Close\n2020-01-02,10,10,10,10\n2020-01-03,9,9,9,9\n2020-01-06,10,10,10,10\n2020-01-07,12,12,12,12\n2020-01-08,11,11,11,11\n' >"$tmp/pf.csv"
+check "profit factor with no losing trade is \"Infinity\" in JSON, +inf in the report" 0 "^ok$" -- \
+  bash -c "'$atf' backtest --data '$tmp/pf.csv' --strategy sma_cross --param fast=1 --param slow=2 --fill close --json | python3 -c '
+import json, sys
+m = json.load(sys.stdin)[\"metrics\"]
+assert m[\"profit_factor\"] == \"Infinity\" and m[\"win_rate_pct\"] == 100, m
+print(\"ok\")' && '$atf' backtest --data '$tmp/pf.csv' --strategy sma_cross --param fast=1 --param slow=2 --fill close | grep -E '^  profit_factor +\+inf$' >/dev/null && echo ok"
+printf 'Date,Open,High,Low,Close\n2021-01-04,10,10,10,10\n2021-01-05,9,9,9,9\n2021-01-06,10,10,10,10\n2021-01-07,11,11,11,11\n2021-01-08,12,12,12,12\n' >"$tmp/up.csv"
+check "exposure is the same with --close-at-end" 0 "^40.0 40.0$" -- \
+  bash -c "for x in '' --close-at-end; do '$atf' backtest --data '$tmp/up.csv' --strategy sma_cross --param fast=1 --param slow=2 --cash 1000 --size units:10 --json \$x | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"metrics\"][\"exposure_pct\"])'; done | paste -sd' '"
+check "+inf profit factors rank first when maximizing" 0 "^ok$" -- \
+  bash -c "'$atf' optimize --data '$tmp/pf.csv' --strategy sma_cross --axis fast=1 --axis slow=2,3 --fill close --objective profit_factor:max --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"trials\"][0][\"metrics\"][\"profit_factor\"] == \"Infinity\", d[\"trials\"]
+assert all(\"rejected_orders\" in t for t in d[\"trials\"])
+print(\"ok\")'"
+check "optimize trials report rejected orders" 0 "^ok$" -- \
+  bash -c "'$atf' optimize --data '$tmp/up.csv' --strategy sma_cross --axis fast=1 --axis slow=2 --cash 5 --size units:10 --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin)[\"trials\"][0]
+assert t[\"rejected_orders\"] >= 1, t
+print(\"ok\")'"
+check "a grid where every combination is invalid ends with a message and exit 1" 1 "^atf: all 4 combinations failed, nothing to rank \(the first, #0 fast=5, slow=2: fast \(5\) must be less than slow \(2\)\)$" -- \
+  "$atf" optimize --data "$tmp/up.csv" --strategy sma_cross --axis fast=5:6:1 --axis slow=2:3:1
+check "a range shorter than the warm-up gets a warning" 0 "^atf: warning: the data holds 5 bars, no more than sma_cross's warm-up of 9 bars" -- \
+  "$atf" backtest --data "$tmp/up.csv" --strategy sma_cross --param fast=2 --param slow=10
+check "an optimization with combinations shorter than the warm-up gets a warning" 0 "^atf: warning: 2 of 4 combinations need more bars" -- \
+  "$atf" optimize --data "$tmp/up.csv" --strategy sma_cross --axis fast=1:2:1 --axis slow=3,10
+printf 'Date,Open,High,Low,Close\n' >"$tmp/intra.csv"
+for i in $(seq 0 29); do printf '2020-01-02T09:%02d:00Z,%s,%s,%s,%s\n' "$i" "$((10 + i % 5))" "$((10 + i % 5))" "$((10 + i % 5))" "$((10 + i % 5))" >>"$tmp/intra.csv"; done
+check "the text report shows intraday trade times" 0 "^  2020-01-02 09:[0-9][0-9] +2020-01-02 09:[0-9][0-9] +long" -- \
+  "$atf" backtest --data "$tmp/intra.csv" --strategy sma_cross --param fast=1 --param slow=2
+printf 'Date,Open,High,Low,Close\n2020-01-02,2,2,2,2\n2020-01-03,1,1,1,1\n2020-01-06,2,2,2,2\n2020-01-07,1e13,1e13,1e13,1e13\n' >"$tmp/huge.csv"
+check "very large numbers print with an exponent" 0 "^  net_profit +1e\+16$" -- \
+  "$atf" backtest --data "$tmp/huge.csv" --strategy sma_cross --param fast=1 --param slow=2 --fill close --size units:1000 --cash 10000
+
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

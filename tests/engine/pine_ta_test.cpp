@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -1135,4 +1136,63 @@ TEST_CASE("ta.sma off the tick grid does not drift", "[pine_ta]") {
   double sum = 0;
   for (size_t i = x.size() - 50; i < x.size(); ++i) sum += x[i];
   CHECK(last == Approx(sum / 50).epsilon(1e-13));
+}
+
+TEST_CASE("ta: outputs on the sample are bit-identical to the recorded ones (native and Wasm)", "[pine_ta]") {
+  // FNV-1a over the bits of every output of a broad set of calls (na hashed as one pattern). A
+  // deliberate change of an implementation updates kExpected (the failure message prints the new one).
+  const Bars& b = nvda();
+  const auto c = [&](size_t t) { return b.close[t]; };
+  struct Call {
+    const char* name;
+    std::function<std::vector<double>(size_t)> args;
+  };
+  const std::vector<Call> calls = {
+      {"ta.sma", [&](size_t t) { return std::vector<double>{c(t), 20}; }},
+      {"ta.ema", [&](size_t t) { return std::vector<double>{c(t), 20}; }},
+      {"ta.rma", [&](size_t t) { return std::vector<double>{c(t), 14}; }},
+      {"ta.wma", [&](size_t t) { return std::vector<double>{c(t), 10}; }},
+      {"ta.vwma", [&](size_t t) { return std::vector<double>{c(t), 10}; }},
+      {"ta.hma", [&](size_t t) { return std::vector<double>{c(t), 9}; }},
+      {"ta.alma", [&](size_t t) { return std::vector<double>{c(t), 9, 0.85, 6, 0}; }},
+      {"ta.swma", [&](size_t t) { return std::vector<double>{c(t)}; }},
+      {"ta.linreg", [&](size_t t) { return std::vector<double>{c(t), 20, 0}; }},
+      {"ta.stdev", [&](size_t t) { return std::vector<double>{c(t), 20, 1}; }},
+      {"ta.dev", [&](size_t t) { return std::vector<double>{c(t), 20}; }},
+      {"ta.median", [&](size_t t) { return std::vector<double>{c(t), 10}; }},
+      {"ta.percentile_linear_interpolation", [&](size_t t) { return std::vector<double>{c(t), 10, 30}; }},
+      {"ta.rsi", [&](size_t t) { return std::vector<double>{c(t), 14}; }},
+      {"ta.cci", [&](size_t t) { return std::vector<double>{c(t), 20}; }},
+      {"ta.cmo", [&](size_t t) { return std::vector<double>{c(t), 9}; }},
+      {"ta.mfi", [&](size_t t) { return std::vector<double>{c(t), 14}; }},
+      {"ta.tsi", [&](size_t t) { return std::vector<double>{c(t), 13, 25}; }},
+      {"ta.macd", [&](size_t t) { return std::vector<double>{c(t), 12, 26, 9}; }},
+      {"ta.bb", [&](size_t t) { return std::vector<double>{c(t), 20, 2}; }},
+      {"ta.kc", [&](size_t t) { return std::vector<double>{c(t), 20, 1.5, 1}; }},
+      {"ta.atr", [&](size_t) { return std::vector<double>{14}; }},
+      {"ta.dmi", [&](size_t) { return std::vector<double>{14, 14}; }},
+      {"ta.supertrend", [&](size_t) { return std::vector<double>{3, 10}; }},
+      {"ta.sar", [&](size_t) { return std::vector<double>{0.02, 0.02, 0.2}; }},
+      {"ta.correlation", [&](size_t t) { return std::vector<double>{c(t), b.open[t], 20}; }},
+      {"ta.cog", [&](size_t t) { return std::vector<double>{c(t), 10}; }},
+      {"ta.accdist", [&](size_t) { return std::vector<double>{}; }},
+      {"ta.pvt", [&](size_t) { return std::vector<double>{}; }},
+      {"ta.nvi", [&](size_t) { return std::vector<double>{}; }},
+      {"ta.vwap", [&](size_t t) { return std::vector<double>{c(t), t % 20 == 0 ? 1.0 : 0.0, 1}; }},
+  };
+  uint64_t h = 1469598103934665603ULL;
+  for (const Call& call : calls) {
+    const size_t nargs = call.args(0).size();
+    for (const auto& row : Runner(b).run(call.name, nargs, call.args))
+      for (double v : row) {
+        uint64_t bits;
+        const double x = na(v) ? NA : v;
+        std::memcpy(&bits, &x, 8);
+        if (na(v)) bits = 0x7ff8000000000000ULL;
+        for (int k = 0; k < 8; ++k) h = (h ^ ((bits >> (8 * k)) & 0xff)) * 1099511628211ULL;
+      }
+  }
+  constexpr uint64_t kExpected = 0xb6daec3627b8fc1cULL;
+  INFO("hash 0x" << std::hex << h);
+  CHECK(h == kExpected);
 }

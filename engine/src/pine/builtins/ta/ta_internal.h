@@ -142,6 +142,7 @@ class SmaCore {
       offgrid_ += sign;
     }
     dsum_ += sign > 0 ? v : -v;
+    if (sign < 0 && !std::isfinite(v)) since_refresh_ = len_;  // inf - inf: recompute on this update
   }
   void rebuild() {
     ticks_ = 0;

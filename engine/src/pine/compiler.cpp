@@ -9,6 +9,7 @@
 
 #include "checker.h"
 #include "parser.h"
+#include "peephole.h"
 
 namespace atf::pine {
 
@@ -160,6 +161,7 @@ struct Symbol {
   int32_t field_reg = 0;
   Origin origin;       ///< for never-reassigned variables
   bool is_var = false;
+  bool is_input = false;  ///< declared from input.*: cannot be reassigned
 };
 
 class Compiler {
@@ -507,7 +509,11 @@ class Compiler {
       if (builtin_vars().count(st.text) || price_field_of(st.text)) fail(st, "cannot modify the built-in variable '" + st.text + "'");
       fail(st, "undeclared identifier '" + st.text + "'");
     }
-    if (sym->source_input) fail(st, "cannot assign to the input '" + st.text + "'");
+    if (sym->source_input || sym->is_input) fail(st, "cannot assign to the input '" + st.text + "': inputs keep their value");
+    if (!inlining_.empty() && lexical_.front().count(st.text) &&
+        &syms_[static_cast<size_t>(lexical_.front().at(st.text))] == sym) {
+      fail(st, "cannot modify global variable '" + st.text + "' in function '" + inlining_.back() + "'");
+    }
     const int32_t target = sym->reg;
     const Type target_type = sym->type;
     Val v;
@@ -658,10 +664,10 @@ class Compiler {
       prog_.inputs.push_back(in);
       return Val{};
     }
-    if (reassigned_.count(st.text)) fail(st, "cannot assign to the input '" + st.text + "'");
     if (base == Base::kString) prog_.string_roots.push_back(in.reg);
     Symbol& sym = declare(st, st.text, t);
     emit(Op::kMove, st, sym.reg, in.reg);
+    sym.is_input = true;
     sym.origin.kind = Origin::kInput;
     sym.origin.index = index;
     sym.origin.inputs.insert(index);
@@ -805,6 +811,10 @@ class Compiler {
     if (constant && (off.num < 0 || std::floor(off.num) != off.num)) fail(off, "the history offset must be a non-negative integer");
     if (constant && off.num > 100000) fail(off, "the history offset " + Compiler::format_value(off.num) + " is too large (at most 100000)");
     const int32_t k = constant ? static_cast<int32_t>(off.num) : -1;
+    if (prog_.version >= 6 && (base.kind == NodeKind::kNumber || base.kind == NodeKind::kString || base.kind == NodeKind::kBool ||
+                               base.kind == NodeKind::kColor || base.kind == NodeKind::kNaLiteral)) {
+      fail(n, "cannot reference the history of a literal value (v6)");
+    }
     // Price fields read the bars directly.
     if (base.kind == NodeKind::kName && !lookup(base.text)) {
       if (auto f = price_field_of(base.text)) {
@@ -861,6 +871,10 @@ class Compiler {
   Val unary(const Node& n) {
     Val a = expr(*n.kids[0]);
     const Tok op = static_cast<Tok>(n.op);
+    // -1 is a constant, not a negation on every bar.
+    if (op == Tok::kMinus && a.origin.kind == Origin::kConst && a.type.numeric() && a.type.qual == Qual::kConst) {
+      return const_val(-a.origin.value, a.type.base == Base::kNaType ? Base::kFloat : a.type.base);
+    }
     Val v;
     v.reg = new_reg();
     v.type = a.type;
@@ -906,7 +920,11 @@ class Compiler {
 
   void check_bool(const Node& at, const Val& v) {
     if (v.type.base == Base::kBool || v.type.base == Base::kNaType) return;
-    if (v.type.numeric()) return;  // v5 scripts use numbers as conditions; na/0 are false
+    if (v.type.numeric()) {
+      if (prog_.version < 6) return;  // v5 scripts use numbers as conditions; na/0 are false
+      fail(at, "cannot use a value of type '" + type_text(v.type) +
+                   "' as a condition: v6 does not convert numbers to bool; compare it instead (e.g. 'x != 0') or use bool(x)");
+    }
     fail(at, "expected a bool, got '" + type_text(v.type) + "'");
   }
 
@@ -1101,12 +1119,14 @@ class Compiler {
   };
 
   Val for_loop(const Node& n) {
+    // `to` is evaluated again before every iteration (v6: a loop over array.size(a) - 1 sees
+    // removals); the direction and the step are fixed by the first evaluation: step = |by|
+    // (1 by default), negated when from > to.
     Val from = expr(*n.kids[0]);
-    Val to = expr(*n.kids[1]);
-    if (!from.type.numeric() || !to.type.numeric()) fail(n, "the bounds of a for loop must be numbers");
-    // step = |by| (1 by default), counting down when from > to.
-    const int32_t step = new_reg(), end = new_reg(), dir = new_reg(), tmp = new_reg();
-    emit(Op::kMove, n, end, to.reg);
+    if (!from.type.numeric()) fail(*n.kids[0], "the bounds of a for loop must be numbers");
+    const int32_t step = new_reg(), end = new_reg(), dir = new_reg(), tmp = new_reg(), first = new_reg();
+    const int32_t from_reg = new_reg();
+    emit(Op::kMove, n, from_reg, from.reg);
     if (n.kids[2]) {
       Val by = expr(*n.kids[2]);
       if (!by.type.numeric()) fail(*n.kids[2], "the step of a for loop must be a number");
@@ -1119,30 +1139,60 @@ class Compiler {
     } else {
       emit(Op::kMove, n, step, const_reg(1));
     }
-    emit(Op::kGt, n, dir, from.reg, end);
+    push_block_scope(n);
+    const int32_t res = new_reg();
+    emit(Op::kMove, n, res, const_reg(kNa));
+    emit(Op::kMove, n, first, const_reg(1));
+    const int32_t top = here();
+    Val to = with_cond([&] { return expr(*n.kids[1]); });
+    if (!to.type.numeric()) fail(*n.kids[1], "the bounds of a for loop must be numbers");
+    emit(Op::kMove, n, end, to.reg);
+    Symbol& counter = declare(n, n.text, Type::of(from.type.base == Base::kFloat || to.type.base == Base::kFloat ? Base::kFloat : Base::kInt, Qual::kSeries));
+    const int32_t i = counter.reg;
+    const int32_t jfirst = emit(Op::kJmpF, n, first, 0);
+    emit(Op::kMove, n, first, const_reg(0));
+    emit(Op::kMove, n, i, from_reg);
+    emit(Op::kGt, n, dir, from_reg, end);
     const int32_t jd = emit(Op::kJmpF, n, dir, 0);
     emit(Op::kNeg, n, step, step);
     patch_jump(jd, here());
-    push_block_scope(n);
-    Symbol& counter = declare(n, n.text, Type::of(from.type.base == Base::kFloat || to.type.base == Base::kFloat ? Base::kFloat : Base::kInt, Qual::kSeries));
-    const int32_t i = counter.reg;
-    emit(Op::kMove, n, i, from.reg);
+    patch_jump(jfirst, here());
     const int32_t test = emit(Op::kForTest, n, i, end, step, 0);
     loops_.emplace_back();
     ++cond_depth_;
-    for (const auto& st : n.kids[3]->kids) statement(*st);
+    const Val last = loop_body(n.kids[3]->kids, res);
     --cond_depth_;
     const int32_t cont = here();
     emit(Op::kAdd, n, i, i, step);
     emit(Op::kLoopTick, n, prog_.loop_counter_reg);
-    emit(Op::kJmp, n, test);
+    emit(Op::kJmp, n, top);
     const int32_t exit = here();
     patch_jump(test, exit);
     for (int32_t b : loops_.back().breaks) patch_jump(b, exit);
     for (int32_t c : loops_.back().continues) patch_jump(c, cont);
     loops_.pop_back();
     pop_block_scope();
-    return Val{};
+    return loop_value(last, res);
+  }
+
+  /// Compiles a loop body; its last statement's value (the loop's value, as an expression) is
+  /// copied to `res` at the end of each iteration.
+  Val loop_body(const std::vector<NodePtr>& stmts, int32_t res) {
+    Val last;
+    for (const auto& st : stmts) last = statement(*st);
+    if (last.reg >= 0 && last.type.base != Base::kTuple && last.type.base != Base::kVoid && !stmts.empty()) {
+      emit(Op::kMove, *stmts.back(), res, last.reg);
+    }
+    return last;
+  }
+  Val loop_value(const Val& last, int32_t res) {
+    Val v;
+    if (last.reg < 0 || last.type.base == Base::kTuple || last.type.base == Base::kVoid) return v;
+    v.reg = res;
+    v.type = last.type;
+    v.type.qual = Qual::kSeries;
+    note_root(v.type, res);
+    return v;
   }
 
   Val for_in(const Node& n) {
@@ -1155,10 +1205,12 @@ class Compiler {
     const int32_t idx = n.text2.empty() ? new_reg() : declare(n, n.text2, Type::of(Base::kInt, Qual::kSeries)).reg;
     const int32_t item = declare(n, n.text, Type::of(arr.type.elem, Qual::kSeries)).reg;
     emit(Op::kMove, n, idx, const_reg(0));
+    const int32_t res = new_reg();
+    emit(Op::kMove, n, res, const_reg(kNa));
     const int32_t test = emit(Op::kForInTest, n, idx, arr_reg, 0, item);
     loops_.emplace_back();
     ++cond_depth_;
-    for (const auto& st : n.kids[1]->kids) statement(*st);
+    const Val last = loop_body(n.kids[1]->kids, res);
     --cond_depth_;
     const int32_t cont = here();
     emit(Op::kAdd, n, idx, idx, const_reg(1));
@@ -1170,16 +1222,22 @@ class Compiler {
     for (int32_t c : loops_.back().continues) patch_jump(c, cont);
     loops_.pop_back();
     pop_block_scope();
-    return Val{};
+    return loop_value(last, res);
   }
 
   Val while_loop(const Node& n) {
+    const int32_t res = new_reg();
+    emit(Op::kMove, n, res, const_reg(kNa));
     const int32_t top = here();
     Val c = expr(*n.kids[0]);
     check_bool(*n.kids[0], c);
     const int32_t jf = emit(Op::kJmpF, n, c.reg, 0);
     loops_.emplace_back();
-    with_cond([&] { return block(*n.kids[1]); });
+    ++cond_depth_;
+    push_block_scope(*n.kids[1]);
+    const Val last = loop_body(n.kids[1]->kids, res);
+    pop_block_scope();
+    --cond_depth_;
     emit(Op::kLoopTick, n, prog_.loop_counter_reg);
     emit(Op::kJmp, n, top);
     const int32_t exit = here();
@@ -1187,13 +1245,30 @@ class Compiler {
     for (int32_t b : loops_.back().breaks) patch_jump(b, exit);
     for (int32_t cc : loops_.back().continues) patch_jump(cc, top);
     loops_.pop_back();
-    return Val{};
+    return loop_value(last, res);
   }
 
   // ---- calls ----
   Val call(const Node& n) {
     const std::string& f = n.text;
     if (funcs_.count(f)) return user_call(n, *funcs_.at(f));
+    // Method syntax on arrays: `a.push(x)` is `array.push(a, x)` when `a` is an array variable.
+    if (const size_t dot = f.find('.'); dot != std::string::npos && f.find('.', dot + 1) == std::string::npos) {
+      const std::string recv = f.substr(0, dot);
+      if (Symbol* s = lookup(recv); s && s->type.base == Base::kArray) {
+        Node as(NodeKind::kCall, n.line, n.col);
+        as.text = "array." + f.substr(dot + 1);
+        auto self = std::make_unique<Node>(NodeKind::kName, n.line, n.col);
+        self->text = recv;
+        as.kids.push_back(std::move(self));
+        as.arg_names.push_back("");
+        for (size_t i = 0; i < n.kids.size(); ++i) {
+          as.kids.push_back(n.kids[i]->clone());
+          as.arg_names.push_back(n.arg_names[i]);
+        }
+        return call(as);
+      }
+    }
     if (f == "strategy" || f == "indicator") fail(n, f + "() must be a statement at the top level of the script");
     if (f.rfind("input", 0) == 0 && (f == "input" || f.rfind("input.", 0) == 0)) {
       fail(n, "assign an input to a variable at the top level: 'len = " + f + "(...)'");
@@ -1282,6 +1357,7 @@ class Compiler {
   }
 
   Val plot(const Node& n) {
+    if (exec_scope_.size() > 1 || cond_depth_ > 0) fail(n, "cannot use 'plot' in local scope");
     static const std::vector<std::string> names = {"series", "title", "color", "linewidth", "style", "trackprice",
                                                    "histbase", "offset", "join", "editable", "show_last", "display",
                                                    "format", "precision", "force_overlay", "linestyle"};
@@ -1552,6 +1628,7 @@ Result<std::shared_ptr<const Program>> compile_program(std::string_view source) 
   try {
     Compiler c(*prog, parsed->version == 0 ? 6 : parsed->version);
     c.script(*parsed->body);
+    optimize_bytecode(*prog);
   } catch (const CompileError& e) {
     return e.error;
   }

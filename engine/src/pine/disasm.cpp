@@ -30,6 +30,7 @@ const char* op_name(Op op) {
     case Op::kJmpF: return "jmpf";
     case Op::kJmpT: return "jmpt";
     case Op::kJmpNa: return "jmpna";
+    case Op::kJmpNotNa: return "jmpnotna";
     case Op::kIsNa: return "isna";
     case Op::kNz: return "nz";
     case Op::kTrunc: return "trunc";
@@ -47,6 +48,12 @@ const char* op_name(Op op) {
     case Op::kPlot: return "plot";
     case Op::kStrategyVar: return "svar";
     case Op::kRuntimeError: return "error";
+    case Op::kJNLt: return "jnlt";
+    case Op::kJNLe: return "jnle";
+    case Op::kJNGt: return "jngt";
+    case Op::kJNGe: return "jnge";
+    case Op::kJNEq: return "jneq";
+    case Op::kJNNe: return "jnne";
   }
   return "?";
 }

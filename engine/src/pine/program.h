@@ -28,6 +28,7 @@ enum class Op : uint8_t {
   kJmpF,        ///< if !truthy(reg a) goto b
   kJmpT,        ///< if truthy(reg a) goto b
   kJmpNa,       ///< if reg a is na goto b
+  kJmpNotNa,    ///< if reg a is not na goto b
   kIsNa,        ///< a = na(b)
   kNz,          ///< a = na(b) ? c : b
   kTrunc,       ///< a = int(b) (toward zero; na stays na)
@@ -45,6 +46,9 @@ enum class Op : uint8_t {
   kPlot,        ///< record reg b into plot a
   kStrategyVar, ///< a = strategy read-out b
   kRuntimeError,///< throw message string constant a
+  // Compare-and-jump (peephole.h): goto a when NOT (reg b op reg c); false comparisons with na
+  // jump, as the separate comparison and kJmpF would.
+  kJNLt, kJNLe, kJNGt, kJNGe, kJNEq, kJNNe,
 };
 
 /// Built-in variables read by kBuiltinVar.
@@ -150,6 +154,8 @@ struct Program {
   int version = 6;
   std::vector<Instr> code;
   std::vector<SourcePos> pos;  ///< per instruction
+  std::vector<Instr> trial_code;     ///< `code` without plot recording (optimization trials)
+  std::vector<SourcePos> trial_pos;
   int32_t nregs = 0;
   std::vector<std::pair<int32_t, Value>> const_regs;          ///< registers preset at instantiation
   std::vector<std::pair<int32_t, std::string>> string_regs;   ///< registers preset to interned strings

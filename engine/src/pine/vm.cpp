@@ -1,6 +1,7 @@
 #include "vm.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -247,7 +248,10 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
   ctx_.rng = &rng_;
   ctx_.orders = orders;
   ticker_handle_ = heap_.intern(chart_.ticker);
-  period_handle_ = heap_.intern(chart_.period);
+  // v6: timeframe.period always has a multiplier ("1D", not "D" as in v5).
+  std::string period = chart_.period;
+  if (p.version >= 6 && !period.empty() && !std::isdigit(static_cast<unsigned char>(period[0]))) period = "1" + period;
+  period_handle_ = heap_.intern(period);
   tz_handle_ = heap_.intern("UTC");
   // Shared series: one per (function, argument values), computed over all bars once and kept in
   // the dataset's series cache for every later run with the same values.
@@ -329,10 +333,12 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
     shared_data_[s] = shared_[s]->data();
   }
   if (record_plots_) plots_.assign(p.plots.size(), std::vector<double>(n, kNa));
+  code_ = record_plots_ ? p.code.data() : p.trial_code.data();
+  pos_ = record_plots_ ? p.pos.data() : p.trial_pos.data();
 }
 
 void Instance::raise(size_t pc, const std::string& message) const {
-  const SourcePos& sp = prog_->pos[pc];
+  const SourcePos& sp = pos_[pc];
   throw ScriptError(message, sp.line, sp.col);
 }
 
@@ -363,167 +369,262 @@ void Instance::maybe_collect() {
   heap_.collect(sroots, aroots);
 }
 
+Value Instance::builtin_var(BuiltinVar v, size_t t) const {
+  const Bars& bars = md_.bars;
+  const int64_t tm = bars.time[t];
+  double out = kNa;
+  switch (v) {
+    case BuiltinVar::kBarIndex: out = static_cast<double>(t); break;
+    case BuiltinVar::kLastBarIndex: out = static_cast<double>(bars.size() - 1); break;
+    case BuiltinVar::kTime: out = static_cast<double>(tm); break;
+    case BuiltinVar::kTimeClose:
+      out = t + 1 < bars.size() ? static_cast<double>(bars.time[t + 1]) : static_cast<double>(tm + chart_.bar_ms);
+      if (chart_.unit != 'S' && chart_.unit != 'm') out = static_cast<double>(tm + chart_.bar_ms);
+      break;
+    case BuiltinVar::kTimeTradingday: out = static_cast<double>(civil_of(tm).day_start_ms); break;
+    case BuiltinVar::kTimeNow: out = static_cast<double>(bars.time.back()); break;
+    case BuiltinVar::kYear: out = static_cast<double>(civil_of(tm).y); break;
+    case BuiltinVar::kMonth: out = civil_of(tm).m; break;
+    case BuiltinVar::kWeekOfYear: out = iso_week(civil_of(tm)); break;
+    case BuiltinVar::kDayOfMonth: out = civil_of(tm).d; break;
+    case BuiltinVar::kDayOfWeek: out = civil_of(tm).dow; break;
+    case BuiltinVar::kHour: out = civil_of(tm).hour; break;
+    case BuiltinVar::kMinute: out = civil_of(tm).minute; break;
+    case BuiltinVar::kSecond: out = civil_of(tm).second; break;
+    case BuiltinVar::kIsFirst: out = t == 0; break;
+    case BuiltinVar::kIsLast: out = t + 1 == bars.size(); break;
+    case BuiltinVar::kIsConfirmed: out = 1; break;
+    case BuiltinVar::kIsHistory: out = 1; break;
+    case BuiltinVar::kIsRealtime: out = 0; break;
+    case BuiltinVar::kIsNew: out = 1; break;
+    case BuiltinVar::kIsLastConfirmedHistory: out = t + 1 == bars.size(); break;
+    case BuiltinVar::kMintick: out = chart_.mintick; break;
+    case BuiltinVar::kPointValue: out = chart_.pointvalue; break;
+    case BuiltinVar::kTr: break;
+    case BuiltinVar::kTimeframeMultiplier: out = chart_.multiplier; break;
+    case BuiltinVar::kTimeframeIsIntraday: out = chart_.unit == 'S' || chart_.unit == 'm'; break;
+    case BuiltinVar::kTimeframeIsDaily: out = chart_.unit == 'D'; break;
+    case BuiltinVar::kTimeframeIsWeekly: out = chart_.unit == 'W'; break;
+    case BuiltinVar::kTimeframeIsMonthly: out = chart_.unit == 'M'; break;
+    case BuiltinVar::kTimeframeIsSeconds: out = chart_.unit == 'S'; break;
+    case BuiltinVar::kTimeframeIsMinutes: out = chart_.unit == 'm'; break;
+    case BuiltinVar::kTimeframeIsDwm: out = chart_.unit == 'D' || chart_.unit == 'W' || chart_.unit == 'M'; break;
+    case BuiltinVar::kTimeframePeriod: out = period_handle_; break;
+    case BuiltinVar::kTicker: out = ticker_handle_; break;
+    case BuiltinVar::kTickerId: out = ticker_handle_; break;
+    case BuiltinVar::kTimezone: out = tz_handle_; break;
+  }
+  return out;
+}
+
+Value Instance::strategy_var(StrategyVar which) const {
+  const StrategyReadout& s = ctx_.orders->readout();
+  double out = kNa;
+  switch (which) {
+    case StrategyVar::kPositionSize: out = s.position_size; break;
+    case StrategyVar::kPositionAvgPrice: out = s.position_avg_price; break;
+    case StrategyVar::kEquity: out = s.equity; break;
+    case StrategyVar::kNetProfit: out = s.netprofit; break;
+    case StrategyVar::kOpenProfit: out = s.openprofit; break;
+    case StrategyVar::kGrossProfit: out = s.grossprofit; break;
+    case StrategyVar::kGrossLoss: out = s.grossloss; break;
+    case StrategyVar::kInitialCapital: out = s.initial_capital; break;
+    case StrategyVar::kOpenTrades: out = s.opentrades; break;
+    case StrategyVar::kClosedTrades: out = s.closedtrades; break;
+    case StrategyVar::kWinTrades: out = s.wintrades; break;
+    case StrategyVar::kLossTrades: out = s.losstrades; break;
+    case StrategyVar::kEvenTrades: out = s.eventrades; break;
+    case StrategyVar::kMaxDrawdown: out = s.max_drawdown; break;
+    case StrategyVar::kMaxRunup: out = s.max_runup; break;
+    case StrategyVar::kPositionEntryName: out = s.position_entry_name; break;
+  }
+  return out;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
 void Instance::run_bar(size_t t) {
   const Program& p = *prog_;
-  const Instr* code = p.code.data();
+  const Instr* code = code_;
   Value* r = regs_.data();
   const Bars& bars = md_.bars;
   ctx_.t = t;
   r[p.loop_counter_reg] = 0;
   size_t pc = 0;
   try {
-    for (;;) {
-      const Instr& in = code[pc];
-      switch (in.op) {
-        case Op::kEnd:
+    // Direct-threaded dispatch (computed goto, a GCC/Clang extension; Wasm lowers it to a
+    // br_table): each instruction ends with its own indirect jump, which predicts far better
+    // than one shared switch.
+    static void* const kLabels[] = {
+      &&L_kEnd,
+      &&L_kMove,
+      &&L_kAdd,
+      &&L_kSub,
+      &&L_kMul,
+      &&L_kDiv,
+      &&L_kMod,
+      &&L_kNeg,
+      &&L_kLt,
+      &&L_kLe,
+      &&L_kGt,
+      &&L_kGe,
+      &&L_kEq,
+      &&L_kNe,
+      &&L_kSEq,
+      &&L_kSNe,
+      &&L_kSCat,
+      &&L_kNot,
+      &&L_kBool,
+      &&L_kJmp,
+      &&L_kJmpF,
+      &&L_kJmpT,
+      &&L_kJmpNa,
+      &&L_kJmpNotNa,
+      &&L_kIsNa,
+      &&L_kNz,
+      &&L_kTrunc,
+      &&L_kPrice,
+      &&L_kBuiltinVar,
+      &&L_kHist,
+      &&L_kAdvance,
+      &&L_kCall,
+      &&L_kShared,
+      &&L_kVarInit,
+      &&L_kLoopTick,
+      &&L_kForTest,
+      &&L_kForInTest,
+      &&L_kArrayNew,
+      &&L_kPlot,
+      &&L_kStrategyVar,
+      &&L_kRuntimeError,
+      &&L_kJNLt,
+      &&L_kJNLe,
+      &&L_kJNGt,
+      &&L_kJNGe,
+      &&L_kJNEq,
+      &&L_kJNNe};
+    static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kJNNe) + 1, "one label per Op");
+    const Instr* ip = code;
+#define DISPATCH             \
+  do {                       \
+    ip = code + pc;          \
+    goto* kLabels[static_cast<size_t>(ip->op)]; \
+  } while (0)
+#define NEXT \
+  do {       \
+    ++pc;    \
+    DISPATCH; \
+  } while (0)
+    DISPATCH;
+    {
+        L_kEnd:
           if (heap_.allocated_since_collect() >= 4096) maybe_collect();
           return;
-        case Op::kMove: r[in.a] = r[in.b]; break;
-        case Op::kAdd: r[in.a] = r[in.b] + r[in.c]; break;
-        case Op::kSub: r[in.a] = r[in.b] - r[in.c]; break;
-        case Op::kMul: r[in.a] = r[in.b] * r[in.c]; break;
-        case Op::kDiv: {
+        L_kMove: r[ip->a] = r[ip->b]; NEXT;
+        L_kAdd: r[ip->a] = r[ip->b] + r[ip->c]; NEXT;
+        L_kSub: r[ip->a] = r[ip->b] - r[ip->c]; NEXT;
+        L_kMul: r[ip->a] = r[ip->b] * r[ip->c]; NEXT;
+        L_kDiv: {
           // Division by zero is na in Pine (not ±inf).
-          const double d = r[in.c];
-          r[in.a] = d == 0 ? kNa : r[in.b] / d;
-          break;
+          const double d = r[ip->c];
+          r[ip->a] = d == 0 ? kNa : r[ip->b] / d;
+          NEXT;
         }
-        case Op::kMod: {
-          const double d = r[in.c];
-          r[in.a] = d == 0 ? kNa : std::fmod(r[in.b], d);
-          break;
+        L_kMod: {
+          const double d = r[ip->c];
+          r[ip->a] = d == 0 ? kNa : std::fmod(r[ip->b], d);
+          NEXT;
         }
-        case Op::kNeg: r[in.a] = -r[in.b]; break;
-        case Op::kLt: r[in.a] = r[in.b] < r[in.c]; break;
-        case Op::kLe: r[in.a] = r[in.b] <= r[in.c]; break;
-        case Op::kGt: r[in.a] = r[in.b] > r[in.c]; break;
-        case Op::kGe: r[in.a] = r[in.b] >= r[in.c]; break;
-        case Op::kEq: r[in.a] = r[in.b] == r[in.c]; break;
-        case Op::kNe: {
-          const double x = r[in.b], y = r[in.c];
-          r[in.a] = x == x && y == y && x != y;
-          break;
+        L_kNeg: r[ip->a] = -r[ip->b]; NEXT;
+        L_kLt: r[ip->a] = r[ip->b] < r[ip->c]; NEXT;
+        L_kLe: r[ip->a] = r[ip->b] <= r[ip->c]; NEXT;
+        L_kGt: r[ip->a] = r[ip->b] > r[ip->c]; NEXT;
+        L_kGe: r[ip->a] = r[ip->b] >= r[ip->c]; NEXT;
+        L_kEq: r[ip->a] = r[ip->b] == r[ip->c]; NEXT;
+        L_kNe: {
+          const double x = r[ip->b], y = r[ip->c];
+          r[ip->a] = x == x && y == y && x != y;
+          NEXT;
         }
-        case Op::kSEq:
-        case Op::kSNe: {
-          const double x = r[in.b], y = r[in.c];
+        L_kSEq:
+        L_kSNe: {
+          const double x = r[ip->b], y = r[ip->c];
           bool eq;
           if (is_na(x) || is_na(y)) eq = is_na(x) && is_na(y);
           else eq = x == y || heap_.str(x) == heap_.str(y);
-          r[in.a] = (in.op == Op::kSEq) == eq;
-          break;
+          r[ip->a] = (ip->op == Op::kSEq) == eq;
+          NEXT;
         }
-        case Op::kSCat: {
-          const double x = r[in.b], y = r[in.c];
-          if (is_na(x)) r[in.a] = y;
-          else if (is_na(y)) r[in.a] = x;
-          else r[in.a] = heap_.new_string(heap_.str(x) + heap_.str(y));
-          break;
+        L_kSCat: {
+          const double x = r[ip->b], y = r[ip->c];
+          if (is_na(x)) r[ip->a] = y;
+          else if (is_na(y)) r[ip->a] = x;
+          else r[ip->a] = heap_.new_string(heap_.str(x) + heap_.str(y));
+          NEXT;
         }
-        case Op::kNot: r[in.a] = !truthy(r[in.b]); break;
-        case Op::kBool: r[in.a] = truthy(r[in.b]); break;
-        case Op::kJmp: pc = static_cast<size_t>(in.a); continue;
-        case Op::kJmpF:
-          if (!truthy(r[in.a])) {
-            pc = static_cast<size_t>(in.b);
-            continue;
+        L_kNot: r[ip->a] = !truthy(r[ip->b]); NEXT;
+        L_kBool: r[ip->a] = truthy(r[ip->b]); NEXT;
+        L_kJmp: pc = static_cast<size_t>(ip->a); DISPATCH;
+        L_kJmpF:
+          if (!truthy(r[ip->a])) {
+            pc = static_cast<size_t>(ip->b);
+            DISPATCH;
           }
-          break;
-        case Op::kJmpT:
-          if (truthy(r[in.a])) {
-            pc = static_cast<size_t>(in.b);
-            continue;
+          NEXT;
+        L_kJmpT:
+          if (truthy(r[ip->a])) {
+            pc = static_cast<size_t>(ip->b);
+            DISPATCH;
           }
-          break;
-        case Op::kJmpNa:
-          if (is_na(r[in.a])) {
-            pc = static_cast<size_t>(in.b);
-            continue;
+          NEXT;
+        L_kJmpNa:
+          if (is_na(r[ip->a])) {
+            pc = static_cast<size_t>(ip->b);
+            DISPATCH;
           }
-          break;
-        case Op::kIsNa: r[in.a] = is_na(r[in.b]); break;
-        case Op::kNz: r[in.a] = is_na(r[in.b]) ? r[in.c] : r[in.b]; break;
-        case Op::kTrunc: r[in.a] = std::trunc(r[in.b]); break;
-        case Op::kPrice: {
+          NEXT;
+        L_kJmpNotNa:
+          if (!is_na(r[ip->a])) {
+            pc = static_cast<size_t>(ip->b);
+            DISPATCH;
+          }
+          NEXT;
+        L_kIsNa: r[ip->a] = is_na(r[ip->b]); NEXT;
+        L_kNz: r[ip->a] = is_na(r[ip->b]) ? r[ip->c] : r[ip->b]; NEXT;
+        L_kTrunc: r[ip->a] = std::trunc(r[ip->b]); NEXT;
+        L_kPrice: {
           int64_t back = 0;
-          if (in.c >= 0) {
-            const double k = r[in.c];
+          if (ip->c >= 0) {
+            const double k = r[ip->c];
             if (is_na(k)) {
-              r[in.a] = kNa;
-              break;
+              r[ip->a] = kNa;
+              NEXT;
             }
             if (k < 0) raise(pc, "the history offset must not be negative, got " + std::to_string(static_cast<int64_t>(k)));
             back = static_cast<int64_t>(k);
           }
-          const auto field = in.b >= 0 ? static_cast<PriceField>(in.b) : static_cast<PriceField>(static_cast<int>(r[-1 - in.b]));
-          r[in.a] = back > static_cast<int64_t>(t) ? kNa : price_of(bars, field, t - static_cast<size_t>(back));
-          break;
+          const auto field = ip->b >= 0 ? static_cast<PriceField>(ip->b) : static_cast<PriceField>(static_cast<int>(r[-1 - ip->b]));
+          r[ip->a] = back > static_cast<int64_t>(t) ? kNa : price_of(bars, field, t - static_cast<size_t>(back));
+          NEXT;
         }
-        case Op::kBuiltinVar: {
-          const auto v = static_cast<BuiltinVar>(in.b);
-          const int64_t tm = bars.time[t];
-          double out = kNa;
-          switch (v) {
-            case BuiltinVar::kBarIndex: out = static_cast<double>(t); break;
-            case BuiltinVar::kLastBarIndex: out = static_cast<double>(bars.size() - 1); break;
-            case BuiltinVar::kTime: out = static_cast<double>(tm); break;
-            case BuiltinVar::kTimeClose:
-              out = t + 1 < bars.size() ? static_cast<double>(bars.time[t + 1]) : static_cast<double>(tm + chart_.bar_ms);
-              if (chart_.unit != 'S' && chart_.unit != 'm') out = static_cast<double>(tm + chart_.bar_ms);
-              break;
-            case BuiltinVar::kTimeTradingday: out = static_cast<double>(civil_of(tm).day_start_ms); break;
-            case BuiltinVar::kTimeNow: out = static_cast<double>(bars.time.back()); break;
-            case BuiltinVar::kYear: out = static_cast<double>(civil_of(tm).y); break;
-            case BuiltinVar::kMonth: out = civil_of(tm).m; break;
-            case BuiltinVar::kWeekOfYear: out = iso_week(civil_of(tm)); break;
-            case BuiltinVar::kDayOfMonth: out = civil_of(tm).d; break;
-            case BuiltinVar::kDayOfWeek: out = civil_of(tm).dow; break;
-            case BuiltinVar::kHour: out = civil_of(tm).hour; break;
-            case BuiltinVar::kMinute: out = civil_of(tm).minute; break;
-            case BuiltinVar::kSecond: out = civil_of(tm).second; break;
-            case BuiltinVar::kIsFirst: out = t == 0; break;
-            case BuiltinVar::kIsLast: out = t + 1 == bars.size(); break;
-            case BuiltinVar::kIsConfirmed: out = 1; break;
-            case BuiltinVar::kIsHistory: out = 1; break;
-            case BuiltinVar::kIsRealtime: out = 0; break;
-            case BuiltinVar::kIsNew: out = 1; break;
-            case BuiltinVar::kIsLastConfirmedHistory: out = t + 1 == bars.size(); break;
-            case BuiltinVar::kMintick: out = chart_.mintick; break;
-            case BuiltinVar::kPointValue: out = chart_.pointvalue; break;
-            case BuiltinVar::kTr: break;
-            case BuiltinVar::kTimeframeMultiplier: out = chart_.multiplier; break;
-            case BuiltinVar::kTimeframeIsIntraday: out = chart_.unit == 'S' || chart_.unit == 'm'; break;
-            case BuiltinVar::kTimeframeIsDaily: out = chart_.unit == 'D'; break;
-            case BuiltinVar::kTimeframeIsWeekly: out = chart_.unit == 'W'; break;
-            case BuiltinVar::kTimeframeIsMonthly: out = chart_.unit == 'M'; break;
-            case BuiltinVar::kTimeframeIsSeconds: out = chart_.unit == 'S'; break;
-            case BuiltinVar::kTimeframeIsMinutes: out = chart_.unit == 'm'; break;
-            case BuiltinVar::kTimeframeIsDwm: out = chart_.unit == 'D' || chart_.unit == 'W' || chart_.unit == 'M'; break;
-            case BuiltinVar::kTimeframePeriod: out = period_handle_; break;
-            case BuiltinVar::kTicker: out = ticker_handle_; break;
-            case BuiltinVar::kTickerId: out = ticker_handle_; break;
-            case BuiltinVar::kTimezone: out = tz_handle_; break;
-          }
-          r[in.a] = out;
-          break;
-        }
-        case Op::kHist: {
-          const HistState& h = hist_[static_cast<size_t>(in.b)];
+        L_kBuiltinVar: r[ip->a] = builtin_var(static_cast<BuiltinVar>(ip->b), t); NEXT;
+        L_kHist: {
+          const HistState& h = hist_[static_cast<size_t>(ip->b)];
           int64_t k;
-          if (in.c >= 0) {
-            const double kv = r[in.c];
+          if (ip->c >= 0) {
+            const double kv = r[ip->c];
             if (is_na(kv)) {
-              r[in.a] = kNa;
-              break;
+              r[ip->a] = kNa;
+              NEXT;
             }
             if (kv < 0) raise(pc, "the history offset must not be negative, got " + std::to_string(static_cast<int64_t>(kv)));
             k = static_cast<int64_t>(kv);
           } else {
-            k = in.d;
+            k = ip->d;
           }
           if (k == 0) {
-            r[in.a] = r[p.hist[static_cast<size_t>(in.b)].reg];
-            break;
+            r[ip->a] = r[p.hist[static_cast<size_t>(ip->b)].reg];
+            NEXT;
           }
           if (k > h.capacity - 1) {
             raise(pc, "history reference [" + std::to_string(k) + "] is past the " + std::to_string(h.capacity - 1) +
@@ -531,94 +632,111 @@ void Instance::run_bar(size_t t) {
                           std::to_string(k));
           }
           if (k > h.count) {
-            r[in.a] = kNa;
-            break;
+            r[ip->a] = kNa;
+            NEXT;
           }
           int32_t idx = h.head - static_cast<int32_t>(k - 1);
           if (idx < 0) idx += h.capacity;
-          r[in.a] = hist_buf_[h.offset + static_cast<size_t>(idx)];
-          break;
+          r[ip->a] = hist_buf_[h.offset + static_cast<size_t>(idx)];
+          NEXT;
         }
-        case Op::kAdvance: advance_scope(in.a); break;
-        case Op::kCall: {
-          const CallSite& cs = p.calls[static_cast<size_t>(in.b)];
-          cs.fn->impl(ctx_, r + in.c, r + in.a, states_[static_cast<size_t>(in.b)].get());
-          break;
+        L_kAdvance: advance_scope(ip->a); NEXT;
+        L_kCall: {
+          const CallSite& cs = p.calls[static_cast<size_t>(ip->b)];
+          cs.fn->impl(ctx_, r + ip->c, r + ip->a, states_[static_cast<size_t>(ip->b)].get());
+          NEXT;
         }
-        case Op::kShared:
-          r[in.a] = shared_data_[static_cast<size_t>(in.b)][t * static_cast<size_t>(p.shared[static_cast<size_t>(in.b)].nout) +
-                                                            static_cast<size_t>(in.c)];
-          break;
-        case Op::kVarInit:
-          if (r[in.a] != 0 && !is_na(r[in.a])) {
-            pc = static_cast<size_t>(in.b);
-            continue;
+        L_kShared:
+          r[ip->a] = shared_data_[static_cast<size_t>(ip->b)][t * static_cast<size_t>(p.shared[static_cast<size_t>(ip->b)].nout) +
+                                                            static_cast<size_t>(ip->c)];
+          NEXT;
+        L_kVarInit:
+          if (r[ip->a] != 0 && !is_na(r[ip->a])) {
+            pc = static_cast<size_t>(ip->b);
+            DISPATCH;
           }
-          r[in.a] = 1;
-          break;
-        case Op::kLoopTick:
-          if (++r[in.a] > static_cast<double>(kLoopLimit)) {
+          r[ip->a] = 1;
+          NEXT;
+        L_kLoopTick:
+          if (++r[ip->a] > static_cast<double>(kLoopLimit)) {
             raise(pc, "loop takes too long: more than " + std::to_string(kLoopLimit) + " iterations on one bar");
           }
-          break;
-        case Op::kForTest: {
-          const double i = r[in.a], end = r[in.b], step = r[in.c];
+          NEXT;
+        L_kForTest: {
+          const double i = r[ip->a], end = r[ip->b], step = r[ip->c];
           if (is_na(i) || is_na(end) || is_na(step) || (step > 0 ? i > end : i < end)) {
-            pc = static_cast<size_t>(in.d);
-            continue;
+            pc = static_cast<size_t>(ip->d);
+            DISPATCH;
           }
-          break;
+          NEXT;
         }
-        case Op::kForInTest: {
-          const double arr = r[in.b];
+        L_kForInTest: {
+          const double arr = r[ip->b];
           if (is_na(arr)) {
-            pc = static_cast<size_t>(in.c);
-            continue;
+            pc = static_cast<size_t>(ip->c);
+            DISPATCH;
           }
           const PineArray& a = heap_.array(arr);
-          const double i = r[in.a];
+          const double i = r[ip->a];
           if (i >= static_cast<double>(a.items.size())) {
-            pc = static_cast<size_t>(in.c);
-            continue;
+            pc = static_cast<size_t>(ip->c);
+            DISPATCH;
           }
-          if (in.d >= 0) r[in.d] = a.items[static_cast<size_t>(i)];
-          break;
+          if (ip->d >= 0) r[ip->d] = a.items[static_cast<size_t>(i)];
+          NEXT;
         }
-        case Op::kArrayNew: break;
-        case Op::kPlot:
-          if (record_plots_) plots_[static_cast<size_t>(in.a)][t] = r[in.b];
-          break;
-        case Op::kStrategyVar: {
-          const StrategyReadout& s = ctx_.orders->readout();
-          double out = kNa;
-          switch (static_cast<StrategyVar>(in.b)) {
-            case StrategyVar::kPositionSize: out = s.position_size; break;
-            case StrategyVar::kPositionAvgPrice: out = s.position_avg_price; break;
-            case StrategyVar::kEquity: out = s.equity; break;
-            case StrategyVar::kNetProfit: out = s.netprofit; break;
-            case StrategyVar::kOpenProfit: out = s.openprofit; break;
-            case StrategyVar::kGrossProfit: out = s.grossprofit; break;
-            case StrategyVar::kGrossLoss: out = s.grossloss; break;
-            case StrategyVar::kInitialCapital: out = s.initial_capital; break;
-            case StrategyVar::kOpenTrades: out = s.opentrades; break;
-            case StrategyVar::kClosedTrades: out = s.closedtrades; break;
-            case StrategyVar::kWinTrades: out = s.wintrades; break;
-            case StrategyVar::kLossTrades: out = s.losstrades; break;
-            case StrategyVar::kEvenTrades: out = s.eventrades; break;
-            case StrategyVar::kMaxDrawdown: out = s.max_drawdown; break;
-            case StrategyVar::kMaxRunup: out = s.max_runup; break;
-            case StrategyVar::kPositionEntryName: out = s.position_entry_name; break;
+        L_kArrayNew: NEXT;
+        L_kPlot:
+          if (record_plots_) plots_[static_cast<size_t>(ip->a)][t] = r[ip->b];
+          NEXT;
+        L_kStrategyVar: r[ip->a] = strategy_var(static_cast<StrategyVar>(ip->b)); NEXT;
+        L_kRuntimeError: raise(pc, p.messages[static_cast<size_t>(ip->a)]);
+        L_kJNLt:
+          if (!(r[ip->b] < r[ip->c])) {
+            pc = static_cast<size_t>(ip->a);
+            DISPATCH;
           }
-          r[in.a] = out;
-          break;
+          NEXT;
+        L_kJNLe:
+          if (!(r[ip->b] <= r[ip->c])) {
+            pc = static_cast<size_t>(ip->a);
+            DISPATCH;
+          }
+          NEXT;
+        L_kJNGt:
+          if (!(r[ip->b] > r[ip->c])) {
+            pc = static_cast<size_t>(ip->a);
+            DISPATCH;
+          }
+          NEXT;
+        L_kJNGe:
+          if (!(r[ip->b] >= r[ip->c])) {
+            pc = static_cast<size_t>(ip->a);
+            DISPATCH;
+          }
+          NEXT;
+        L_kJNEq:
+          if (!(r[ip->b] == r[ip->c])) {
+            pc = static_cast<size_t>(ip->a);
+            DISPATCH;
+          }
+          NEXT;
+        L_kJNNe: {
+          const double x = r[ip->b], y = r[ip->c];
+          if (!(x == x && y == y && x != y)) {
+            pc = static_cast<size_t>(ip->a);
+            DISPATCH;
+          }
+          NEXT;
         }
-        case Op::kRuntimeError: raise(pc, p.messages[static_cast<size_t>(in.a)]);
-      }
-      ++pc;
     }
+#undef NEXT
+#undef DISPATCH
   } catch (const RuntimeError& e) {
     raise(pc, e.what());
   }
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace atf::pine

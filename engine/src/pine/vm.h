@@ -62,10 +62,14 @@ class Instance {
 
  private:
   [[noreturn]] void raise(size_t pc, const std::string& message) const;
+  Value builtin_var(BuiltinVar v, size_t t) const;
+  Value strategy_var(StrategyVar which) const;
   void advance_scope(int32_t scope);
   void maybe_collect();
 
   std::shared_ptr<const Program> prog_;
+  const Instr* code_ = nullptr;      ///< the program's code, or its trial code (no plots)
+  const SourcePos* pos_ = nullptr;
   const MarketData& md_;
   ChartInfo chart_;
   std::vector<Value> regs_;

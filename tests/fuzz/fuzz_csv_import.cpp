@@ -79,9 +79,16 @@ void check_layout(const atf::CsvLayout& L) {
     for (int j = 0; j < i; ++j) FUZZ_CHECK(cols[i] < 0 || cols[i] != cols[j], "two roles share a column");
   }
   if (!L.has_header) {
-    FUZZ_CHECK(L.time_col == 0 && L.open_col == 1 && L.high_col == 2 && L.low_col == 3 && L.close_col == 4,
+    const int s = L.clock_col == 1 ? 1 : 0;  // MetaTrader's date, time, open, ...
+    FUZZ_CHECK(L.clock_col == -1 || L.clock_col == 1, "headerless clock column not second");
+    FUZZ_CHECK(L.time_col == 0 && L.open_col == 1 + s && L.high_col == 2 + s && L.low_col == 3 + s && L.close_col == 4 + s,
                "headerless file without the positional layout");
   }
+  FUZZ_CHECK(L.clock_col < L.columns, "clock column out of range");
+  for (int c : {L.time_col, L.open_col, L.high_col, L.low_col, L.close_col, L.volume_col}) {
+    FUZZ_CHECK(L.clock_col < 0 || c != L.clock_col, "the clock column shares a role");
+  }
+  FUZZ_CHECK(L.decimal_mark == '.' || L.decimal_mark == ',', "decimal mark");
 }
 
 /// Formats and re-parses a timestamp: the two must agree for years 0000..9999.
@@ -153,6 +160,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   atf::CsvImportOptions opts;
   opts.symbol = "FUZZ";
+  // Every stated date order (and none) in turn, by input size: the guarantees hold for each.
+  opts.date_order = static_cast<atf::DateOrder>(size % 4);
+  // Listing every bad row gives the same first error, and lists only rows with a line.
+  {
+    atf::CsvErrorList all;
+    all.max_listed = 5;
+    auto listed = atf::import_csv(text, opts, &all);
+    auto first = atf::import_csv(text, opts);
+    FUZZ_CHECK(listed.ok() == first.ok(), "listing errors changed the outcome");
+    if (!listed.ok()) check_error(listed.error());
+    FUZZ_CHECK(all.errors.size() <= 5 && static_cast<int64_t>(all.errors.size()) <= all.count, "error list size");
+    for (const auto& e : all.errors) {
+      check_error(e);
+      FUZZ_CHECK(e.line > 0, "a listed error without a line: " + e.message);
+    }
+  }
   auto r = atf::import_csv(text, opts);
   if (!r) {
     check_error(r.error());

@@ -44,8 +44,16 @@ export interface AtfEngineModule {
    *  first_time, last_time, price_decimals, layout:{separator,has_header,time_format,columns}}>.
    *  Also in the value: exact_prices, bars_per_year, symbol, rows_read, rows_skipped; `columns` is
    *  the column count, and layout also has time_col, open_col, high_col, low_col, close_col,
-   *  volume_col (0-based, -1 when absent). optionsJson: "" or {"from"?, "to"?, "symbol"?}, where
-   *  from/to are UTC ms or dates ("2001-01-31", inclusive: a bare `to` date means its whole day).
+   *  volume_col, clock_col (a separate time-of-day column; 0-based, -1 when absent), date_style
+   *  ("iso", "yyyymmdd", "ymd", "dmy", "mdy", "month_name"; "" for epoch times) and decimal_mark
+   *  ("." or ","). The value also says what the import skipped or reordered: rows_without_prices
+   *  (Yahoo's null rows, rows of empty cells), first_line_without_prices (null when none),
+   *  newest_first (the rows were reversed into time order) and notices (one sentence each).
+   *  optionsJson: "" or {"from"?, "to"?, "symbol"?, "date_order"?, "list_errors"?}, where from/to
+   *  are UTC ms or dates ("2001-01-31", inclusive: a bare `to` date means its whole day),
+   *  date_order is "dmy" | "mdy" | "ymd" (dates whose year comes last are refused until stated),
+   *  and list_errors: N makes a refused file's error carry `errors` (its first N bad lines, each
+   *  {line, column, field, message}) and `error_count` (all of them).
    *  Errors: code "import" with line, column (1-based) and field (the column name). */
   importCsv(text: string, optionsJson: string): string;
   /** Builds a dataset from columns (copied; the caller keeps its arrays; plain number arrays work

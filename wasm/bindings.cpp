@@ -168,6 +168,8 @@ std::string import_csv(const val& text_arg, const val& options_arg) {
       options_json = std::move(*o);
     }
     atf::CsvImportOptions opts;
+    atf::CsvErrorList all_errors;
+    bool list_errors = false;
     if (!options_json.empty()) {
       auto o = parse_json(options_json, "options");
       if (!o) return fail(o.error());
@@ -179,18 +181,54 @@ std::string import_csv(const val& text_arg, const val& options_arg) {
           if (!(*o)["symbol"].is_string()) return fail(atf::Error::validation("options.symbol", "options.symbol must be a string"));
           opts.symbol = (*o)["symbol"].get<std::string>();
         }
+        // "dmy" | "mdy" | "ymd": the order of dates whose year comes last (refused until stated).
+        if (o->contains("date_order") && !(*o)["date_order"].is_null()) {
+          const json& d = (*o)["date_order"];
+          auto order = d.is_string() ? atf::parse_date_order(d.get<std::string>(), "options.date_order")
+                                     : atf::Result<atf::DateOrder>(atf::Error::validation(
+                                           "options.date_order", "options.date_order must be \"dmy\", \"mdy\" or \"ymd\""));
+          if (!order) return fail(order.error());
+          opts.date_order = *order;
+        }
+        // list_errors: N -> a refused file's error lists its first N bad lines (and counts all).
+        if (o->contains("list_errors") && !(*o)["list_errors"].is_null()) {
+          const json& n = (*o)["list_errors"];
+          if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > 1000) {
+            return fail(atf::Error::validation("options.list_errors", "options.list_errors must be a whole number from 1 to 1000"));
+          }
+          list_errors = true;
+          all_errors.max_listed = static_cast<size_t>(n.get<int64_t>());
+        }
       }
     }
-    auto imported = atf::import_csv(*text, opts);
-    if (!imported) return fail(imported.error());
+    auto imported = atf::import_csv(*text, opts, list_errors ? &all_errors : nullptr);
+    if (!imported) {
+      if (!list_errors || all_errors.count == 0) return fail(imported.error());
+      json answer = json::parse(fail(imported.error()));
+      json listed = json::array();
+      for (const atf::Error& e : all_errors.errors) {
+        listed.push_back(json{{"line", e.line}, {"column", e.column}, {"field", e.field}, {"message", e.message}});
+      }
+      answer["error"]["errors"] = std::move(listed);
+      answer["error"]["error_count"] = all_errors.count;
+      return dump(answer);
+    }
     const atf::CsvLayout layout = imported->layout;
     const int64_t rows_read = imported->rows_read, rows_skipped = imported->rows_skipped;
+    const int64_t rows_without_prices = imported->rows_without_prices;
+    const int64_t first_line_without_prices = imported->first_line_without_prices;
+    const bool newest_first = imported->newest_first;
+    const std::vector<std::string> notices = atf::import_notices(*imported);
     auto md = atf::prepare_market_data(std::move(imported->bars));
     if (!md) return fail(md.error());
     const int id = registry().add(*md);
     json value = dataset_json(id, **md);
     value["rows_read"] = rows_read;
     value["rows_skipped"] = rows_skipped;
+    value["rows_without_prices"] = rows_without_prices;
+    value["first_line_without_prices"] = rows_without_prices > 0 ? json(first_line_without_prices) : json(nullptr);
+    value["newest_first"] = newest_first;
+    value["notices"] = notices;
     value["layout"] = json{{"separator", std::string(1, layout.separator)},
                            {"has_header", layout.has_header},
                            {"time_format", layout.time_format},
@@ -200,7 +238,10 @@ std::string import_csv(const val& text_arg, const val& options_arg) {
                            {"high_col", layout.high_col},
                            {"low_col", layout.low_col},
                            {"close_col", layout.close_col},
-                           {"volume_col", layout.volume_col}};
+                           {"volume_col", layout.volume_col},
+                           {"clock_col", layout.clock_col},
+                           {"date_style", layout.date_style},
+                           {"decimal_mark", std::string(1, layout.decimal_mark)}};
     return ok(std::move(value));
   });
 }

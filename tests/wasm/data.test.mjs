@@ -24,7 +24,12 @@ test('importCsv reads every sample file and describes it', () => {
     assert.equal(v.rows_read, rows);
     assert.equal(v.rows_skipped, 0);
     assert.deepEqual(v.layout, { separator: ',', has_header: true, time_format: 'date', columns: 7, time_col: 0,
-                                 open_col: 1, high_col: 2, low_col: 3, close_col: 4, volume_col: 6 });
+                                 open_col: 1, high_col: 2, low_col: 3, close_col: 4, volume_col: 6, clock_col: -1,
+                                 date_style: 'iso', decimal_mark: '.' });
+    assert.equal(v.rows_without_prices, 0);
+    assert.equal(v.first_line_without_prices, null);
+    assert.equal(v.newest_first, false);
+    assert.deepEqual(v.notices, []);
   }
 });
 
@@ -67,8 +72,9 @@ test('import errors name the line and the column', () => {
   e = error(engine.importCsv(`${HEADER}2020-01-01,1,0.5,0.4,0.6,1\n`, ''));  // high below the open
   assert.deepEqual([e.code, e.line, e.column], ['import', 2, 3]);
 
-  e = error(engine.importCsv(`${HEADER}2020-01-02,1,2,0.5,1,1\n2020-01-01,1,2,0.5,1,1\n`, ''));  // time goes back
-  assert.deepEqual([e.code, e.line, e.column, e.field], ['import', 3, 1, 'time']);
+  // time goes back after going forward (a file wholly newest-first is read in time order)
+  e = error(engine.importCsv(`${HEADER}2020-01-02,1,2,0.5,1,1\n2020-01-03,1,2,0.5,1,1\n2020-01-01,1,2,0.5,1,1\n`, ''));
+  assert.deepEqual([e.code, e.line, e.column, e.field], ['import', 4, 1, 'time']);
 
   e = error(engine.importCsv(`${HEADER}2020-01-01,-1,2,0.5,1,1\n`, ''));
   assert.deepEqual([e.code, e.line, e.column, e.field], ['import', 2, 2, 'open']);
@@ -139,4 +145,63 @@ test('after freeDataset the id is not_found; freeing twice or an unknown id is f
   assert.equal(error(engine.validateOptimization(id, GRID)).code, 'not_found');
   assert.equal(engine.freeDataset(id), undefined);
   assert.equal(engine.freeDataset(-5), undefined);
+});
+
+// Files as traders export them (issue 12): the browser's import path is this same importer.
+test('importCsv: YYYYMMDD dates, Date+Time columns, null rows counted, newest-first reversed', () => {
+  const compact = value(engine.importCsv('Date,Open,High,Low,Close\n20200102,10,10,10,10\n20200103,11,11,11,11\n', ''));
+  assert.equal(compact.first_time, Date.UTC(2020, 0, 2));
+  assert.equal(compact.last_time, Date.UTC(2020, 0, 3));
+  assert.equal(compact.layout.date_style, 'yyyymmdd');
+  const dt = value(engine.importCsv('Date,Time,Open,High,Low,Close\n2011-12-08,18:49,1,1,1,1\n2011-12-08,18:50,1,1,1,1\n', ''));
+  assert.equal(dt.first_time, Date.UTC(2011, 11, 8, 18, 49));
+  assert.equal(dt.last_time, Date.UTC(2011, 11, 8, 18, 50));
+  assert.equal(dt.layout.clock_col, 1);
+  const nul = value(engine.importCsv('Date,Open,High,Low,Close,Adj Close,Volume\n2019-10-07,1,1,1,1,1,0\n2019-10-08,1,1,1,1,1,0\n' +
+    '2019-10-09,null,null,null,null,null,null\n2019-10-10,1,1,1,1,1,\n', ''));
+  assert.equal(nul.bars, 3);
+  assert.equal(nul.rows_without_prices, 1);
+  assert.equal(nul.first_line_without_prices, 4);
+  assert.deepEqual(nul.notices, ['1 row without prices (empty or null) skipped, the first at line 4']);
+  const desc = value(engine.importCsv('Date;Open;High;Low;Close\n2020-01-03;27,85;28,15;27,70;28,15\n2020-01-02;27,72;27,98;27,52;27,95\n', ''));
+  assert.equal(desc.newest_first, true);
+  assert.equal(desc.first_time, Date.UTC(2020, 0, 2));
+  assert.equal(desc.layout.decimal_mark, ',');
+  assert.match(desc.notices[0], /newest-first/);
+});
+
+test('importCsv: date_order states day-first or month-first; without it the refusal says so', () => {
+  const text = 'Date,Open,High,Low,Close\n03/01/2013,1,1,1,1\n04/01/2013,1,1,1,1\n';
+  const e = error(engine.importCsv(text, ''));
+  assert.equal(e.code, 'import');
+  assert.equal(e.line, 2);
+  assert.match(e.message, /could be day-first or month-first/);
+  assert.equal(value(engine.importCsv(text, '{"date_order":"dmy"}')).first_time, Date.UTC(2013, 0, 3));
+  assert.equal(value(engine.importCsv(text, '{"date_order":"mdy"}')).first_time, Date.UTC(2013, 2, 1));
+  assert.equal(error(engine.importCsv(text, '{"date_order":"dd/mm"}')).field, 'options.date_order');
+  assert.equal(error(engine.importCsv(text, '{"date_order":1}')).field, 'options.date_order');
+});
+
+test('importCsv: list_errors lists the first N bad lines and counts them all', () => {
+  let text = HEADER;
+  for (let d = 1; d <= 28; d++) text += `2020-02-${String(d).padStart(2, '0')},${d % 2 ? 1 : 'x'},2,0.5,1,10\n`;
+  const e = error(engine.importCsv(text, '{"list_errors":20}'));
+  assert.equal(e.line, 3);
+  assert.equal(e.error_count, 14);
+  assert.equal(e.errors.length, 14);
+  assert.deepEqual(e.errors.map((x) => x.line), [3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29]);
+  assert.equal(e.errors[0].field, 'open');
+  const few = error(engine.importCsv(text, '{"list_errors":5}'));
+  assert.equal(few.errors.length, 5);
+  assert.equal(few.error_count, 14);
+  assert.equal(error(engine.importCsv(text, '')).errors, undefined);
+  assert.equal(error(engine.importCsv(text, '{"list_errors":0}')).field, 'options.list_errors');
+});
+
+test('profit factor with no losing trade crosses as "Infinity"', () => {
+  const id = value(engine.importCsv('Date,Open,High,Low,Close\n2020-01-02,10,10,10,10\n2020-01-03,9,9,9,9\n' +
+    '2020-01-06,10,10,10,10\n2020-01-07,12,12,12,12\n2020-01-08,11,11,11,11\n', '')).dataset;
+  const r = value(engine.runBacktest(id, JSON.stringify({ strategy: 'sma_cross', params: { fast: 1, slow: 2 }, broker: { fill: 'close' } }), null));
+  assert.equal(r.metrics.profit_factor, 'Infinity');
+  assert.equal(r.metrics.win_rate_pct, 100);
 });

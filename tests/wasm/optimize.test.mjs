@@ -15,7 +15,7 @@ const SMA_GRID = { strategy: 'sma_cross', broker: BROKER,
                    axes: [{ name: 'fast', min: 5, max: 50, step: 5 }, { name: 'slow', min: 10, max: 60, step: 10 }] };
 const VALID_GRID = { strategy: 'sma_cross', broker: BROKER,
                      axes: [{ name: 'fast', values: [5, 10, 15] }, { name: 'slow', values: [30, 60, 90, 120] }] };
-const TRIAL_KEYS = ['error_message', 'error_stack_trace', 'final_equity', 'index', 'metrics', 'params', 'status'];
+const TRIAL_KEYS = ['error_message', 'error_stack_trace', 'final_equity', 'index', 'metrics', 'params', 'rejected_orders', 'status'];
 
 let engine, id;
 before(async () => {
@@ -56,11 +56,13 @@ test('runTrials over a counter: completed + failed = total; failed trials name t
       assert.equal(t.error_stack_trace, `sma_cross(fast=${t.params.fast}, slow=${t.params.slow}): parameter check`);
       assert.equal(t.metrics, null);
       assert.equal(t.final_equity, null);
+      assert.equal(t.rejected_orders, null);
     } else {
       assert.equal(t.status, 'completed');
       assert.equal(t.error_message, null);
       assert.equal(t.error_stack_trace, null);
       assert.equal(typeof t.final_equity, 'number');
+      assert.ok(Number.isInteger(t.rejected_orders) && t.rejected_orders >= 0);
       assert.equal(Object.keys(t.metrics).length, 18);
     }
   }

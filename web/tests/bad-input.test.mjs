@@ -29,7 +29,9 @@ const FILES = [
   ['unknown columns', 'Symbol,Price,Qty\nAAPL,1,2\n', `${MISSING_TIME}Symbol,Price,Qty`, 1],
   ['wrong separator', 'Date|Open|High|Low|Close|Volume\n2020-01-02|10|11|9|10.5|100\n',
     `${MISSING_TIME}Date|Open|High|Low|Close|Volume (one column: separate columns with a comma, a semicolon or a tab; this line uses '|')`, 1],
-  ['decimal commas', 'Date;Open;High;Low;Close\n2020-01-02;10,5;11;9;10,5\n', "line 2, column 2 (open): expected a number, found '10,5'", 2, 2],
+  // Decimal commas in a ';' file are read; a decimal point after them is refused.
+  ['decimal point after decimal commas', 'Date;Open;High;Low;Close\n2020-01-02;10,5;11;9;10,5\n2020-01-03;10,5;11;9;10.25\n',
+    "line 3, column 5 (close): expected a number, found '10.25' (this file writes decimals with a comma, as '10,5' in line 2)", 3, 5],
   ['missing value', row3('2020-01-03,10.5,,10,11,200'), "line 3, column 3 (high): expected a number, found ''", 3, 3],
   ['missing fields', row3('2020-01-03,10.5,12'), 'line 3, column 4 (low): expected 6 fields, found 3', 3, 4],
   ['NaN', row3('2020-01-03,NaN,12,10,11,200'), "line 3, column 2 (open): expected a number, found 'NaN'", 3, 2],
@@ -40,8 +42,9 @@ const FILES = [
   ['high < low', row3('2020-01-03,10.5,9,10,9.5,200'), "line 3, column 3 (high): expected a high of at least the low (10), found '9'", 3, 3],
   ['duplicate timestamp', row3('2020-01-02,10.5,12,10,11,200'),
     "line 3, column 1 (time): duplicate timestamp: expected a time after 2020-01-02 (line 2), found '2020-01-02'", 3, 1],
-  ['out-of-order timestamps', HEADER + ROW3 + ROW2,
-    "line 3, column 1 (time): timestamp out of order: expected a time after 2020-01-03 (line 2), found '2020-01-02'", 3, 1],
+  // A file wholly newest-first is read in time order; going back after going forward is refused.
+  ['out-of-order timestamps', HEADER + ROW2 + ROW3 + ROW2,
+    "line 4, column 1 (time): timestamp out of order: expected a time after 2020-01-03 (line 3), found '2020-01-02'", 4, 1],
   ['mixed timestamp formats', row3('2020-01-03 09:30:00,10.5,12,10,11,200'),
     "line 3, column 1 (time): expected a date like 2020-01-02 (as in line 2), found '2020-01-03 09:30:00'", 3, 1],
   ['binary garbage (PNG)', bytes('\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0'),

@@ -11,7 +11,7 @@ import {
   sharedMemoryAvailable,
   type SlotSnapshot,
 } from './progress-board';
-import { assertNever, type BacktestReply, type TrialsReply, type WorkerEvent } from './protocol';
+import { assertNever, type BacktestReply, type DateOrder, type TrialsReply, type WorkerEvent } from './protocol';
 import { InMemoryRunRepository, type RunRepository } from './repository';
 import { describe, errorOf, fieldOf, isObject, toBacktestStatus, toOptimizationStatus } from './run-utils';
 import { TrialLedger } from './trial-ledger';
@@ -237,20 +237,22 @@ export class AtfEngineClient {
 
   /** Adds a CSV dataset. With a dataset store it is saved once, when a run first validates on
    *  it (a file the importer rejects is never saved), and is there after a reload. */
-  async addDatasetCsv(name: string, text: string): Promise<void> {
-    this.datasets.addCsv(name, text);
+  async addDatasetCsv(name: string, text: string, options: { dateOrder?: DateOrder } = {}): Promise<void> {
+    this.datasets.addCsv(name, text, options.dateOrder);
     this.unsavedDatasets.set(name, text);
   }
 
   /** Checks a dataset with the engine's importer now (every line), without running anything:
-   *  resolves its bar count, or throws the ValidationError a run on it would get. */
-  async checkDataset(name: string): Promise<{ bars: number }> {
+   *  resolves its bar count and what the import noticed (rows without prices skipped, a
+   *  newest-first file reversed), or throws the ValidationError a run on it would get (listing
+   *  up to 20 bad lines and their count). */
+  async checkDataset(name: string): Promise<{ bars: number; notices: string[] }> {
     if (!this.datasets.has(name)) throw new ValidationError('dataset', `unknown dataset "${name}"`);
     // Any strategy with its defaults: the importer runs before the request is looked at.
     const requestJson = JSON.stringify({ schema: 'atf/v1', strategy: 'sma_cross', params: {} });
     const v = await this.validateOnControl('backtest', name, requestJson);
     this.datasets.setBars(name, v.bars);
-    return { bars: v.bars };
+    return { bars: v.bars, notices: v.notices ?? [] };
   }
 
   /** Validates a request (importing its dataset) in the control worker; throws the

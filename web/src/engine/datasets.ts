@@ -1,7 +1,7 @@
 // Datasets the client knows by name: the bundled samples (fetched on first use) and datasets
 // added at run time (CSV text or columns). Each worker imports a dataset once and keeps it.
 import { ValidationError } from './errors';
-import type { DatasetSource } from './protocol';
+import type { DatasetSource, DateOrder } from './protocol';
 import type { Columns, DatasetInfo } from './types';
 
 /** The largest CSV file a page imports, in bytes (UTF-8). An imported CSV is parsed by every
@@ -42,6 +42,12 @@ export function csvSizeError(name: string, bytes: number): ValidationError | nul
   );
 }
 
+/** The date order a dataset's name states: "prices.csv [dmy]" -> "dmy". */
+export function dateOrderOfName(name: string): DateOrder | undefined {
+  const m = /\s\[(dmy|mdy|ymd)\]$/.exec(name);
+  return m ? (m[1] as DateOrder) : undefined;
+}
+
 interface Entry {
   info: DatasetInfo;
   url?: string;
@@ -60,13 +66,19 @@ export class DatasetRegistry {
   }
 
   /** Registers CSV text; a file over MAX_CSV_BYTES is refused (ValidationError on `dataset`) and
-   *  nothing is registered. */
-  addCsv(name: string, text: string): void {
+   *  nothing is registered. `dateOrder` states how the file writes dates whose year comes last;
+   *  without it, a name ending in " [dmy]", " [mdy]" or " [ymd]" states it (so a saved dataset
+   *  keeps its order across reloads). */
+  addCsv(name: string, text: string, dateOrder?: DateOrder): void {
+    const order = dateOrder ?? dateOrderOfName(name);
     // A string's length never exceeds its UTF-8 size, so only long strings need counting.
     const tooLarge = text.length > MAX_CSV_BYTES / 3 ? csvSizeError(name, utf8Bytes(text)) : null;
     if (tooLarge) throw tooLarge;
     const blob = new Blob([text], { type: 'text/csv' });
-    this.entries.set(name, { info: { name, bars: null, source: 'csv' }, source: { kind: 'csv', blob, symbol: name } });
+    this.entries.set(name, {
+      info: { name, bars: null, source: 'csv' },
+      source: { kind: 'csv', blob, symbol: name, ...(order ? { dateOrder: order } : {}) },
+    });
   }
 
   /** Copies the columns once into a Blob (workers read it; the caller keeps its arrays). */

@@ -19,7 +19,20 @@ import {
   type WorkerMemory,
   type WorkerMessage,
 } from './protocol';
+import { reviveMetric } from './run-utils';
 import type { BacktestResult, RunKind, TrialRecord } from './types';
+
+/** Bad lines of a refused CSV listed in its error message (the rest are counted). */
+const LISTED_BAD_LINES = 20;
+
+/** The importer's error, with every bad line it listed (the first LISTED_BAD_LINES and a count). */
+function importErrorText(e: EngineErrorValue & { errors?: Array<{ message: string }>; error_count?: number }): string {
+  const listed = e.errors ?? [];
+  const count = e.error_count ?? listed.length;
+  if (count <= 1) return e.message;
+  const more = count > listed.length ? `\n… and ${count - listed.length} more` : '';
+  return `${count} bad lines:\n${listed.map((x) => x.message).join('\n')}${more}`;
+}
 
 /** The Emscripten factory's shape (MODULARIZE, EXPORT_NAME=createAtfEngine). */
 export type EngineFactory = (overrides: {
@@ -30,7 +43,8 @@ export type EngineFactory = (overrides: {
 }) => Promise<AtfEngineModule>;
 
 function parseOutcome<T>(json: string): Outcome<T> {
-  const parsed: Outcome<T> = JSON.parse(json);
+  // Metrics come as "Infinity" where a ratio's denominator is zero for a good reason.
+  const parsed: Outcome<T> = JSON.parse(json, reviveMetric);
   return parsed;
 }
 
@@ -73,6 +87,8 @@ export abstract class EngineDispatcher {
   /** Imported datasets by key, least recently used first, with their approximate bytes. */
   private readonly datasets = new Map<string, number>();
   private readonly datasetBytes = new Map<string, number>();
+  /** What each dataset's import noticed (rows without prices skipped, newest-first reversed). */
+  private readonly datasetNotices = new Map<string, string[]>();
   private memory: WebAssembly.Memory | null = null;
   private workerId = -1;
   private readonly sleepCell: Int32Array | null =
@@ -125,6 +141,7 @@ export abstract class EngineDispatcher {
         if (id !== undefined) this.require().freeDataset(id);
         this.datasets.delete(req.data.key);
         this.datasetBytes.delete(req.data.key);
+        this.datasetNotices.delete(req.data.key);
         return [{ type: 'dropDataset', data: null }, []];
       }
       case 'debugTrap':
@@ -180,7 +197,8 @@ export abstract class EngineDispatcher {
     try {
       if (src.kind === 'csv') {
         const text = await src.blob.text();
-        load = () => engine.importCsv(text, JSON.stringify({ symbol: src.symbol }));
+        const options = { symbol: src.symbol, list_errors: LISTED_BAD_LINES, ...(src.dateOrder ? { date_order: src.dateOrder } : {}) };
+        load = () => engine.importCsv(text, JSON.stringify(options));
       } else {
         const buf = await src.blob.arrayBuffer();
         const col = (i: number) => new Float64Array(buf, i * src.bars * 8, src.bars);
@@ -201,19 +219,21 @@ export abstract class EngineDispatcher {
     const estimate = src.kind === 'columns' ? src.bars * DATASET_BYTES_PER_BAR : src.blob.size * 3;
     this.evict(DATASET_BUDGET_BYTES - estimate);
     json = load();
-    let out = parseOutcome<{ dataset: number; bars: number }>(json);
+    let out = parseOutcome<{ dataset: number; bars: number; notices?: string[] }>(json);
     // The heap is full: drop the other datasets this worker keeps (they are imported again when
     // needed) and try once more.
     if (!out.ok && outOfMemory(out.error) && this.datasets.size > 0) {
       this.dropAll();
-      out = parseOutcome<{ dataset: number; bars: number }>(load());
+      out = parseOutcome<{ dataset: number; bars: number; notices?: string[] }>(load());
     }
     if (!out.ok) {
       // The importer's messages mostly start with "line N, column C"; add the place only if not.
       const where =
         out.error.line && !out.error.message.startsWith('line ') ? ` (line ${out.error.line}${out.error.column ? `, column ${out.error.column}` : ''})` : '';
-      throw new EngineError(`dataset "${ref.key}": ${out.error.message}${where}`, out.error.code);
+      throw new EngineError(`dataset "${ref.key}": ${importErrorText(out.error)}${where}`, out.error.code);
     }
+    if (out.value.notices?.length) this.datasetNotices.set(ref.key, out.value.notices);
+    else this.datasetNotices.delete(ref.key);
     this.datasets.set(ref.key, out.value.dataset);
     this.datasetBytes.set(ref.key, out.value.bars * DATASET_BYTES_PER_BAR);
     return out.value.dataset;
@@ -247,7 +267,10 @@ export abstract class EngineDispatcher {
     const engine = this.require();
     if (kind === 'backtest') {
       const out = parseOutcome<{ total_bars: number }>(engine.validateBacktest(ds, requestJson));
-      return out.ok ? { ok: true, total: out.value.total_bars, bars: out.value.total_bars } : { ok: false, error: fromEngineError(out.error) };
+      const notices = this.datasetNotices.get(ref.key);
+      return out.ok
+        ? { ok: true, total: out.value.total_bars, bars: out.value.total_bars, ...(notices ? { notices } : {}) }
+        : { ok: false, error: fromEngineError(out.error) };
     }
     const out = parseOutcome<{ total_combinations: number }>(engine.validateOptimization(ds, requestJson));
     return out.ok ? { ok: true, total: out.value.total_combinations, bars: 0 } : { ok: false, error: fromEngineError(out.error) };
@@ -371,7 +394,7 @@ export abstract class EngineDispatcher {
       return index;
     });
     const onTrial = guard.wrap((trialJson: string): void => {
-      const trial: TrialRecord = JSON.parse(trialJson);
+      const trial: TrialRecord = JSON.parse(trialJson, reviveMetric);
       reported.add(trial.index);
       if (board) {
         board.add(d.slot, trial.status === 'completed' ? 'Completed' : 'Failed', 1);

@@ -13,7 +13,12 @@ export interface DatasetRef {
 /** Dataset bytes travel as Blobs: posting one shares it (no copy on the page's thread); the
  *  worker reads it off the main thread. Columns are six Float64 arrays back to back
  *  (time, open, high, low, close, volume), `bars` values each. */
-export type DatasetSource = { kind: 'csv'; blob: Blob; symbol: string } | { kind: 'columns'; blob: Blob; bars: number };
+export type DatasetSource =
+  /** dateOrder: how the file writes dates whose year comes last (03/01/2013); the importer refuses
+   *  them until it is stated. */
+  | { kind: 'csv'; blob: Blob; symbol: string; dateOrder?: DateOrder }
+  | { kind: 'columns'; blob: Blob; bars: number };
+export type DateOrder = 'dmy' | 'mdy' | 'ymd';
 
 /** How a worker claims combination indexes in runTrials. */
 export type ClaimPlan =
@@ -72,7 +77,9 @@ export interface EngineInfo {
 }
 
 /** Validation answer: a count, or the engine's error (code "validation" names a field). */
-export type ValidateReply = { ok: true; total: number; bars: number } | { ok: false; error: SerializedError };
+/** notices: what the import of the dataset skipped or reordered (rows without prices, a
+ *  newest-first file), one sentence each. */
+export type ValidateReply = { ok: true; total: number; bars: number; notices?: string[] } | { ok: false; error: SerializedError };
 
 export type BacktestReply =
   | {

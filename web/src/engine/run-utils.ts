@@ -82,3 +82,34 @@ export function toOptimizationStatus(r: StoredRun, cancelRequested: boolean): Op
   if ((r.status === 'Completed' || r.status === 'Cancelled') && r.result && 'trials' in r.result) out.result = r.result;
   return out;
 }
+
+/** The metric names, whose JSON (engine answers, SQLite's metrics/result columns) writes +∞ as the
+ *  string "Infinity" (-∞ "-Infinity") and an undefined value as null: a profit factor with no
+ *  losing trade is +∞, one with no trade at all is undefined. */
+const METRIC_KEYS = new Set([
+  'net_profit', 'total_return_pct', 'cagr_pct', 'volatility_pct', 'sharpe', 'sortino', 'max_drawdown_pct',
+  'max_drawdown_bars', 'calmar', 'trades', 'win_rate_pct', 'profit_factor', 'avg_trade_pct', 'best_trade_pct',
+  'worst_trade_pct', 'expectancy', 'exposure_pct', 'commissions',
+]);
+
+/** JSON.parse reviver: a metric written "Infinity" / "-Infinity" becomes the number ±Infinity. */
+export function reviveMetric(key: string, value: unknown): unknown {
+  if (typeof value === 'string' && METRIC_KEYS.has(key)) {
+    if (value === 'Infinity') return Infinity;
+    if (value === '-Infinity') return -Infinity;
+  }
+  return value;
+}
+
+/** JSON.stringify replacer: ±Infinity is written "Infinity" / "-Infinity" (JSON has no infinity;
+ *  a plain stringify would turn it into null, the mark of an undefined value). */
+export function keepInfinity(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && (value === Infinity || value === -Infinity)) return value > 0 ? 'Infinity' : '-Infinity';
+  return value;
+}
+
+/** JSON text with metrics' ±Infinity kept, and its reading back: the pair round-trips. */
+export const metricJson = {
+  stringify: (v: unknown): string => JSON.stringify(v, keepInfinity),
+  parse: <T>(text: string): T => JSON.parse(text, reviveMetric) as T,
+};

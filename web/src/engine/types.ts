@@ -93,6 +93,8 @@ export interface TrialRecord {
   status: 'completed' | 'failed';
   metrics: Metrics | null;
   final_equity: number | null;
+  /** Entries refused for lack of cash or margin (null for a failed trial; absent in older saves). */
+  rejected_orders?: number | null;
   error_message: string | null;
   error_stack_trace: string | null;
 }

@@ -13,12 +13,14 @@ import type {
   StoredRun,
   TrialRecord,
 } from '../engine/types';
+import { metricJson } from '../engine/run-utils';
 import type { SqliteStore, Statement } from './sqlite-store';
 
 type Row = Record<string, SqlValue | undefined>;
 
-const json = (v: unknown): string => JSON.stringify(v);
-const parse = <T>(v: SqlValue | undefined): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
+// Metrics keep +∞ as "Infinity" in their JSON text (run-utils' metricJson): it reads back as Infinity.
+const json = (v: unknown): string => metricJson.stringify(v);
+const parse = <T>(v: SqlValue | undefined): T | null => (typeof v === 'string' ? metricJson.parse<T>(v) : null);
 const num = (v: SqlValue | undefined): number | null => (typeof v === 'number' ? v : null);
 const text = (v: SqlValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -219,7 +221,7 @@ export class SqliteRunRepository implements RunRepository {
     const request = parse<StoredRun['request']>(r.request)!;
     let result: BacktestResult | undefined;
     if (full && typeof r.result === 'string') {
-      result = { ...(JSON.parse(r.result) as Omit<BacktestResult, 'equity_curve'>), equity_curve: curveFrom(r.equity_curve) };
+      result = { ...metricJson.parse<Omit<BacktestResult, 'equity_curve'>>(r.result), equity_curve: curveFrom(r.equity_curve) };
     } else if (!full && typeof r.metrics === 'string') {
       // A summary: metrics and final equity only.
       result = { metrics: parse<Metrics>(r.metrics)!, final_equity: num(r.final_equity) } as unknown as BacktestResult;

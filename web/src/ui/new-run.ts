@@ -2,6 +2,7 @@
 // parameter form generated from its declared parameters, backtest / optimization tabs (an axis
 // editor per parameter with the live combination count), broker settings. Validation errors from
 // the API appear next to the field they name.
+import type { DateOrder } from '../engine/protocol';
 import type { AxisSpec, BacktestRequest, BrokerSettings, DebugHooks, OptimizationRequest, RunKind } from '../engine/types';
 
 declare global {
@@ -50,6 +51,8 @@ export class NewRunForm {
   private readonly dataset: HTMLSelectElement;
   private readonly csvInput: HTMLInputElement;
   private readonly csvPreview: HTMLElement;
+  /** How the next imported file writes dates whose year comes last (03/01/2013). */
+  private readonly dateOrder: HTMLSelectElement;
   private readonly strategy: HTMLSelectElement;
   private readonly strategyDesc: HTMLElement;
   private readonly paramsBox: HTMLElement;
@@ -76,6 +79,10 @@ export class NewRunForm {
     this.csvInput = h('input#nr-csv', { type: 'file', accept: '.csv,text/csv,text/plain', class: 'visually-hidden' });
     this.csvInput.addEventListener('change', () => void this.importCsv());
     this.csvPreview = h('div.csv-preview');
+    this.dateOrder = h('select#nr-date-order', { 'aria-label': 'Date order of the imported file', title: 'How the file writes dates whose year comes last, e.g. 03/01/2013' });
+    for (const [value, label] of [['', 'Dates: as written'], ['dmy', 'Dates: day/month/year'], ['mdy', 'Dates: month/day/year'], ['ymd', 'Dates: year first']]) {
+      this.dateOrder.add(new Option(label, value));
+    }
     this.strategy = h('select#nr-strategy', { name: 'strategy', onchange: () => this.buildParams() });
     for (const s of ctx.strategies) this.strategy.add(new Option(s.name, s.name));
     this.strategyDesc = h('p.hint');
@@ -128,7 +135,7 @@ export class NewRunForm {
         'fieldset',
         null,
         h('legend', null, 'Data'),
-        this.field('Dataset', h('div.inline', null, this.dataset, importBtn, this.csvInput), 'dataset', 'nr-dataset'),
+        this.field('Dataset', h('div.inline', null, this.dataset, importBtn, this.dateOrder, this.csvInput), 'dataset', 'nr-dataset'),
         this.csvPreview,
       ),
       h('fieldset', null, h('legend', null, 'Strategy'), this.field('Strategy', this.strategy, 'strategy', 'nr-strategy'), this.strategyDesc, this.paramsBox, this.optBox),
@@ -223,10 +230,13 @@ export class NewRunForm {
     }
     const text = await file.text();
     const names = new Set(this.ctx.atf.listDatasets().map((d) => d.name));
-    let name = file.name || 'imported.csv';
-    for (let i = 2; names.has(name); i++) name = `${file.name.replace(/\.csv$/i, '')} (${i}).csv`;
+    // A stated date order becomes part of the name ("prices.csv [dmy]"), so the saved dataset keeps it.
+    const order = this.dateOrder.value as '' | DateOrder;
+    const suffix = order ? ` [${order}]` : '';
+    let name = `${file.name || 'imported.csv'}${suffix}`;
+    for (let i = 2; names.has(name); i++) name = `${file.name.replace(/\.csv$/i, '')} (${i}).csv${suffix}`;
     try {
-      await this.ctx.atf.addDatasetCsv(name, text);
+      await this.ctx.atf.addDatasetCsv(name, text, order ? { dateOrder: order } : {});
     } catch (e) {
       this.showError('dataset', errorText(e));
       return;
@@ -254,8 +264,9 @@ export class NewRunForm {
       verdict,
     );
     try {
-      const { bars } = await this.ctx.atf.checkDataset(name);
-      verdict.textContent = `${name}: ${int(bars)} bars, every line valid. It is saved when a run uses it.`;
+      const { bars, notices } = await this.ctx.atf.checkDataset(name);
+      const noticed = notices.length ? ` Note: ${notices.join('; ')}.` : '';
+      verdict.textContent = `${name}: ${int(bars)} bars, every line valid.${noticed} It is saved when a run uses it.`;
       verdict.classList.add('ok-text');
       this.refreshDatasets(name);
       this.updateCount();

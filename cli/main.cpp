@@ -155,11 +155,8 @@ Status prepare_script(cli::Options& o, const MarketData& md) {
       base.trade_from_ms = *t;
     }
   }
-  const double mintick = 1.0 / std::pow(10.0, md.decimals);
-  auto cfg = script_broker_config(**script, base.broker, o.broker_given, mintick);
-  if (!cfg) return cfg.error();
-  base.broker = *cfg;
-  return Ok{};
+  base.broker_given = o.broker_given;
+  return prepare_script_request(base, md);
 }
 
 int cmd_check(const cli::Options& o) {

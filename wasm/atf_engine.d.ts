@@ -65,7 +65,20 @@ export interface AtfEngineModule {
    *  freed or foreign id is always "not_found" (field "dataset") afterwards. */
   freeDataset(dataset: number): void;
 
-  /** Validates a backtest request (JSON) against a dataset. Returns JSON Outcome<{total_bars}>. */
+  /** Compiles a Pine Script strategy or indicator (for editors). Returns JSON Outcome<{ok,
+   *  diagnostics: [{severity, message, line, column}], hash, inputs: [{name, title, kind, default,
+   *  min, max, step, options, tooltip, group, line}], settings: {kind, title, overlay,
+   *  initial_capital, ...}}>; a script that does not compile is ok: false with one diagnostic at
+   *  its line:column (the outcome itself is still ok). */
+  compileScript(source: string): string;
+
+  /** Validates a backtest request (JSON) against a dataset. Returns JSON Outcome<{total_bars}>.
+   *  A request names a built-in `strategy` with `params`, or a Pine `script` (source text) with
+   *  `inputs` ({name or title: number | boolean | string}) and optional `trade_from` (UTC ms or a
+   *  date: no order before it); the keys of its `broker` object override the script's
+   *  strategy() settings. Script results add `script_hash` and `plots` [{title, color, overlay,
+   *  values}]. A script that does not compile is a "validation" error with field "script",
+   *  line and column. Optimization axes range over a script's numeric inputs. */
   validateBacktest(dataset: number, requestJson: string): string;
   /** Runs a backtest. Returns JSON Outcome<BacktestResult without equity_curve>; the curve of the
    *  last successful run is fetched with takeEquityCurve(). Cancel gives error code "cancelled". */

@@ -1,5 +1,8 @@
 #include "atf/json_io.h"
 
+#include "atf/csv_import.h"
+#include "atf/pine_json.h"
+
 #include <cmath>
 
 namespace atf {
@@ -114,7 +117,16 @@ json to_json(const StrategyInfo& s) {
 }
 
 json to_json(const BacktestRequest& r) {
-  return json{{"schema", kSchemaVersion}, {"strategy", r.strategy}, {"params", params_json(r.params)}, {"broker", to_json(r.broker)}};
+  json j{{"schema", kSchemaVersion}, {"strategy", r.strategy}, {"params", params_json(r.params)}, {"broker", to_json(r.broker)}};
+  if (r.script) {
+    // The script itself is identified by its hash (its text is the caller's to keep).
+    j["script"] = {{"hash", r.script->hash}, {"title", r.script->settings.title}};
+    json texts = json::object();
+    for (const auto& [k, v] : r.text_inputs) texts[k] = v;
+    j["text_inputs"] = texts;
+    j["trade_from"] = r.trade_from_ms ? json(*r.trade_from_ms) : json(nullptr);
+  }
+  return j;
 }
 
 json to_json(const OptimizationRequest& r) {
@@ -144,6 +156,10 @@ json to_json(const BacktestResult& r, bool with_curve) {
   for (const auto& t : r.trades) trades.push_back(to_json(t));
   j["trades"] = std::move(trades);
   if (with_curve) j["equity_curve"] = r.equity_curve;
+  if (!r.script_hash.empty()) {
+    j["script_hash"] = r.script_hash;
+    j["plots"] = plots_json(r.plots);
+  }
   return j;
 }
 
@@ -223,14 +239,60 @@ Result<BacktestRequest> backtest_request_from_json(const json& j) {
     return field_error("schema", std::string("must be \"") + kSchemaVersion + "\"");
   }
   BacktestRequest r;
-  if (!j.contains("strategy") || !j["strategy"].is_string()) return field_error("strategy", "is required (a strategy name)");
-  r.strategy = j["strategy"].get<std::string>();
-  auto params = params_from_json(j);
-  if (!params) return params.error();
-  r.params = *params;
+  const bool has_script = j.contains("script") && !j["script"].is_null();
+  if (has_script) {
+    // A Pine script (its source text) instead of a built-in strategy; "inputs" override its
+    // inputs by variable name or title.
+    if (!j["script"].is_string()) return field_error("script", "must be the script's source text");
+    auto script = compile_pine(j["script"].get<std::string>());
+    if (!script) return script.error();
+    if (!(*script)->settings.is_strategy) {
+      return field_error("script", "is an indicator: backtests and optimizations need a strategy() script");
+    }
+    r.script = *script;
+    r.strategy = j.contains("strategy") && j["strategy"].is_string() ? j["strategy"].get<std::string>() : (*script)->settings.title;
+    if (j.contains("inputs") && !j["inputs"].is_null()) {
+      if (auto st = inputs_from_json(j["inputs"], r.params, r.text_inputs); !st) return st.error();
+    }
+    if (j.contains("trade_from") && !j["trade_from"].is_null()) {
+      const json& tf = j["trade_from"];
+      if (tf.is_number_integer()) {
+        r.trade_from_ms = tf.get<int64_t>();
+      } else if (tf.is_string()) {
+        auto t = parse_time_arg(tf.get<std::string>());
+        if (!t) return field_error("trade_from", "must be a date or epoch milliseconds: " + t.error().message);
+        r.trade_from_ms = *t;
+      } else {
+        return field_error("trade_from", "must be a date or epoch milliseconds");
+      }
+    }
+  } else {
+    if (!j.contains("strategy") || !j["strategy"].is_string()) return field_error("strategy", "is required (a strategy name, or a Pine script)");
+    r.strategy = j["strategy"].get<std::string>();
+  }
+  if (!has_script || j.contains("params")) {
+    auto params = params_from_json(j);
+    if (!params) return params.error();
+    for (const auto& [k, v] : *params) r.params[k] = v;
+  }
   auto broker = broker_from_json(j.contains("broker") ? j["broker"] : json(nullptr));
   if (!broker) return broker.error();
   r.broker = *broker;
+  if (j.contains("broker") && j["broker"].is_object()) {
+    for (auto it = j["broker"].begin(); it != j["broker"].end(); ++it) r.broker_given.insert(it.key());
+  }
+  if (r.script && r.params.size() > 0) {
+    // Inputs may be named by their title: store them under their variable names.
+    ParamMap by_name;
+    for (const auto& [key, v] : r.params) {
+      std::string name = key;
+      for (const auto& in : r.script->inputs) {
+        if (in.name != key && in.title == key) name = in.name;
+      }
+      by_name[name] = v;
+    }
+    r.params = by_name;
+  }
   return r;
 }
 
@@ -239,6 +301,13 @@ Result<OptimizationRequest> optimization_request_from_json(const json& j) {
   if (!base) return base.error();
   OptimizationRequest r;
   r.base = *base;
+  auto input_name = [&](const std::string& name) {
+    if (!r.base.script) return name;
+    for (const auto& in : r.base.script->inputs) {
+      if (in.name != name && in.title == name) return in.name;
+    }
+    return name;
+  };
   if (j.contains("max_combinations")) {
     if (!j["max_combinations"].is_number_integer()) return field_error("max_combinations", "must be a whole number");
     r.max_combinations = j["max_combinations"].get<int64_t>();
@@ -246,7 +315,7 @@ Result<OptimizationRequest> optimization_request_from_json(const json& j) {
   if (!j.contains("axes") || !j["axes"].is_array()) return field_error("axes", "is required (a list of axes)");
   for (const auto& a : j["axes"]) {
     if (!a.is_object() || !a.contains("name") || !a["name"].is_string()) return field_error("axes", "entries need a name");
-    const std::string name = a["name"].get<std::string>();
+    const std::string name = input_name(a["name"].get<std::string>());
     if (a.contains("values")) {
       if (!a["values"].is_array()) return field_error("axes." + name + ".values", "must be a list of numbers");
       Axis axis{name, {}};

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,16 @@ struct BacktestRequest {
   std::shared_ptr<const PineScript> script;
   std::map<std::string, std::string> text_inputs;  ///< script inputs that take text (string, source...)
   std::optional<int64_t> trade_from_ms;  ///< scripts: no order before this UTC ms (earlier bars warm up)
+  /// Broker fields the user set (flags given, keys of a request's "broker" object): they
+  /// override a script's strategy() settings when prepare_script_request merges them.
+  std::set<std::string> broker_given;
+  bool script_prepared = false;  ///< prepare_script_request ran
 };
+
+/// For a script request: merges the script's strategy() settings under the broker fields the
+/// user gave (script_broker_config, with the data's mintick) — once; no-op otherwise.
+/// Errors: kValidation naming the setting this broker cannot honour yet.
+Status prepare_script_request(BacktestRequest& request, const MarketData& data);
 
 struct BacktestResult {
   std::string strategy;

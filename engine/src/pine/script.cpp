@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "atf/backtest.h"
 #include "atf/pine.h"
 #include "compiler.h"
 
@@ -136,6 +137,17 @@ Result<BrokerConfig> script_broker_config(const PineScript& script, const Broker
   // Scripts decide their own direction: strategy.entry(..., strategy.short) opens a short.
   cfg.allow_short = true;
   return cfg;
+}
+
+Status prepare_script_request(BacktestRequest& request, const MarketData& data) {
+  if (!request.script || request.script_prepared) return Ok{};
+  const double mintick = 1.0 / std::pow(10.0, data.decimals);
+  auto cfg = script_broker_config(*request.script, request.broker, request.broker_given, mintick);
+  if (!cfg) return cfg.error();
+  request.broker = *cfg;
+  if (request.strategy.empty()) request.strategy = request.script->settings.title;
+  request.script_prepared = true;
+  return Ok{};
 }
 
 }  // namespace atf

@@ -26,6 +26,7 @@
 #include "atf/backtest.h"
 #include "atf/csv_import.h"
 #include "atf/json_io.h"
+#include "atf/pine_json.h"
 #include "atf/market_data.h"
 #include "atf/metrics.h"
 #include "atf/optimizer.h"
@@ -324,6 +325,7 @@ std::string validate_backtest(int dataset, const val& request_json) {
     if (!md) return fail(dataset_not_found(dataset));
     auto req = backtest_request(request_json);
     if (!req) return fail(req.error());
+    if (auto st = atf::prepare_script_request(*req, *md); !st) return fail(st.error());
     if (auto st = atf::validate_request(*req); !st) return fail(st.error());
     return ok(json{{"total_bars", static_cast<int64_t>(md->bars.size())}});
   });
@@ -336,6 +338,7 @@ std::string run_backtest(int dataset, const val& request_json, val on_progress) 
     if (!md) return fail(dataset_not_found(dataset));
     auto req = backtest_request(request_json);
     if (!req) return fail(req.error());
+    if (auto st = atf::prepare_script_request(*req, *md); !st) return fail(st.error());
     JsHooks hooks(std::move(on_progress));
     auto result = atf::run_backtest(*md, *req, hooks.hooks(), /*record_equity_curve=*/true);
     if (result) hooks.flush();
@@ -361,6 +364,7 @@ std::string validate_optimization(int dataset, const val& request_json) {
     if (!md) return fail(dataset_not_found(dataset));
     auto req = optimization_request(request_json);
     if (!req) return fail(req.error());
+    if (auto st = atf::prepare_script_request(req->base, *md); !st) return fail(st.error());
     auto grid = atf::validate_optimization(*req);
     if (!grid) return fail(grid.error());
     return ok(json{{"total_combinations", grid->size()}, {"total_bars", static_cast<int64_t>(md->bars.size())}});
@@ -373,6 +377,7 @@ std::string run_trials(int dataset, const val& request_json, val claim_fn, val o
     if (!md) return fail(dataset_not_found(dataset));
     auto req = optimization_request(request_json);
     if (!req) return fail(req.error());
+    if (auto st = atf::prepare_script_request(req->base, *md); !st) return fail(st.error());
     auto grid = atf::validate_optimization(*req);
     if (!grid) return fail(grid.error());
 
@@ -439,6 +444,7 @@ std::string rerun_trial(int dataset, const val& request_json, double index) {
     if (!md) return fail(dataset_not_found(dataset));
     auto req = optimization_request(request_json);
     if (!req) return fail(req.error());
+    if (auto st = atf::prepare_script_request(req->base, *md); !st) return fail(st.error());
     if (!std::isfinite(index) || index != std::floor(index) || std::fabs(index) > 9007199254740992.0) {
       return fail(atf::Error::validation("index", "index must be a whole number"));
     }
@@ -447,6 +453,17 @@ std::string rerun_trial(int dataset, const val& request_json, double index) {
     last_curve() = std::move(result->equity_curve);
     result->equity_curve.clear();
     return backtest_answer(*result);
+  });
+}
+
+/// Compiles a Pine script for an editor: diagnostics (line, column, message), the declared
+/// inputs and the strategy()/indicator() settings (atf::to_json(ScriptCheck)). Never fails for
+/// a bad script: its errors are diagnostics.
+std::string compile_script(const val& source_arg) {
+  return guarded([&] {
+    auto source = string_arg(source_arg, "source");
+    if (!source) return fail(source.error());
+    return ok(atf::to_json(atf::check_pine(*source)));
   });
 }
 
@@ -468,5 +485,6 @@ EMSCRIPTEN_BINDINGS(atf_engine) {
   emscripten::function("validateOptimization", &validate_optimization);
   emscripten::function("runTrials", &run_trials);
   emscripten::function("rerunTrial", &rerun_trial);
+  emscripten::function("compileScript", &compile_script);
   emscripten::function("debugTrap", &debug_trap);
 }

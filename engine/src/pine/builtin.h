@@ -102,6 +102,7 @@ void register_math(Registry& reg);
 void register_array(Registry& reg);
 void register_str(Registry& reg);
 void register_strategy(Registry& reg);
+void register_core(Registry& reg);  ///< fixnan, runtime.error, color.*, dayofweek.*, currency.* (builtins/core.cpp)
 
 /// All of them, built once (thread-safe static).
 const Registry& builtin_registry();

@@ -119,7 +119,7 @@ const std::map<std::string, StrategyVar>& strategy_vars() {
 bool is_visual_call(const std::string& n) {
   static const std::set<std::string> names = {"plotshape", "plotchar", "plotarrow", "plotcandle", "plotbar",
                                               "bgcolor",   "barcolor", "fill",      "hline",      "alert",
-                                              "alertcondition", "runtime.error"};
+                                              "alertcondition"};
   if (names.count(n)) return true;
   for (const char* p : {"line.", "label.", "box.", "table.", "log.", "linefill.", "polyline.", "chart.point."}) {
     if (n.rfind(p, 0) == 0) return true;
@@ -807,10 +807,14 @@ class Compiler {
     const Node& off = *n.kids[1];
     Val offv = expr(off);
     if (offv.type.base != Base::kInt && offv.type.base != Base::kFloat) fail(off, "the history offset must be an integer");
-    const bool constant = off.kind == NodeKind::kNumber;
-    if (constant && (off.num < 0 || std::floor(off.num) != off.num)) fail(off, "the history offset must be a non-negative integer");
-    if (constant && off.num > 100000) fail(off, "the history offset " + Compiler::format_value(off.num) + " is too large (at most 100000)");
-    const int32_t k = constant ? static_cast<int32_t>(off.num) : -1;
+    // A literal offset (possibly negated) is checked and sized here; anything else is dynamic.
+    const bool negated = off.kind == NodeKind::kUnary && off.op == static_cast<int>(Tok::kMinus) &&
+                         off.kids[0]->kind == NodeKind::kNumber;
+    const bool constant = off.kind == NodeKind::kNumber || negated;
+    const double off_num = negated ? -off.kids[0]->num : off.num;
+    if (constant && (off_num < 0 || std::floor(off_num) != off_num)) fail(off, "the history offset must be a non-negative integer");
+    if (constant && off_num > 100000) fail(off, "the history offset " + Compiler::format_value(off_num) + " is too large (at most 100000)");
+    const int32_t k = constant ? static_cast<int32_t>(off_num) : -1;
     if (prog_.version >= 6 && (base.kind == NodeKind::kNumber || base.kind == NodeKind::kString || base.kind == NodeKind::kBool ||
                                base.kind == NodeKind::kColor || base.kind == NodeKind::kNaLiteral)) {
       fail(n, "cannot reference the history of a literal value (v6)");

@@ -183,6 +183,9 @@ class Parser {
         break;
       }
       case Tok::kIdent:
+        if ((s.text == "map" || s.text == "matrix") && ahead(1).kind == Tok::kLess) {
+          fail_here("the " + s.text + " type is not supported yet");
+        }
         if (is_funcdef()) return funcdef();
         if (ahead(1).kind == Tok::kEq) return declaration_after_mode();
         if (typed_decl_length() > 0) return declaration_after_mode();
@@ -524,6 +527,7 @@ class Parser {
       name.append(take().text);
     }
     if (at(Tok::kDot)) fail(ahead(1), "expected a name after '.' but found " + found(ahead(1)));
+    if (name.rfind("map.", 0) == 0 || name.rfind("matrix.", 0) == 0) fail(first, name + " is not supported yet");
     std::string type_arg;
     if (at(Tok::kLess) && ahead(1).kind == Tok::kIdent && ahead(2).kind == Tok::kGreater &&
         ahead(3).kind == Tok::kLParen) {

@@ -10,6 +10,7 @@ const Registry& builtin_registry() {
     register_array(r);
     register_str(r);
     register_strategy(r);
+    register_core(r);
     return r;
   }();
   return reg;

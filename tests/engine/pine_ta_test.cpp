@@ -1196,3 +1196,61 @@ TEST_CASE("ta: outputs on the sample are bit-identical to the recorded ones (nat
   INFO("hash 0x" << std::hex << h);
   CHECK(h == kExpected);
 }
+
+TEST_CASE("ta: windows of non-na values with a changing length match a plain recomputation", "[pine_ta]") {
+  const Bars& b = nvda();
+  const size_t n = b.size();
+  Series src = b.close, len(n);
+  for (size_t t = 0; t < n; ++t) {
+    if (t % 13 == 7) src[t] = NA;
+    len[t] = 3 + static_cast<double>((t / 40 * 5) % 23);
+  }
+  // last `len` non-na values up to bar t (oldest first), or empty while fewer
+  auto window = [&](size_t t) {
+    std::vector<double> w;
+    for (size_t i = t + 1; i-- > 0 && w.size() < static_cast<size_t>(len[t]);)
+      if (!na(src[i])) w.insert(w.begin(), src[i]);
+    if (w.size() < static_cast<size_t>(len[t])) w.clear();
+    return w;
+  };
+  auto ref = [&](const std::function<double(const std::vector<double>&)>& f) {
+    Series r(n, NA);
+    for (size_t t = 0; t < n; ++t) {
+      const auto w = window(t);
+      if (!w.empty()) r[t] = f(w);
+    }
+    return r;
+  };
+  auto run = [&](const char* name, std::vector<double> extra) {
+    return run1(b, name, 2 + extra.size(), [&](size_t t) {
+      std::vector<double> a{src[t], len[t]};
+      a.insert(a.end(), extra.begin(), extra.end());
+      return a;
+    });
+  };
+  const double scale = price_scale_of(b);
+  // sma: exact tick mean
+  CHECK_SERIES(run("ta.sma", {}), ref([&](const std::vector<double>& w) {
+                 long long ticks = 0;
+                 for (double v : w) ticks += std::llround(v * scale);
+                 return static_cast<double>(ticks) / (static_cast<double>(w.size()) * scale);
+               }), 0, 0);
+  CHECK_SERIES(run("ta.stdev", {1}), ref([](const std::vector<double>& w) {
+                 double m = 0;
+                 for (double v : w) m += v;
+                 m /= w.size();
+                 double ss = 0;
+                 for (double v : w) ss += (v - m) * (v - m);
+                 return std::sqrt(ss / w.size());
+               }), 1e-9, 1e-9);
+  CHECK_SERIES(run("ta.wma", {}), ref([](const std::vector<double>& w) {
+                 double s = 0, nw = 0;
+                 for (size_t i = 0; i < w.size(); ++i) s += w[i] * (i + 1), nw += i + 1;
+                 return s / nw;
+               }), 1e-12);
+  CHECK_SERIES(run("ta.median", {}), ref([](std::vector<double> w) {
+                 std::sort(w.begin(), w.end());
+                 const size_t k = w.size();
+                 return k % 2 ? w[k / 2] : (w[k / 2 - 1] + w[k / 2]) / 2;
+               }), 0, 0);
+}

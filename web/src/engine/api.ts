@@ -23,6 +23,8 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     submitOptimization: c.submitOptimization.bind(c),
     getOptimizationStatus: c.getOptimizationStatus.bind(c),
     cancelOptimization: c.cancelOptimization.bind(c),
+    /** Compiles a Pine Script in the control worker: {ok, diagnostics, hash, inputs, settings}. */
+    compileScript: c.compileScript.bind(c),
     listRuns: c.listRuns.bind(c),
     getBacktestRun: c.getBacktestRun.bind(c),
     getOptimizationRun: c.getOptimizationRun.bind(c),

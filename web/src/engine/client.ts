@@ -34,6 +34,7 @@ import type {
   RunKind,
   RunStatus,
   RunSummary,
+  ScriptCheck,
   StoredRun,
   Trade,
   TrialRecord,
@@ -76,6 +77,59 @@ function emptyResult(run: StoredRun): OptimizationResult {
   return { objective: req.objective ?? 'sharpe', direction: req.direction ?? 'max', total: run.total, completed: 0, failed: 0, cancelled: false, best: null, trials: [] };
 }
 
+/** What submit answers besides the totals (DESIGN.md: `{ id, total…, status, isDedup }`). */
+export interface SubmitAnswer {
+  id: string;
+  status: RunStatus;
+  isDedup: boolean;
+}
+
+/** JSON with object keys sorted (so that key order never makes two requests differ). */
+function canonical(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
+  if (isObject(x)) {
+    return `{${Object.keys(x).sort().filter((k) => x[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(x[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(x) ?? 'null';
+}
+
+/** A script's hash as the engine computes it (engine/src/pine/script.cpp): FNV-1a 64 over the
+ *  UTF-8 bytes of the source, 16 lowercase hex digits. */
+export function scriptHashOf(source: string): string {
+  const bytes = new TextEncoder().encode(source);
+  // 64-bit arithmetic in four 16-bit limbs (no BigInt in the hot loop): h = (h ^ b) * 0x100000001b3.
+  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2;
+  for (let i = 0; i < bytes.length; i++) {
+    h0 ^= bytes[i] ?? 0;
+    // prime = 2^40 + 0x1b3: h * 0x1b3 + (h << 40); h << 40 adds limb 0 << 8 to limb 2 and
+    // limb 1 << 8 to limb 3 (the rest overflows 64 bits).
+    const t0 = h0 * 0x1b3;
+    const t1 = h1 * 0x1b3 + (t0 >>> 16);
+    const t2 = h2 * 0x1b3 + (t1 >>> 16) + (h0 << 8);
+    const t3 = h3 * 0x1b3 + (t2 >>> 16) + (h1 << 8);
+    h0 = t0 & 0xffff;
+    h1 = t1 & 0xffff;
+    h2 = t2 & 0xffff;
+    h3 = t3 & 0xffff;
+  }
+  const hex = (x: number) => x.toString(16).padStart(4, '0');
+  return hex(h3) + hex(h2) + hex(h1) + hex(h0);
+}
+
+/** The dedup key of a request: kind, dataset, strategy or script hash, parameters/inputs and
+ *  settings (the script text itself is represented by its hash). */
+function runKey(kind: RunKind, dataset: string, engineRequest: Record<string, unknown>, scriptHash: string | undefined): string {
+  const { schema: _schema, threads: _threads, script: _script, ...rest } = engineRequest;
+  return canonical({ kind, dataset, ...rest, ...(scriptHash ? { script_hash: scriptHash } : {}) });
+}
+
+/** A script's compile error as one line: "line L, column C: message". */
+function scriptErrorText(d: { message: string; line: number; column: number } | undefined): string {
+  if (!d) return 'script does not compile';
+  if (!d.line || /^line \d+/.test(d.message)) return d.message;
+  return `line ${d.line}${d.column ? `, column ${d.column}` : ''}: ${d.message}`;
+}
+
 /** A worker whose Wasm heap reached this size is replaced after its run (see recycleIfLarge). */
 const RECYCLE_HEAP_BYTES = 1536 * 1048576;
 
@@ -98,6 +152,8 @@ export class AtfEngineClient {
   /** Why results may not be kept, for the page to show; null while storage works. */
   storageWarning: string | null = null;
   private readonly queue: LiveRun[] = [];
+  /** Submissions being validated, by dedup key (an identical submit meanwhile joins them). */
+  private readonly submitting = new Map<string, Promise<SubmitAnswer & { total: number }>>();
   private workers: EngineWorker[] = [];
   private control: EngineWorker | null = null;
   private poolOptions: PoolOptions | null = null;
@@ -155,16 +211,18 @@ export class AtfEngineClient {
 
   // ---- the JS API ------------------------------------------------------------------------------
 
-  /** Validates and queues a backtest; resolves before any bar is processed. */
-  async submitBacktest(request: BacktestRequest): Promise<{ id: string; totalBars: number }> {
-    const { id, total } = await this.submit('backtest', request);
-    return { id, totalBars: total };
+  /** Validates and queues a backtest; resolves before any bar is processed. An identical request
+   *  (same dataset, strategy or script hash, parameters or inputs, settings) while one is Pending
+   *  or Running answers that run's id with isDedup: true. */
+  async submitBacktest(request: BacktestRequest): Promise<SubmitAnswer & { totalBars: number }> {
+    const { id, total, status, isDedup } = await this.submit('backtest', request);
+    return { id, totalBars: total, status, isDedup };
   }
 
-  /** Validates and queues an optimization; resolves before any trial runs. */
-  async submitOptimization(request: OptimizationRequest): Promise<{ id: string; totalCombinations: number }> {
-    const { id, total } = await this.submit('optimization', request);
-    return { id, totalCombinations: total };
+  /** Validates and queues an optimization; resolves before any trial runs (dedup as above). */
+  async submitOptimization(request: OptimizationRequest): Promise<SubmitAnswer & { totalCombinations: number }> {
+    const { id, total, status, isDedup } = await this.submit('optimization', request);
+    return { id, totalCombinations: total, status, isDedup };
   }
 
   async getBacktestStatus(id: string): Promise<BacktestStatus> {
@@ -204,7 +262,7 @@ export class AtfEngineClient {
         kind: r.kind,
         status: r.status,
         dataset: r.dataset,
-        strategy: r.request.strategy,
+        strategy: r.request.strategy ?? '',
         createdAt: r.createdAt,
         finishedAt: r.finishedAt,
         total: r.total,
@@ -255,13 +313,44 @@ export class AtfEngineClient {
     return { bars: v.bars, notices: v.notices ?? [] };
   }
 
+  /** Compiles a Pine Script in the control worker (never on the page's thread): resolves
+   *  {ok, diagnostics, hash, inputs, settings}; a script that does not compile is ok: false with
+   *  a diagnostic at its line:column (not an exception). */
+  async compileScript(source: string): Promise<ScriptCheck> {
+    if (typeof source !== 'string') throw new ValidationError('script', 'script must be the Pine Script source text (a string)');
+    const control = await this.controlWorker();
+    return control.compileScript(source);
+  }
+
+  private async controlWorker(): Promise<EngineWorker> {
+    const control = this.control;
+    if (!control || control.dead) throw new EngineError(this.brokenReason ?? 'engine not started', 'internal');
+    await control.ready;
+    return control;
+  }
+
+  /** Checks a request's script: its hash and label, or the ValidationError (field "script", with
+   *  line and column) of a script that does not compile. */
+  private async checkScript(source: unknown, label: unknown): Promise<{ hash: string; label: string }> {
+    if (typeof source !== 'string' || source.trim() === '') {
+      throw new ValidationError('script', 'script must be the Pine Script source text (a non-empty string)');
+    }
+    if (label !== undefined && typeof label !== 'string') {
+      throw new ValidationError('strategy', "strategy must be a string (with a script it only labels the run)");
+    }
+    const check = await this.compileScript(source);
+    if (!check.ok || !check.hash) {
+      const d = check.diagnostics.find((x) => x.severity === 'error') ?? check.diagnostics[0];
+      throw new ValidationError('script', scriptErrorText(d), { line: d?.line, column: d?.column });
+    }
+    return { hash: check.hash, label: label ?? (check.settings?.title || 'script') };
+  }
+
   /** Validates a request (importing its dataset) in the control worker; throws the
    *  ValidationError of a refusal. */
   private async validateOnControl(kind: RunKind, dataset: string, requestJson: string) {
     await this.datasets.load(dataset);
-    const control = this.control;
-    if (!control || control.dead) throw new EngineError(this.brokenReason ?? 'engine not started', 'internal');
-    await control.ready;
+    const control = await this.controlWorker();
     let v: Awaited<ReturnType<EngineWorker['validate']>>;
     try {
       v = await control.validate(kind, dataset, () => this.datasets.loaded(dataset), requestJson);
@@ -272,7 +361,11 @@ export class AtfEngineClient {
         this.retire(control, `engine heap grew to ${Math.round(control.heapBytes / 1048576)} MB; replaced to free it`, 'recycled');
       }
     }
-    if (!v.ok) throw new ValidationError(fieldOf(v.error), v.error.message);
+    if (!v.ok) {
+      const e = v.error;
+      const message = e.field === 'script' && e.line ? scriptErrorText({ message: e.message, line: e.line, column: e.column ?? 0 }) : e.message;
+      throw new ValidationError(fieldOf(e), message, { line: e.line, column: e.column });
+    }
     return v;
   }
 
@@ -385,21 +478,33 @@ export class AtfEngineClient {
 
   // ---- submit ----------------------------------------------------------------------------------
 
-  private async submit(kind: RunKind, raw: unknown, resume?: StoredRun): Promise<{ id: string; total: number }> {
+  private async submit(kind: RunKind, raw: unknown, resume?: StoredRun): Promise<SubmitAnswer & { total: number }> {
     if (!isObject(raw)) throw new ValidationError('request', 'request must be an object');
     const dataset = raw['dataset'];
     if (typeof dataset !== 'string' || dataset === '') throw new ValidationError('dataset', 'dataset is required (a dataset name)');
     if (!this.datasets.has(dataset)) throw new ValidationError('dataset', `unknown dataset "${dataset}"`);
-    if (typeof raw['strategy'] !== 'string') throw new ValidationError('strategy', 'strategy is required (a strategy name)');
-    const engineKeys =
-      kind === 'backtest'
-        ? ['strategy', 'params', 'broker']
-        : ['strategy', 'params', 'broker', 'axes', 'objective', 'direction', 'max_combinations'];
+    // A built-in strategy with params, or a Pine script (source text) with inputs.
+    const isScript = raw['script'] !== undefined && raw['script'] !== null;
+    let scriptHash: string | undefined;
+    if (isScript) {
+      const source = raw['script'];
+      if (typeof source !== 'string' || source.trim() === '') {
+        throw new ValidationError('script', 'script must be the Pine Script source text (a non-empty string)');
+      }
+      if (raw['strategy'] !== undefined && typeof raw['strategy'] !== 'string') {
+        throw new ValidationError('strategy', 'strategy must be a string (with a script it only labels the run)');
+      }
+      scriptHash = scriptHashOf(source);
+    } else if (typeof raw['strategy'] !== 'string') {
+      throw new ValidationError('strategy', 'strategy is required (a strategy name, or a Pine script)');
+    }
+    const engineKeys = [
+      ...(isScript ? ['script', 'inputs', 'trade_from'] : []),
+      'strategy', 'params', 'broker',
+      ...(kind === 'optimization' ? ['axes', 'objective', 'direction', 'max_combinations'] : []),
+    ];
     const engineRequest: Record<string, unknown> = { schema: 'atf/v1' };
     for (const k of engineKeys) if (raw[k] !== undefined) engineRequest[k] = raw[k];
-    // The engine sizes its trial groups by the number of workers sharing the combinations.
-    if (kind === 'optimization') engineRequest['threads'] = this.workerCount;
-    const requestJson = JSON.stringify(engineRequest);
     const debugRaw = raw['_debug'];
     const debug: DebugHooks | null = isObject(debugRaw)
       ? {
@@ -408,13 +513,55 @@ export class AtfEngineClient {
           delayMsPerProgress: typeof debugRaw['delayMsPerProgress'] === 'number' ? debugRaw['delayMsPerProgress'] : undefined,
         }
       : null;
+    // Dedup (the spec's RunKey): an identical request in flight in this page (Pending, Running,
+    // or still being validated) answers that run. Runs with test hooks are never shared.
+    const dedupKey = resume || debug ? null : runKey(kind, dataset, engineRequest, scriptHash);
+    if (dedupKey !== null) {
+      const twin = [...this.live.values()].find(
+        (r) => r.dedupKey === dedupKey && !r.finishing && !r.cancelRequested && (r.status === 'Pending' || r.status === 'Running'),
+      );
+      if (twin) return { id: twin.id, total: twin.total, status: twin.status, isDedup: true };
+      const inFlight = this.submitting.get(dedupKey);
+      if (inFlight) return { ...(await inFlight), isDedup: true };
+    }
+    const registered = this.register(kind, dataset, engineRequest, isScript, debug, dedupKey, resume);
+    if (dedupKey !== null) {
+      this.submitting.set(dedupKey, registered);
+      const done = () => this.submitting.delete(dedupKey);
+      registered.then(done, done);
+    }
+    return registered;
+  }
+
+  /** Validates a normalized request and registers its run (Pending, saved, queued). */
+  private async register(
+    kind: RunKind,
+    dataset: string,
+    engineRequest: Record<string, unknown>,
+    isScript: boolean,
+    debug: DebugHooks | null,
+    dedupKey: string | null,
+    resume: StoredRun | undefined,
+  ): Promise<SubmitAnswer & { total: number }> {
+    let script: { hash: string; label: string } | null = null;
+    if (isScript) {
+      script = await this.checkScript(engineRequest['script'], engineRequest['strategy']);
+      // A script run is labelled by its strategy() title unless the request names it.
+      engineRequest['strategy'] = script.label;
+    }
+    // The engine sizes its trial groups by the number of workers sharing the combinations.
+    if (kind === 'optimization') engineRequest['threads'] = this.workerCount;
+    const requestJson = JSON.stringify(engineRequest);
     const v = await this.validateOnControl(kind, dataset, requestJson);
     await this.persistDataset(dataset);
     if (kind === 'backtest') this.datasets.setBars(dataset, v.bars);
 
     const slot = this.allocator.allocate(kind, v.total);
     if (slot < 0) throw new ConflictError('', 'Pending', 'too many runs in flight; wait for some to finish');
-    const request: BacktestRequest | OptimizationRequest = JSON.parse(JSON.stringify({ ...engineRequest, dataset }));
+    // The saved request keeps a script's source (a report can be re-run) and its hash.
+    const request: BacktestRequest | OptimizationRequest = JSON.parse(
+      JSON.stringify({ ...engineRequest, dataset, ...(script ? { script_hash: script.hash } : {}) }),
+    );
     let settle = () => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
     const run: LiveRun = {
@@ -427,6 +574,7 @@ export class AtfEngineClient {
       request,
       requestJson,
       debug,
+      dedupKey,
       createdAt: resume?.createdAt ?? Date.now(),
       startedAt: null,
       finishedAt: null,
@@ -462,7 +610,7 @@ export class AtfEngineClient {
     this.write(run, 'submitted');
     // Dispatch in a later task: the caller sees the answer before any bar is processed.
     this.schedulePump();
-    return { id: run.id, total: run.total };
+    return { id: run.id, total: run.total, status: 'Pending', isDedup: false };
   }
 
   // ---- scheduling ------------------------------------------------------------------------------
@@ -1042,7 +1190,7 @@ export class AtfEngineClient {
 
   /** Resumes an interrupted (or cancelled) optimization: its saved trials are kept and only the
    *  missing combinations run. Resolves like submitOptimization. */
-  async resumeOptimization(id: string): Promise<{ id: string; totalCombinations: number }> {
+  async resumeOptimization(id: string): Promise<SubmitAnswer & { totalCombinations: number }> {
     const live = this.live.get(id);
     if (live) throw new ConflictError(id, live.status, `run ${id} is ${live.status}`);
     const stored = await this.stored(id);
@@ -1050,8 +1198,8 @@ export class AtfEngineClient {
     if (stored.status !== 'Failed' && stored.status !== 'Cancelled') {
       throw new ConflictError(id, stored.status, `run ${id} is ${stored.status}; only an interrupted or cancelled optimization resumes`);
     }
-    const { id: rid, total } = await this.submit('optimization', stored.request, stored);
-    return { id: rid, totalCombinations: total };
+    const { id: rid, total, status, isDedup } = await this.submit('optimization', stored.request, stored);
+    return { id: rid, totalCombinations: total, status, isDedup };
   }
 
   /** Pre-fills a resumed run with its saved trials: counted, and never handed out again. */

@@ -20,7 +20,7 @@ import {
   type WorkerMessage,
 } from './protocol';
 import { reviveMetric } from './run-utils';
-import type { BacktestResult, RunKind, TrialRecord } from './types';
+import type { BacktestResult, RunKind, ScriptCheck, TrialRecord } from './types';
 
 /** Bad lines of a refused CSV listed in its error message (the rest are counted). */
 const LISTED_BAD_LINES = 20;
@@ -62,6 +62,8 @@ function fromEngineError(e: EngineErrorValue): SerializedError {
   const out: SerializedError = { name: 'EngineError', message: e.message, code: e.code };
   if (e.stack) out.stack = e.stack;
   if (e.field) out.field = e.field;
+  if (e.line) out.line = e.line;
+  if (e.column) out.column = e.column;
   return out;
 }
 
@@ -130,6 +132,11 @@ export abstract class EngineDispatcher {
       }
       case 'validate':
         return [{ type: 'validate', data: await this.validate(req.data.kind, req.data.dataset, req.data.requestJson) }, []];
+      case 'compileScript': {
+        const out = parseOutcome<ScriptCheck>(this.require().compileScript(req.data.source));
+        if (!out.ok) throw new EngineError(out.error.message, out.error.code);
+        return [{ type: 'compileScript', data: out.value }, []];
+      }
       case 'runBacktest': {
         const data = await this.runBacktest(req.data);
         return [{ type: 'runBacktest', data }, data.outcome === 'completed' ? [data.equityCurve.buffer] : []];

@@ -17,11 +17,17 @@ export class EngineError extends Error {
 /** Invalid input (400): `field` names the offending request field, e.g. "broker.cash". */
 export class ValidationError extends Error {
   override name = 'ValidationError';
+  /** Where in a script (field "script") or a file the error is, 1-based, when known. */
+  line?: number;
+  column?: number;
   constructor(
     readonly field: string,
     message: string,
+    where?: { line?: number | undefined; column?: number | undefined },
   ) {
     super(message);
+    if (where?.line) this.line = where.line;
+    if (where?.column) this.column = where.column;
   }
 }
 
@@ -52,6 +58,9 @@ export interface SerializedError {
   code: string;
   stack?: string;
   field?: string;
+  /** A script's compile error: where it is (1-based). */
+  line?: number;
+  column?: number;
   /** Optimization trap: the combination index that was running. */
   trialIndex?: number;
 }

@@ -23,6 +23,8 @@ export interface LiveRun {
   request: BacktestRequest | OptimizationRequest;
   requestJson: string;
   debug: DebugHooks | null;
+  /** The RunKey of DESIGN.md's dedup (null: never shared, e.g. a resumed run or one with test hooks). */
+  dedupKey: string | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;

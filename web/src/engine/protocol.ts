@@ -2,7 +2,7 @@
 // events a worker sends unprompted while a run is in flight. Every switch over these unions is
 // exhaustive (see assertNever). The shared progress board's layout is in progress-board.ts.
 import type { SerializedError } from './errors';
-import type { BacktestResult, DebugHooks, RunKind, TrialRecord } from './types';
+import type { BacktestResult, DebugHooks, RunKind, ScriptCheck, TrialRecord } from './types';
 
 /** A dataset as a worker receives it. The page sends `source` with every request (posting a Blob
  *  shares it, no copy), so a worker may drop a dataset it holds (to make room) and import it again. */
@@ -61,6 +61,8 @@ export type WorkerRequest =
   | { type: 'init'; data: InitData }
   | { type: 'info'; data: null }
   | { type: 'validate'; data: { kind: RunKind; dataset: DatasetRef; requestJson: string } }
+  /** Compiles a Pine Script (no dataset needed): diagnostics, hash, inputs, settings. */
+  | { type: 'compileScript'; data: { source: string } }
   | { type: 'runBacktest'; data: RunBacktestData }
   | { type: 'runTrials'; data: RunTrialsData }
   | { type: 'dropDataset'; data: { key: string } }
@@ -111,6 +113,7 @@ export interface ReplyData {
   init: { version: string };
   info: EngineInfo;
   validate: ValidateReply;
+  compileScript: ScriptCheck;
   runBacktest: BacktestReply;
   runTrials: TrialsReply;
   dropDataset: null;

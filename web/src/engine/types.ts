@@ -38,11 +38,63 @@ export interface DebugHooks {
 export interface BacktestRequest {
   /** Name of a dataset known to the client (a bundled sample or one added with addDataset*). */
   dataset: string;
-  strategy: string;
+  /** A built-in strategy's name; with `script`, only the run's label (default: the script's
+   *  strategy() title). */
+  strategy?: string;
   params?: Record<string, number>;
+  /** A Pine Script strategy (its source text) instead of a built-in strategy. */
+  script?: string;
+  /** Overrides of the script's inputs, by variable name (or title). */
+  inputs?: Record<string, number | boolean | string>;
+  /** Script runs: no order before this time (UTC ms or a date such as "2005-01-01"). */
+  trade_from?: number | string;
+  /** Set by the client on script runs: FNV-1a 64 of the source's UTF-8 bytes (16 hex digits),
+   *  as the engine's script_hash. Ignored on input. */
+  script_hash?: string;
   broker?: BrokerSettings;
   /** Test-only (see DebugHooks). */
   _debug?: DebugHooks;
+}
+
+/** A script input as compileScript declares it (numeric kinds become parameters/axes). */
+export interface ScriptInput {
+  name: string;
+  title: string;
+  kind: string;
+  default: number | boolean | string | null;
+  min: number | null;
+  max: number | null;
+  step: number | null;
+  options: Array<number | string>;
+  tooltip: string;
+  group: string;
+  line: number;
+}
+
+export interface ScriptDiagnostic {
+  severity: string;
+  message: string;
+  line: number;
+  column: number;
+}
+
+/** compileScript's answer: ok with the script's hash, inputs and strategy()/indicator() settings,
+ *  or not ok with a diagnostic at the line:column of the first error. */
+export interface ScriptCheck {
+  ok: boolean;
+  diagnostics: ScriptDiagnostic[];
+  hash: string | null;
+  inputs: ScriptInput[];
+  /** kind ("strategy" | "indicator"), title, overlay, initial_capital, … (null when not ok). */
+  settings: ({ kind: string; title: string } & Record<string, unknown>) | null;
+}
+
+/** One plot() series of a script run: a value per bar (null where the script plotted na). */
+export interface PlotSeries {
+  title: string;
+  color: string;
+  overlay: boolean;
+  values: Array<number | null>;
 }
 
 export type AxisSpec = { name: string; values: number[] } | { name: string; min: number; max: number; step: number };
@@ -85,6 +137,9 @@ export interface BacktestResult {
   trades: Trade[];
   /** Equity at every close (a typed array: 8 bytes per bar, transferred from the worker). */
   equity_curve: Float64Array;
+  /** Script runs: the source's hash and the script's plot() series. */
+  script_hash?: string;
+  plots?: PlotSeries[];
 }
 
 export interface TrialRecord {

@@ -18,7 +18,7 @@ import {
   type WorkerMessage,
   type WorkerRequest,
 } from './protocol';
-import type { RunKind } from './types';
+import type { RunKind, ScriptCheck } from './types';
 
 export interface PoolOptions {
   module: WebAssembly.Module;
@@ -100,6 +100,12 @@ export class EngineWorker {
   async validate(kind: RunKind, key: string, source: () => DatasetSource, requestJson: string): Promise<ValidateReply> {
     const r = await this.call({ type: 'validate', data: { kind, dataset: this.datasetRef(key, source), requestJson } });
     if (r.type !== 'validate') throw mismatch(r);
+    return r.data;
+  }
+
+  async compileScript(source: string): Promise<ScriptCheck> {
+    const r = await this.call({ type: 'compileScript', data: { source } });
+    if (r.type !== 'compileScript') throw mismatch(r);
     return r.data;
   }
 

@@ -164,7 +164,7 @@ export class SqliteRunRepository implements RunRepository {
         params: [
           run.id,
           run.dataset,
-          run.request.strategy,
+          run.request.strategy ?? '',
           json(run.request),
           run.status,
           run.total,
@@ -196,7 +196,7 @@ export class SqliteRunRepository implements RunRepository {
         params: [
           run.id,
           run.dataset,
-          request.strategy,
+          request.strategy ?? '',
           json(request),
           run.status,
           run.total,

@@ -51,7 +51,7 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
   const b = req.broker ?? {};
   const items: Array<[string, string]> = [
     ['Run id', run.id],
-    ['Strategy', req.strategy],
+    ['Strategy', req.script ? `${req.strategy ?? 'script'} (Pine script ${req.script_hash ?? ''})` : req.strategy ?? ''],
     ['Dataset', run.dataset],
     ['Parameters', paramsText(req.params ?? {})],
     ...(req.axes ? ([['Axes', req.axes.map((a) => ('values' in a ? `${a.name} ∈ {${a.values.join(', ')}}` : `${a.name}: ${a.min} … ${a.max} step ${a.step}`)).join('; ')], ['Objective', `${req.objective ?? 'sharpe'} (${req.direction ?? 'max'})`]] as Array<[string, string]>) : []),
@@ -394,7 +394,11 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
         onclick: async () => {
           rerun.setAttribute('disabled', '');
           try {
-            const sub = await ctx.atf.submitBacktest({ dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, broker: req.broker ?? {} });
+            const sub = await ctx.atf.submitBacktest(
+              req.script
+                ? { dataset: run.dataset, script: req.script, strategy: req.strategy, inputs: { ...(req.inputs ?? {}), ...(t.params ?? {}) }, ...(req.trade_from !== undefined ? { trade_from: req.trade_from } : {}), broker: req.broker ?? {} }
+                : { dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, broker: req.broker ?? {} },
+            );
             ctx.track(sub.id, 'backtest');
             ctx.runsChanged();
           } catch (e) {

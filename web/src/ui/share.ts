@@ -43,7 +43,7 @@ export function configOf(kind: RunKind, req: BacktestRequest | OptimizationReque
   return {
     kind,
     dataset: req.dataset,
-    strategy: req.strategy,
+    strategy: req.strategy ?? '',
     params: { ...(req.params ?? {}) },
     axes: kind === 'optimization' ? (o.axes ?? []).map((a) => ({ ...a })) : [],
     ...(kind === 'optimization' && o.objective ? { objective: o.objective } : {}),

@@ -397,7 +397,7 @@ constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8
 /// [+-]digits[.digits][(e|E)[+-]digits], at least one mantissa digit. Rejects everything else
 /// (empty, "null", "NaN", "inf", hex, thousands separators). The result may be infinite only when the
 /// text overflows a double (e.g. 1e999); callers check.
-inline bool parse_number(std::string_view s, double& out) {
+[[gnu::always_inline]] inline bool parse_number(std::string_view s, double& out) {
   const char* p = s.data();
   const char* const e = p + s.size();
   bool neg = false;

@@ -1083,3 +1083,139 @@ plot(strategy.position_size, "pos"))"),
   CHECK(r->trades[0].exit_price == 14);
   CHECK(same(r->plots[0].values, {0, 0, 1, 1, 0, 0}));
 }
+
+// ---------------------------------------------------------------- more edges
+
+TEST_CASE("Pine: nested user functions: every inlined call site owns its state", "[pine_lang]") {
+  // g calls f twice; g itself is called twice: four independent counters, each advanced once
+  // per bar, so every call returns bar_index + 1 and g returns 2 × (bar_index + 1).
+  const auto p = run(indicator(R"(
+f() =>
+    var int n = 0
+    n += 1
+    n
+g() => f() + f()
+a = g()
+b = g()
+plot(a, "a")
+plot(b, "b")
+sm(x) => ta.sma(x, 2)
+h(x) => sm(x) + sm(x * 2)
+plot(h(close), "h"))"),
+                     ramp(3));
+  CHECK_SERIES(p, "a", {2, 4, 6});
+  CHECK_SERIES(p, "b", {2, 4, 6});
+  CHECK_SERIES(p, "h", {na, 31.5, 34.5});  // sma2(close) + sma2(2·close) = 3 × sma2(close)
+}
+
+TEST_CASE("Pine: history of tuple elements, strings and var variables in functions", "[pine_lang]") {
+  const auto p = run(indicator(R"(
+pair(x) => [x, x * 2]
+[a, b] = pair(close)
+s = str.tostring(bar_index)
+acc(x) =>
+    var float total = 0
+    total += x
+    total[1]
+plot(a[1], "a1")
+plot(b[2], "b2")
+plot(s[1] == "0" ? 1 : 0, "s1")
+plot(acc(close), "acc"))"),
+                     ramp(3));
+  CHECK_SERIES(p, "a1", {na, 10, 11});
+  CHECK_SERIES(p, "b2", {na, na, 20});
+  CHECK_SERIES(p, "s1", {0, 1, 0});
+  CHECK_SERIES(p, "acc", {na, 10, 21});  // the running total as of the previous call
+}
+
+TEST_CASE("Pine: line continuation and comments", "[pine_lang]") {
+  const auto p = run(indicator(R"(
+// a comment line
+x = close +   // trailing comment
+  1 +
+     2
+y = math.max(1,
+         close)   // inside parentheses any indentation continues
+s = "a // not a comment"
+z = str.length(s)
+if x > 0
+    // a comment inside a block, less indented than the block
+  // another one
+    x += 0
+plot(x, "x")
+plot(y, "y")
+plot(z, "z"))"),
+                     ramp(2));
+  CHECK_SERIES(p, "x", {13, 14});
+  CHECK_SERIES(p, "y", {10, 11});
+  CHECK_SERIES(p, "z", {18, 18});
+}
+
+TEST_CASE("Pine: inputs with named defval, options of numbers and display arguments", "[pine_lang]") {
+  const std::string src = indicator(R"(
+len = input.int(defval = 10, title = "Len", options = [5, 10, 20])
+f = input.float(0.5, "F", step = 0.5, minval = 0.0, inline = "a", group = "G", display = display.none)
+h = input.source(hl2, "Src")
+plot(len, "len")
+plot(f, "f")
+plot(h, "h"))");
+  const auto s = compile(src);
+  REQUIRE(s->inputs.size() == 3);
+  CHECK(s->inputs[0].default_value == 10);
+  CHECK(s->inputs[0].title == "Len");
+  CHECK(s->inputs[0].options == std::vector<std::string>{"5", "10", "20"});
+  CHECK(s->inputs[1].step == 0.5);
+  CHECK(s->inputs[1].min == 0);
+  CHECK(s->inputs[1].group == "G");
+  CHECK(s->inputs[2].default_text == "hl2");
+  const auto p = run(src, ramp(2));
+  CHECK_SERIES(p, "len", {10, 10});
+  CHECK_SERIES(p, "f", {0.5, 0.5});
+  CHECK_SERIES(p, "h", {10, 11});  // (high + low) / 2 = close here
+  RunOptions o;
+  o.params = {{"len", 7}};
+  CHECK_FALSE(try_run(src, ramp(2), o));  // not one of the options
+}
+
+TEST_CASE("Pine: for loop counting down over an empty range, v6 style", "[pine_lang]") {
+  // `for i = 0 to array.size(a) - 1` over an empty array counts 0, -1 (TradingView does the
+  // same; scripts guard it). Here the body only counts.
+  const auto p = run(indicator(R"(
+a = array.new<float>()
+n = 0
+for i = 0 to array.size(a) - 1
+    n += 1
+plot(n, "n"))"),
+                     ramp(1));
+  CHECK_SERIES(p, "n", {2});
+}
+
+TEST_CASE("Pine: timestamp() and input.time", "[pine_lang]") {
+  // 2024-01-02 00:00 UTC = kJan1_2024 + 1 day; the symbol's timezone is UTC.
+  const double jan2 = static_cast<double>(kJan1_2024 + kDayMs);
+  const std::string src = indicator(R"(
+start = input.time(timestamp("2 Jan 2024 00:00 +0000"), "Start")
+plot(start, "start")
+plot(timestamp(2024, 1, 2), "fields")
+plot(timestamp(2024, 1, 2, 3, 4, 5), "clock")
+plot(timestamp("UTC+2", 2024, 1, 2, 2, 0, 0), "tz")
+plot(timestamp("2024-01-02"), "iso")
+plot(timestamp("2024-01-02T01:00:00+01:00"), "isooff")
+plot(timestamp("Jan 2 2024"), "monthfirst")
+plot(timestamp(2023, 13, 2), "overflow")
+plot(time >= start ? 1 : 0, "after"))");
+  const auto s = compile(src);
+  REQUIRE(s->inputs.size() == 1);
+  CHECK(s->inputs[0].kind == "time");
+  CHECK(s->inputs[0].default_value == jan2);
+  const auto p = run(src, ramp(3));
+  CHECK_SERIES(p, "start", {jan2, jan2, jan2});
+  CHECK_SERIES(p, "fields", {jan2, jan2, jan2});
+  CHECK_SERIES(p, "clock", {jan2 + 11045000, jan2 + 11045000, jan2 + 11045000});  // 3:04:05 = 11,045 s
+  CHECK_SERIES(p, "tz", {jan2, jan2, jan2});          // 02:00 at UTC+2 is 00:00 UTC
+  CHECK_SERIES(p, "iso", {jan2, jan2, jan2});
+  CHECK_SERIES(p, "isooff", {jan2, jan2, jan2});
+  CHECK_SERIES(p, "monthfirst", {jan2, jan2, jan2});
+  CHECK_SERIES(p, "overflow", {jan2, jan2, jan2});    // month 13 of 2023 is January 2024
+  CHECK_SERIES(p, "after", {0, 1, 1});
+}

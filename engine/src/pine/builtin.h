@@ -20,7 +20,9 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "atf/bars.h"
@@ -103,6 +105,16 @@ void register_array(Registry& reg);
 void register_str(Registry& reg);
 void register_strategy(Registry& reg);
 void register_core(Registry& reg);  ///< fixnan, runtime.error, color.*, dayofweek.*, currency.* (builtins/core.cpp)
+
+/// timestamp(): UTC ms of a calendar date and clock time at `offset_ms` from UTC. Fields may
+/// overflow as in TradingView (month 13 is January of the next year). (builtins/core.cpp)
+double pine_timestamp(double year, double month, double day, double hour, double minute, double second, int64_t offset_ms);
+/// The offset from UTC of a fixed-offset timezone: "UTC", "GMT+2", "UTC-05:30", "+0200"; nullopt
+/// for anything else (named zones need a tz database).
+std::optional<int64_t> fixed_timezone_offset(std::string_view tz);
+/// A timestamp() date text as UTC ms: "2024-01-31", "2024-01-31T09:30[:00][Z|±HH:MM]",
+/// "31 Jan 2024 09:30 +0200", "Jan 31 2024"; without an offset, `default_offset_ms` applies.
+std::optional<double> parse_timestamp_text(std::string_view s, int64_t default_offset_ms);
 
 /// All of them, built once (thread-safe static).
 const Registry& builtin_registry();

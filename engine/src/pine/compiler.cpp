@@ -381,6 +381,33 @@ class Compiler {
 
   std::optional<double> const_number(const Node& n) {
     if (n.kind == NodeKind::kNumber) return n.num;
+    if (n.kind == NodeKind::kCall && n.text == "timestamp") {
+      // timestamp() of constants is a constant (input.time(timestamp("1 Jan 2024"), ...)).
+      std::vector<double> nums;
+      std::optional<std::string> text;
+      for (size_t i = 0; i < n.kids.size(); ++i) {
+        if (!n.arg_names[i].empty()) return std::nullopt;
+        if (i == 0) {
+          if (auto t = const_text(*n.kids[0])) {
+            text = *t;
+            continue;
+          }
+        }
+        auto v = const_number(*n.kids[i]);
+        if (!v) return std::nullopt;
+        nums.push_back(*v);
+      }
+      if (text && nums.empty()) return parse_timestamp_text(*text, 0);
+      if (nums.size() < 3 || nums.size() > 6) return std::nullopt;
+      nums.resize(6, 0);
+      int64_t offset = 0;
+      if (text) {
+        auto o = fixed_timezone_offset(*text);
+        if (!o) return std::nullopt;
+        offset = *o;
+      }
+      return pine_timestamp(nums[0], nums[1], nums[2], nums[3], nums[4], nums[5], offset);
+    }
     if (n.kind == NodeKind::kBool) return n.num;
     if (n.kind == NodeKind::kUnary && n.op == static_cast<int>(Tok::kMinus)) {
       auto v = const_number(*n.kids[0]);

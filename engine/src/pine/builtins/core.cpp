@@ -1,4 +1,4 @@
-// Built-ins outside the big namespaces: fixnan, runtime.error, the color.* constants and functions, and the
+// Built-ins outside the big namespaces: fixnan, runtime.error, timestamp, the color.* constants and functions, and the
 // constant namespaces scripts read as values (dayofweek.*, currency.*). (na(), nz() and the type
 // casts compile to instructions; see compiler.cpp.)
 //
@@ -11,8 +11,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "../../text_parse.h"
 #include "../builtin.h"
 
 namespace atf::pine {
@@ -74,13 +78,154 @@ void color_from_gradient(CallContext&, const Value* a, Value* out, CallState*) {
   out[0] = pack(mix(24), mix(16), mix(8), mix(0));
 }
 
+// ---- timestamp ----
+
+[[noreturn]] void bad_timezone(std::string_view tz) {
+  throw RuntimeError("timestamp: unsupported timezone \"" + std::string(tz) +
+                     "\" (use \"UTC\", \"UTC+3\", \"GMT-05:30\" or syminfo.timezone)");
+}
+
+void timestamp_fields(CallContext& cx, const Value* a, Value* out, CallState*) {
+  for (int i = 0; i < 6; ++i) {
+    if (is_na(a[i])) {
+      out[0] = kNa;
+      return;
+    }
+  }
+  out[0] = pine_timestamp(a[0], a[1], a[2], a[3], a[4], a[5], cx.timezone_offset_ms);
+}
+
+void timestamp_tz_fields(CallContext& cx, const Value* a, Value* out, CallState*) {
+  for (int i = 1; i < 7; ++i) {
+    if (is_na(a[i])) {
+      out[0] = kNa;
+      return;
+    }
+  }
+  const std::string_view tz = is_na(a[0]) ? std::string_view() : cx.heap->str(a[0]);
+  auto off = tz.empty() ? std::optional<int64_t>(cx.timezone_offset_ms) : fixed_timezone_offset(tz);
+  if (!off) bad_timezone(tz);
+  out[0] = pine_timestamp(a[1], a[2], a[3], a[4], a[5], a[6], *off);
+}
+
+void timestamp_text(CallContext& cx, const Value* a, Value* out, CallState*) {
+  const std::string_view s = is_na(a[0]) ? std::string_view() : cx.heap->str(a[0]);
+  auto v = parse_timestamp_text(s, cx.timezone_offset_ms);
+  if (!v) throw RuntimeError("timestamp: cannot read the date \"" + std::string(s) + "\" (e.g. \"2024-01-31\", \"2024-01-31T09:30:00+02:00\" or \"31 Jan 2024 09:30 +0200\")");
+  out[0] = *v;
+}
+
 void runtime_error(CallContext& cx, const Value* a, Value*, CallState*) {
   throw RuntimeError(is_na(a[0]) ? std::string() : std::string(cx.heap->str(a[0])));
 }
 
 }  // namespace
 
+double pine_timestamp(double year, double month, double day, double hour, double minute, double second, int64_t offset_ms) {
+  // Fields may overflow as in TradingView (month 13 is January of the next year, day 0 the last
+  // day of the previous month): normalize the month, then add days and the clock linearly.
+  const auto months = static_cast<int64_t>(year) * 12 + static_cast<int64_t>(month) - 1;
+  const int64_t y = months >= 0 ? months / 12 : -((-months + 11) / 12);
+  const auto m = static_cast<unsigned>(months - y * 12 + 1);
+  const int64_t days = text::days_from_civil(y, m, 1) + static_cast<int64_t>(day) - 1;
+  const int64_t clock = (static_cast<int64_t>(hour) * 3600 + static_cast<int64_t>(minute) * 60 + static_cast<int64_t>(second)) * 1000;
+  return static_cast<double>(days * text::kMsPerDay + clock - offset_ms);
+}
+
+std::optional<int64_t> fixed_timezone_offset(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  std::string_view rest = s;
+  if (s.starts_with("UTC") || s.starts_with("GMT")) {
+    rest = s.substr(3);
+    if (rest.empty()) return 0;
+  }
+  if (rest.empty() || (rest[0] != '+' && rest[0] != '-')) return std::nullopt;
+  const int sign = rest[0] == '-' ? -1 : 1;
+  rest.remove_prefix(1);
+  // ±H, ±HH, ±HH:MM, ±HHMM
+  int h = 0, mi = 0;
+  std::string d;
+  for (char c : rest) {
+    if (c >= '0' && c <= '9') d += c;
+    else if (c != ':') return std::nullopt;
+  }
+  const size_t digits = d.size();
+  if (digits == 0 || digits > 4 || digits == 3) return std::nullopt;
+  if (digits <= 2) {
+    h = std::stoi(d);
+  } else {
+    h = std::stoi(d.substr(0, 2));
+    mi = std::stoi(d.substr(2));
+  }
+  if (h > 23 || mi > 59) return std::nullopt;
+  return sign * (h * 3'600'000LL + mi * 60'000LL);
+}
+
+std::optional<double> parse_timestamp_text(std::string_view s, int64_t default_offset_ms) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  // ISO 8601: "2024-01-31", "2024-01-31T09:30[:00][Z|±HH:MM]".
+  text::IsoTime iso;
+  if (text::parse_iso(s, iso) == text::Parse::kOk) {
+    const bool has_offset = s.size() > 10 && (s.find('Z', 10) != std::string_view::npos ||
+                                              s.find('+', 10) != std::string_view::npos ||
+                                              s.find('-', 10) != std::string_view::npos);
+    return static_cast<double>(iso.ms - (has_offset ? 0 : default_offset_ms));
+  }
+  // RFC 2822-like: "31 Jan 2024 09:30 +0200", "Jan 31 2024 09:30:05", "1 Jan 2020".
+  std::vector<std::string_view> parts;
+  for (size_t i = 0; i < s.size();) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == ',')) ++i;
+    size_t j = i;
+    while (j < s.size() && s[j] != ' ' && s[j] != ',') ++j;
+    if (j > i) parts.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  if (parts.size() < 3 || parts.size() > 5) return std::nullopt;
+  auto number = [](std::string_view t, int64_t& v) {
+    if (t.empty() || t.size() > 4) return false;
+    v = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    return true;
+  };
+  int64_t day = 0, year = 0;
+  unsigned month = text::month_from_name(parts[0]);
+  bool ok = month != 0 ? number(parts[1], day) && number(parts[2], year)
+                       : number(parts[0], day) && (month = text::month_from_name(parts[1])) != 0 && number(parts[2], year);
+  if (!ok || day < 1 || year < 1000 || day > text::days_in_month(year, month)) return std::nullopt;
+  int64_t clock = 0;
+  int64_t offset = default_offset_ms;
+  for (size_t k = 3; k < parts.size(); ++k) {
+    const std::string_view t = parts[k];
+    if (t.find(':') != std::string_view::npos && t[0] >= '0' && t[0] <= '9') {
+      int64_t hh = 0, mm = 0, ss = 0;
+      const size_t c1 = t.find(':'), c2 = t.find(':', c1 + 1);
+      if (!number(t.substr(0, c1), hh)) return std::nullopt;
+      if (!number(t.substr(c1 + 1, c2 == std::string_view::npos ? std::string_view::npos : c2 - c1 - 1), mm)) return std::nullopt;
+      if (c2 != std::string_view::npos && !number(t.substr(c2 + 1), ss)) return std::nullopt;
+      if (hh > 23 || mm > 59 || ss > 59) return std::nullopt;
+      clock = ((hh * 60 + mm) * 60 + ss) * 1000;
+    } else if (auto off = fixed_timezone_offset(t)) {
+      offset = *off;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return static_cast<double>(text::days_from_civil(year, month, static_cast<unsigned>(day)) * text::kMsPerDay + clock - offset);
+}
+
 void register_core(Registry& reg) {
+  reg.function("timestamp(int year, int month, int day, int hour = 0, int minute = 0, int second = 0) -> int",
+               "UNIX time (ms) of a date and time in the symbol's timezone.", timestamp_fields);
+  reg.function("timestamp(string timezone, int year, int month, int day, int hour = 0, int minute = 0, int second = 0) -> int",
+               "UNIX time (ms) of a date and time in a timezone (\"UTC\", \"UTC+3\", \"GMT-05:30\").", timestamp_tz_fields);
+  reg.function("timestamp(string dateString) -> int",
+               "UNIX time (ms) of a date text: \"2024-01-31\", \"2024-01-31T09:30:00+02:00\", \"31 Jan 2024 09:30 +0200\".",
+               timestamp_text);
   reg.function("runtime.error(string message) -> void", "Stops the script with this error message.", runtime_error);
 
   const char* fixnan_doc = "The source, or its last non-na value when it is na.";

@@ -196,6 +196,28 @@ test('bad files through window.atf: the exact error, and nothing saved or change
   assert.ok(listed.every((d) => d.bars === null && d.source === 'csv'));
 });
 
+test('an import check lists every bad line (the first 20 and a count) and says what it skipped', async () => {
+  let bad = HEADER;
+  for (let d = 1; d <= 25; d++) bad += `2020-03-${String(d).padStart(2, '0')},x,11,9,10.5,100\n`;
+  const out = await page.evaluate(async (bad) => {
+    await window.atf.addDatasetCsv('api many bad lines.csv', bad);
+    let message = null;
+    try { await window.atf.checkDataset('api many bad lines.csv'); } catch (e) { message = e.message; }
+    await window.atf.addDatasetCsv('api null rows.csv',
+      'Date,Open,High,Low,Close,Adj Close,Volume\n2019-10-07,1,1,1,1,1,0\n2019-10-08,1,1,1,1,1,0\n2019-10-09,null,null,null,null,null,null\n2019-10-10,1,1,1,1,1,\n');
+    const nulls = await window.atf.checkDataset('api null rows.csv');
+    return { message, nulls };
+  }, bad);
+  const lines = out.message.split('\n');
+  assert.equal(lines[0], 'dataset "api many bad lines.csv": 25 bad lines:');
+  assert.equal(lines[1], "line 2, column 2 (open): expected a number, found 'x'");
+  assert.equal(lines[20], "line 21, column 2 (open): expected a number, found 'x'");
+  assert.equal(lines[21], '… and 5 more');
+  assert.equal(lines.length, 22);
+  assert.deepEqual(out.nulls, { bars: 3, notices: ['1 row without prices (empty or null) skipped, the first at line 4'] });
+  assertUnchanged(await snapshot(page), 'after checking files');
+});
+
 test('bad files through the new-run panel: the error next to the dataset field at import, the file not kept', async () => {
   await page.click('nav.top a[data-nav="runs"]');
   await page.waitForSelector('#nr-submit');

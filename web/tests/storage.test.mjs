@@ -255,6 +255,63 @@ test('an imported dataset is stored once, reused by several runs, and there afte
   await context.close();
 });
 
+test('+inf metrics (profit factor with no losing trade) and a stated date order survive SQLite and a reload', async () => {
+  const context = await browser.newContext();
+  const page = await openSite(context, server.url);
+  // Day-first dates (users-reports pf_min.csv): one winning trade with fills at the close.
+  const text = 'Date,Open,High,Low,Close\n02/01/2020,10,10,10,10\n03/01/2020,9,9,9,9\n06/01/2020,10,10,10,10\n' +
+    '07/01/2020,12,12,12,12\n08/01/2020,11,11,11,11\n';
+  const run = async (dataset) => page.evaluate(async (dataset) => {
+    const { id } = await window.atf.submitBacktest({ dataset, strategy: 'sma_cross', params: { fast: 1, slow: 2 }, broker: { fill: 'close' } });
+    const opt = await window.atf.submitOptimization({ dataset, strategy: 'sma_cross', broker: { fill: 'close' }, objective: 'profit_factor',
+      axes: [{ name: 'fast', values: [1] }, { name: 'slow', values: [2, 3, 4] }] });
+    const wait = async (get, x) => {
+      for (;;) {
+        const s = await get(x);
+        if (s.status !== 'Pending' && s.status !== 'Running') return s;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const bt = await wait((x) => window.atf.getBacktestStatus(x), id);
+    const op = await wait((x) => window.atf.getOptimizationStatus(x), opt.id);
+    return { ids: [id, opt.id], pf: bt.result.metrics.profit_factor, first: bt.result.trades[0]?.entry_time, trials: op.result.trials.map((t) => t.metrics?.profit_factor ?? null) };
+  }, dataset);
+  const refused = await page.evaluate(async (text) => {
+    await window.atf.addDatasetCsv('days.csv', text);
+    try { await window.atf.checkDataset('days.csv'); return null; } catch (e) { return e.message; }
+  }, text);
+  assert.match(refused, /could be day-first or month-first/);
+  const checked = await page.evaluate(async (text) => {
+    await window.atf.addDatasetCsv('days.csv [dmy]', text);
+    return window.atf.checkDataset('days.csv [dmy]');
+  }, text);
+  assert.deepEqual(checked, { bars: 5, notices: [] });
+  const before = await run('days.csv [dmy]');
+  assert.equal(before.pf, Infinity);
+  assert.equal(before.trials[0], Infinity, 'ranked first when maximizing');
+  await page.reload();
+  await page.waitForFunction(() => window.atf);
+  const after = await page.evaluate(async (ids) => {
+    const bt = await window.atf.getBacktestStatus(ids[0]);
+    const op = await window.atf.getOptimizationStatus(ids[1]);
+    return { pf: bt.result.metrics.profit_factor, trials: op.result.trials.map((t) => t.metrics?.profit_factor ?? null), names: window.atf.listDatasets().map((d) => d.name) };
+  }, before.ids);
+  assert.equal(after.pf, Infinity);
+  assert.deepEqual(after.trials, before.trials);
+  assert.ok(after.names.includes('days.csv [dmy]'));
+  // The saved dataset keeps its date order: a new run on it after the reload reads the same dates.
+  const again = await run('days.csv [dmy]');
+  assert.equal(again.first, before.first);
+  assert.equal(again.first, Date.UTC(2020, 0, 6));
+  // In the file: the string "Infinity" in the metrics JSON (JSON has no number for it).
+  const bytes = await page.evaluate(async () => Array.from(await window.atf.database.exportFile()));
+  const SQL = await (await import('sql.js')).default();
+  const db = new SQL.Database(new Uint8Array(bytes));
+  const metrics = JSON.parse(db.exec(`SELECT metrics FROM backtest_runs WHERE id = '${before.ids[0]}'`)[0].values[0][0]);
+  assert.equal(metrics.profit_factor, 'Infinity');
+  await context.close();
+});
+
 test('without IndexedDB the app runs and says results will not be kept', async () => {
   const context = await browser.newContext();
   const page = await openSite(context, `${server.url}?nostore`);

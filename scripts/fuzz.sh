@@ -3,7 +3,7 @@
 #   Builds the libFuzzer targets of tests/fuzz/ with clang (ASan+UBSan, build/fuzz), then runs each
 #   target for the given time over a COPY of its committed seed corpus (tests/fuzz/corpus/<target>/
 #   stays as committed; the grown copy and any crash/leak/timeout input go to build/fuzz/run/<target>/).
-#   Targets: csv_import params request (default: all). ATF_FUZZ_PARALLEL targets run at once
+#   Targets: csv_import params request pine (default: all). ATF_FUZZ_PARALLEL targets run at once
 #   (default: all of them, so CI spends `seconds` of wall time once, not per target; set it to 1
 #   for long runs). Prints per target: executions, exec/s, coverage, corpus size, crashes.
 #   Exits non-zero on any crash, leak, timeout, out-of-memory, sanitizer error or broken invariant.
@@ -14,14 +14,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs="${1:-60}"
 shift $(($# > 0 ? 1 : 0))
 targets=("$@")
-((${#targets[@]})) || targets=(csv_import params request)
+((${#targets[@]})) || targets=(csv_import params request pine)
 parallel="${ATF_FUZZ_PARALLEL:-${#targets[@]}}"
 build=build/fuzz
 run_root="$build/run"
 
-declare -A max_len=([csv_import]=4096 [params]=512 [request]=2048)
+declare -A max_len=([csv_import]=4096 [params]=512 [request]=2048 [pine]=2048)
 for t in "${targets[@]}"; do
-  [[ -n "${max_len[$t]:-}" ]] || { echo "fuzz.sh: unknown target '$t' (csv_import, params, request)" >&2; exit 2; }
+  [[ -n "${max_len[$t]:-}" ]] || { echo "fuzz.sh: unknown target '$t' (csv_import, params, request, pine)" >&2; exit 2; }
 done
 
 t0="$(atf_now)"

@@ -67,6 +67,12 @@ void run_backtest_answer(const atf::BacktestRequest& req) {
 void backtest(const json& j) {
   auto req = atf::backtest_request_from_json(j);
   if (!req) return check_fail(req.error());
+  if (req->script) {  // a script request echoes the script's hash, not its text: run it, no round trip
+    if (auto p = atf::prepare_script_request(*req, dataset()); !p) return check_fail(p.error());
+    auto st = atf::validate_request(*req);
+    if (!st) return check_fail(st.error());
+    return run_backtest_answer(*req);
+  }
   auto st = atf::validate_request(*req);
   if (!st) return check_fail(st.error());
   auto again = atf::backtest_request_from_json(json::parse(text_of(atf::to_json(*req))));
@@ -78,9 +84,13 @@ void backtest(const json& j) {
 void optimization(const json& j) {
   auto req = atf::optimization_request_from_json(j);
   if (!req) return check_fail(req.error());
+  if (req->base.script) {
+    if (auto p = atf::prepare_script_request(req->base, dataset()); !p) return check_fail(p.error());
+  }
   auto grid = atf::validate_optimization(*req);
   if (!grid) return check_fail(grid.error());
   FUZZ_CHECK(grid->size() >= 1 && grid->size() <= req->max_combinations, "grid size outside [1, limit]");
+  if (req->base.script) return;  // no round trip for scripts (see backtest())
   auto again = atf::optimization_request_from_json(json::parse(text_of(atf::to_json(*req))));
   FUZZ_CHECK(again.ok(), "a valid optimization does not read back: " + again.error().message);
   FUZZ_CHECK(text_of(atf::to_json(*again)) == text_of(atf::to_json(*req)), "optimization request round trip");

@@ -95,6 +95,7 @@ class Parser {
 
   // ---- statements ----
   NodePtr block_after_newline() {
+    DepthGuard guard(*this);
     expect(Tok::kNewline, "end of line");
     skip_newlines();
     const Token& start = cur();
@@ -150,6 +151,7 @@ class Parser {
   }
 
   NodePtr statement() {
+    binary_ops_ = 0;
     const Token& s = cur();
     switch (s.kind) {
       case Tok::kImport: fail_here("import of libraries is not supported yet");
@@ -366,9 +368,27 @@ class Parser {
   }
 
   // ---- expressions, lowest precedence first ----
-  NodePtr expr() { return ternary(); }
+  /// Nesting depth of expressions and blocks: bounded so that hostile input cannot overflow the
+  /// stack of this recursive-descent parser (or of the compiler that walks the tree after it).
+  struct DepthGuard {
+    Parser& p;
+    explicit DepthGuard(Parser& parser) : p(parser) {
+      if (++p.depth_ > kMaxDepth) p.fail_here("the script is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
+    }
+    ~DepthGuard() { --p.depth_; }
+  };
+  static constexpr int kMaxDepth = 200;
+  static constexpr int kMaxBinaryOps = 1000;
+  int depth_ = 0;
+  int binary_ops_ = 0;
+
+  NodePtr expr() {
+    DepthGuard guard(*this);
+    return ternary();
+  }
 
   NodePtr ternary() {
+    DepthGuard guard(*this);
     auto c = logic_or();
     if (at(Tok::kQuestion)) {
       Token q = take();
@@ -383,6 +403,8 @@ class Parser {
   }
 
   NodePtr binary_node(Token op, NodePtr l, NodePtr r) {
+    // Operator chains make left-deep trees that the compiler walks recursively: bound them.
+    if (++binary_ops_ > kMaxBinaryOps) fail(op, "this statement has too many operators (more than " + std::to_string(kMaxBinaryOps) + ")");
     auto n = node(NodeKind::kBinary, op);
     n->op = static_cast<int>(op.kind);
     n->kids.push_back(std::move(l));
@@ -439,6 +461,7 @@ class Parser {
     return l;
   }
   NodePtr unary() {
+    DepthGuard guard(*this);
     if (at(Tok::kMinus) || at(Tok::kPlus) || at(Tok::kNot)) {
       Token op = take();
       auto n = node(NodeKind::kUnary, op);

@@ -1219,3 +1219,77 @@ plot(time >= start ? 1 : 0, "after"))");
   CHECK_SERIES(p, "overflow", {jan2, jan2, jan2});    // month 13 of 2023 is January 2024
   CHECK_SERIES(p, "after", {0, 1, 1});
 }
+
+TEST_CASE("Pine: if and switch expressions returning tuples", "[pine_lang]") {
+  // closes 10, 11: the first bar takes the else/default branch.
+  const auto p = run(indicator(R"(
+[a, b] = if close > 10
+    [1, 2]
+else
+    [3, 4]
+[c, d] = switch
+    close > 10 => [5, 6.5]
+    => [7, 8]
+pick(x) =>
+    if x > 10
+        [x, x * 2]
+    else
+        [0, 0]
+[e, f] = pick(close)
+[g, h] = if close > 10
+    [1, 1]
+plot(a, "a")
+plot(b, "b")
+plot(c, "c")
+plot(d, "d")
+plot(f, "f")
+plot(h, "h"))"),
+                     ramp(2));
+  CHECK_SERIES(p, "a", {3, 1});
+  CHECK_SERIES(p, "b", {4, 2});
+  CHECK_SERIES(p, "c", {7, 5});
+  CHECK_SERIES(p, "d", {8, 6.5});
+  CHECK_SERIES(p, "f", {0, 22});
+  CHECK_SERIES(p, "h", {na, 1});  // no else: every element is na
+  CHECK_COMPILE_ERROR(indicator("[a, b] = if close > 1\n    [1, 2]\nelse\n    [1, 2, 3]"), 6, 5, "different sizes");
+}
+
+TEST_CASE("Pine: Windows line endings", "[pine_lang]") {
+  const auto p = run("//@version=6\r\nindicator(\"t\")\r\nx = 1\r\nif close > 10\r\n    x := 2\r\n\r\nplot(x, \"x\")\r\n", ramp(2));
+  CHECK_SERIES(p, "x", {1, 2});
+}
+
+TEST_CASE("Pine: na arguments, string series, bool comparisons with na history", "[pine_lang]") {
+  const auto p = run(indicator(R"(
+f(x) => na(x) ? 0 : x
+s = close > 10 ? "hi" : "lo"
+var string last = ""
+last := s
+b = close > open[1]
+int i = na
+i := bar_index > 0 ? bar_index : na
+plot(f(na), "fna")
+plot(last == "hi" ? 1 : 0, "s")
+plot(b ? 1 : 0, "b")
+plot(1 == 1.0 ? 1 : 0, "intfloat")
+plot(nz(i, -1), "i"))"),
+                     ramp(3));
+  CHECK_SERIES(p, "fna", {0, 0, 0});
+  CHECK_SERIES(p, "s", {0, 1, 1});
+  CHECK_SERIES(p, "b", {0, 1, 1});  // open[1] is na on bar 0: the comparison is false
+  CHECK_SERIES(p, "intfloat", {1, 1, 1});
+  CHECK_SERIES(p, "i", {-1, 1, 2});
+}
+
+TEST_CASE("Pine: history of strategy read-outs and ta conditions", "[pine_lang]") {
+  // Entry order on bar 1's close fills at bar 2's open: position_size is 1 from bar 2;
+  // its [1] is 1 from bar 3. close crosses over 11.5 on bar 2 (11 → 12).
+  const auto p = run(strategy(R"(
+if close > 10
+    strategy.entry("L", strategy.long)
+plot(strategy.position_size[1], "p1")
+plot(ta.crossover(close, 11.5) ? 1 : 0, "co"))"),
+                     ramp(4));
+  CHECK_SERIES(p, "p1", {na, 0, 0, 1});
+  CHECK_SERIES(p, "co", {0, 0, 1, 0});
+}

@@ -810,7 +810,17 @@ class Compiler {
       auto t = parse_type_name(c.type.substr(c.type.find(' ') + 1));
       return const_val(c.value, t ? t->base : Base::kFloat);
     }
-    // ta.tr, ta.obv, ...: variables that are zero-argument functions.
+    // The variable ta.tr is ta.tr(false) (Reference Manual).
+    if (n.text == "ta.tr") {
+      Node as_call(NodeKind::kCall, n.line, n.col);
+      as_call.text = n.text;
+      as_call.arg_names.push_back("");
+      auto f = std::make_unique<Node>(NodeKind::kBool, n.line, n.col);
+      f->num = 0;
+      as_call.kids.push_back(std::move(f));
+      return call(as_call);
+    }
+    // ta.obv, ta.vwap, ...: variables that are zero-argument functions.
     if (is_builtin_function(n.text)) {
       auto [lo, hi] = builtin_signatures().equal_range(n.text);
       for (auto it = lo; it != hi; ++it) {
@@ -1066,23 +1076,74 @@ class Compiler {
     return t;
   }
 
-  Val if_expr(const Node& n) {
-    const int32_t res = new_reg();
+  /// The values of an if/switch expression's branches: one register, or one per tuple element
+  /// when the branches return tuples (`[a, b] = if c ...`).
+  struct Branches {
+    int32_t res = -1;
     std::vector<Type> types;
+    std::vector<int32_t> tuple_regs;
+    std::vector<std::vector<Type>> tuple_types;
+    bool any_value = false;
+  };
+  void store_branch(const Node& at, Branches& br, const Val& b) {
+    if (b.type.base == Base::kTuple) {
+      if (br.tuple_regs.empty()) {
+        for (size_t i = 0; i < b.regs.size(); ++i) br.tuple_regs.push_back(new_reg());
+      } else if (br.tuple_regs.size() != b.regs.size()) {
+        fail(at, "the branches return tuples of different sizes (" + std::to_string(br.tuple_regs.size()) + " and " +
+                     std::to_string(b.regs.size()) + ")");
+      }
+      for (size_t i = 0; i < b.regs.size(); ++i) emit(Op::kMove, at, br.tuple_regs[i], b.regs[i]);
+      br.tuple_types.push_back(b.type.items);
+      return;
+    }
+    emit(Op::kMove, at, br.res, b.reg >= 0 ? b.reg : const_reg(kNa));
+    br.types.push_back(b.reg >= 0 ? b.type : Type::of(Base::kVoid));
+    if (b.reg >= 0 && b.type.base != Base::kVoid) br.any_value = true;
+  }
+  void fill_na(const Node& at, Branches& br) {
+    emit(Op::kMove, at, br.res, const_reg(kNa));
+    for (int32_t r : br.tuple_regs) emit(Op::kMove, at, r, const_reg(kNa));
+  }
+  Val branches_value(const Node& n, Branches& br) {
+    Val v;
+    if (!br.tuple_regs.empty()) {
+      if (br.any_value) fail(n, "some branches return a tuple and others a single value");
+      v.type.base = Base::kTuple;
+      v.regs = br.tuple_regs;
+      for (size_t i = 0; i < br.tuple_regs.size(); ++i) {
+        std::vector<Type> ts;
+        for (const auto& tt : br.tuple_types) ts.push_back(tt[i]);
+        Type t = branch_type(ts);
+        if (t.base == Base::kVoid) fail(n, "the branches' tuple element " + std::to_string(i + 1) + " has different types");
+        t.qual = Qual::kSeries;
+        note_root(t, br.tuple_regs[i]);
+        v.type.items.push_back(t);
+      }
+      return v;
+    }
+    v.reg = br.res;
+    v.type = branch_type(br.types);
+    v.type.qual = Qual::kSeries;
+    note_root(v.type, br.res);
+    return v;
+  }
+
+  Val if_expr(const Node& n) {
+    Branches br;
+    br.res = new_reg();
     std::vector<int32_t> ends;
     const Node* cur = &n;
-    Val c0;
     while (true) {
       Val c = expr(*cur->kids[0]);
       check_bool(*cur->kids[0], c);
       const int32_t jf = emit(Op::kJmpF, *cur, c.reg, 0);
       Val a = with_cond([&] { return block(*cur->kids[1]); });
-      emit(Op::kMove, *cur, res, a.reg >= 0 ? a.reg : const_reg(kNa));
-      types.push_back(a.reg >= 0 ? a.type : Type::of(Base::kVoid));
+      store_branch(*cur, br, a);
       ends.push_back(emit(Op::kJmp, *cur, 0));
       patch_jump(jf, here());
       if (cur->kids.size() < 3 || !cur->kids[2]) {
-        emit(Op::kMove, *cur, res, const_reg(kNa));
+        fill_na(*cur, br);
         break;
       }
       const Node& e = *cur->kids[2];
@@ -1091,22 +1152,16 @@ class Compiler {
         continue;
       }
       Val b = with_cond([&] { return block(e); });
-      emit(Op::kMove, e, res, b.reg >= 0 ? b.reg : const_reg(kNa));
-      types.push_back(b.reg >= 0 ? b.type : Type::of(Base::kVoid));
+      store_branch(e, br, b);
       break;
     }
     for (int32_t j : ends) patch_jump(j, here());
-    Val v;
-    v.reg = res;
-    v.type = branch_type(types);
-    v.type.qual = Qual::kSeries;
-    note_root(v.type, res);
-    return v;
+    return branches_value(n, br);
   }
 
   Val switch_expr(const Node& n) {
-    const int32_t res = new_reg();
-    std::vector<Type> types;
+    Branches br;
+    br.res = new_reg();
     std::vector<int32_t> ends;
     Val subject;
     const bool has_subject = n.kids[0] != nullptr;
@@ -1130,19 +1185,13 @@ class Compiler {
         has_default = true;
       }
       Val b = with_cond([&] { return block(body); });
-      emit(Op::kMove, body, res, b.reg >= 0 ? b.reg : const_reg(kNa));
-      types.push_back(b.reg >= 0 ? b.type : Type::of(Base::kVoid));
+      store_branch(body, br, b);
       ends.push_back(emit(Op::kJmp, body, 0));
       if (jf >= 0) patch_jump(jf, here());
     }
-    if (!has_default) emit(Op::kMove, n, res, const_reg(kNa));
+    if (!has_default) fill_na(n, br);
     for (int32_t j : ends) patch_jump(j, here());
-    Val v;
-    v.reg = res;
-    v.type = branch_type(types);
-    v.type.qual = Qual::kSeries;
-    note_root(v.type, res);
-    return v;
+    return branches_value(n, br);
   }
 
   struct Loop {

@@ -1293,3 +1293,29 @@ plot(ta.crossover(close, 11.5) ? 1 : 0, "co"))"),
   CHECK_SERIES(p, "p1", {na, 0, 0, 1});
   CHECK_SERIES(p, "co", {0, 0, 1, 0});
 }
+
+TEST_CASE("Pine: time(timeframe, session)", "[pine_lang]") {
+  // 90-minute bars on Monday 2024-01-01: 00:00, 01:30, 03:00, 04:30 UTC.
+  const double t0 = static_cast<double>(kJan1_2024), h = 3'600'000;
+  const auto p = run(indicator(R"(
+plot(time(timeframe.period, "0100-0400"), "sess")
+plot(time("D"), "day")
+plot(time("60"), "hour")
+plot(time("W"), "week")
+plot(time("M"), "month")
+plot(time(timeframe.period, "0000-2359:1"), "sunday")
+plot(time(timeframe.period, "0400-0100:23456"), "overnight")
+plot(na(time(timeframe.period, "0100-0400")) ? 0 : 1, "inSession")
+plot(time("D", "0000-0000", "UTC+2"), "tzday"))"),
+                     bars({10, 11, 12, 13}, kJan1_2024, 90 * 60'000));
+  CHECK_SERIES(p, "sess", {na, t0 + 1.5 * h, t0 + 3 * h, na});
+  CHECK_SERIES(p, "day", {t0, t0, t0, t0});
+  CHECK_SERIES(p, "hour", {t0, t0 + h, t0 + 3 * h, t0 + 4 * h});
+  CHECK_SERIES(p, "week", {t0, t0, t0, t0});   // 2024-01-01 is a Monday
+  CHECK_SERIES(p, "month", {t0, t0, t0, t0});
+  CHECK_SERIES(p, "sunday", {na, na, na, na}); // a Sunday-only session on a Monday
+  CHECK_SERIES(p, "overnight", {t0, na, na, t0 + 4.5 * h});
+  CHECK_SERIES(p, "inSession", {0, 1, 1, 0});
+  // At UTC+2 the local day starts at 2023-12-31 22:00 UTC for bars before 22:00 UTC.
+  CHECK_SERIES(p, "tzday", {t0 - 2 * h, t0 - 2 * h, t0 - 2 * h, t0 - 2 * h});
+}

@@ -1,4 +1,4 @@
-// Built-ins outside the big namespaces: fixnan, runtime.error, timestamp, the color.* constants and functions, and the
+// Built-ins outside the big namespaces: fixnan, runtime.error, timestamp, time(), the color.* constants and functions, and the
 // constant namespaces scripts read as values (dayofweek.*, currency.*). (na(), nz() and the type
 // casts compile to instructions; see compiler.cpp.)
 //
@@ -115,6 +115,92 @@ void timestamp_text(CallContext& cx, const Value* a, Value* out, CallState*) {
   out[0] = *v;
 }
 
+// ---- time(timeframe, session, timezone) ----
+
+/// `t` (local ms) rounded down to the start of its period of timeframe `tf` ("" keeps it):
+/// "D"/"1D", "W", "M"/"3M", "60" (minutes), "30S"; intraday periods count from local midnight.
+int64_t floor_to_timeframe(int64_t t, std::string_view tf) {
+  if (tf.empty()) return t;
+  size_t i = 0;
+  int64_t mult = 0;
+  while (i < tf.size() && tf[i] >= '0' && tf[i] <= '9') mult = mult * 10 + (tf[i++] - '0');
+  const std::string_view unit = tf.substr(i);
+  if (i == 0) mult = 1;
+  if (mult <= 0 || unit.size() > 1) throw RuntimeError("time: unsupported timeframe \"" + std::string(tf) + "\"");
+  const int64_t day = text::kMsPerDay;
+  const int64_t days = t >= 0 ? t / day : -((-t + day - 1) / day);
+  const char u = unit.empty() ? 'm' : unit[0];
+  switch (u) {
+    case 'm':
+    case 'S': {
+      const int64_t len = mult * (u == 'm' ? 60'000 : 1000);
+      return days * day + (t - days * day) / len * len;
+    }
+    case 'D': return (days - ((days % mult) + mult) % mult) * day;
+    case 'W': {
+      const int64_t monday = days - ((days + 3) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
+      return monday * day;
+    }
+    case 'M': {
+      const auto c = text::civil_from_days(days);
+      const int64_t months = c.y * 12 + (c.m - 1);
+      const int64_t start = months - ((months % mult) + mult) % mult;
+      return text::days_from_civil(start / 12, static_cast<unsigned>(start % 12 + 1), 1) * day;
+    }
+    default: throw RuntimeError("time: unsupported timeframe \"" + std::string(tf) + "\"");
+  }
+}
+
+/// Whether local time `t` lies in a session "HHMM-HHMM[,HHMM-HHMM...][:days]" (days: 1 = Sunday
+/// … 7 = Saturday; all days when absent). A range ending at or before its start runs overnight.
+bool in_session(int64_t t, std::string_view session) {
+  std::string_view ranges = session, days = "1234567";
+  if (const size_t colon = session.find(':'); colon != std::string_view::npos) {
+    ranges = session.substr(0, colon);
+    days = session.substr(colon + 1);
+  }
+  const int64_t day = text::kMsPerDay;
+  const int64_t d = t >= 0 ? t / day : -((-t + day - 1) / day);
+  const int64_t minute = (t - d * day) / 60'000;
+  const char dow = static_cast<char>('1' + ((d % 7) + 7 + 4) % 7);  // Thursday 1970-01-01 is 5
+  auto hhmm = [&](std::string_view x) -> int64_t {
+    if (x.size() != 4) throw RuntimeError("time: bad session \"" + std::string(session) + "\" (e.g. \"0930-1600:23456\")");
+    int64_t v = 0;
+    for (char c : x) {
+      if (c < '0' || c > '9') throw RuntimeError("time: bad session \"" + std::string(session) + "\" (e.g. \"0930-1600:23456\")");
+      v = v * 10 + (c - '0');
+    }
+    if (v / 100 > 24 || v % 100 > 59) throw RuntimeError("time: bad session \"" + std::string(session) + "\"");
+    return v / 100 * 60 + v % 100;
+  };
+  if (days.find(dow) == std::string_view::npos) return false;
+  for (size_t i = 0; i <= ranges.size();) {
+    size_t j = ranges.find(',', i);
+    if (j == std::string_view::npos) j = ranges.size();
+    const std::string_view r = ranges.substr(i, j - i);
+    const size_t dash = r.find('-');
+    if (dash == std::string_view::npos) throw RuntimeError("time: bad session \"" + std::string(session) + "\" (e.g. \"0930-1600:23456\")");
+    const int64_t a = hhmm(r.substr(0, dash)), b = hhmm(r.substr(dash + 1));
+    if (a < b ? (minute >= a && minute < b) : (minute >= a || minute < b)) return true;
+    i = j + 1;
+  }
+  return false;
+}
+
+void time_fn(CallContext& cx, const Value* a, Value* out, CallState*) {
+  const std::string_view tf = is_na(a[0]) ? std::string_view() : cx.heap->str(a[0]);
+  const std::string_view session = is_na(a[1]) ? std::string_view() : cx.heap->str(a[1]);
+  const std::string_view tz = is_na(a[2]) ? std::string_view() : cx.heap->str(a[2]);
+  auto off = tz.empty() ? std::optional<int64_t>(cx.timezone_offset_ms) : fixed_timezone_offset(tz);
+  if (!off) bad_timezone(tz);
+  const int64_t local = cx.time() + *off;
+  if (!session.empty() && !in_session(local, session)) {
+    out[0] = kNa;
+    return;
+  }
+  out[0] = static_cast<double>(floor_to_timeframe(local, tf) - *off);
+}
+
 void runtime_error(CallContext& cx, const Value* a, Value*, CallState*) {
   throw RuntimeError(is_na(a[0]) ? std::string() : std::string(cx.heap->str(a[0])));
 }
@@ -219,6 +305,8 @@ std::optional<double> parse_timestamp_text(std::string_view s, int64_t default_o
 }
 
 void register_core(Registry& reg) {
+  reg.function("time(string timeframe, string session = na, string timezone = na) -> series int",
+               "Open time of the timeframe's period containing the bar; na when the bar is outside the session.", time_fn);
   reg.function("timestamp(int year, int month, int day, int hour = 0, int minute = 0, int second = 0) -> int",
                "UNIX time (ms) of a date and time in the symbol's timezone.", timestamp_fields);
   reg.function("timestamp(string timezone, int year, int month, int day, int hour = 0, int minute = 0, int second = 0) -> int",

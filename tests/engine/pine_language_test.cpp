@@ -1319,3 +1319,37 @@ plot(time("D", "0000-0000", "UTC+2"), "tzday"))"),
   // At UTC+2 the local day starts at 2023-12-31 22:00 UTC for bars before 22:00 UTC.
   CHECK_SERIES(p, "tzday", {t0 - 2 * h, t0 - 2 * h, t0 - 2 * h, t0 - 2 * h});
 }
+
+TEST_CASE("Pine: typed parameters, array type forms, wrapped conditions", "[pine_lang]") {
+  const auto p = run(indicator(R"(
+var float[] a = array.new_float()
+array<int> b = array.from(1, 2)
+a.push(close)
+f(float x, int n = 2) => x * n
+g(series float x, simple int len) => ta.sma(x, len)
+cond = close > 10 and
+     close < 100
+plot(a.size(), "a")
+plot(array.sum(b), "b")
+plot(f(close), "f")
+plot(g(close, 2), "g")
+plot(cond ? 1 : 0, "cond"))"),
+                     ramp(3));
+  CHECK_SERIES(p, "a", {1, 2, 3});
+  CHECK_SERIES(p, "b", {3, 3, 3});
+  CHECK_SERIES(p, "f", {20, 22, 24});
+  CHECK_SERIES(p, "g", {na, 10.5, 11.5});
+  CHECK_SERIES(p, "cond", {0, 1, 1});
+}
+
+TEST_CASE("Pine: constant expressions in strategy() and max_bars_back()", "[pine_lang]") {
+  const auto s = compile("//@version=6\nstrategy(\"t\", initial_capital = 1000 * 2, default_qty_value = 100 / 4)\nplot(close)\n");
+  CHECK(s->settings.initial_capital == 2000);
+  CHECK(s->settings.default_qty_value == 25);
+  // max_bars_back(x, 10) keeps 10 past values of x even under max_bars_back = 3 for the script:
+  // x[bar_index] reaches back to bar 0 on bar 6.
+  const auto p = run("//@version=6\nindicator(\"t\", max_bars_back = 3)\nx = close\nmax_bars_back(x, 10)\nplot(x[bar_index], \"h\")\n",
+                     ramp(7));
+  CHECK_SERIES(p, "h", {10, 10, 10, 10, 10, 10, 10});
+  CHECK_COMPILE_ERROR(indicator("max_bars_back(nothing, 10)"), 3, 15, "undeclared identifier 'nothing'");
+}

@@ -409,6 +409,19 @@ class Compiler {
       return pine_timestamp(nums[0], nums[1], nums[2], nums[3], nums[4], nums[5], offset);
     }
     if (n.kind == NodeKind::kBool) return n.num;
+    if (n.kind == NodeKind::kBinary) {
+      // Arithmetic on constants is a constant (initial_capital = 1000 * 10).
+      const auto a = const_number(*n.kids[0]), b = const_number(*n.kids[1]);
+      if (!a || !b) return std::nullopt;
+      switch (static_cast<Tok>(n.op)) {
+        case Tok::kPlus: return *a + *b;
+        case Tok::kMinus: return *a - *b;
+        case Tok::kStar: return *a * *b;
+        case Tok::kSlash: return *b == 0 ? std::nullopt : std::optional<double>(*a / *b);
+        case Tok::kPercent: return *b == 0 ? std::nullopt : std::optional<double>(std::fmod(*a, *b));
+        default: return std::nullopt;
+      }
+    }
     if (n.kind == NodeKind::kUnary && n.op == static_cast<int>(Tok::kMinus)) {
       auto v = const_number(*n.kids[0]);
       if (v) return -*v;
@@ -1352,6 +1365,27 @@ class Compiler {
     if (f == "strategy" || f == "indicator") fail(n, f + "() must be a statement at the top level of the script");
     if (f.rfind("input", 0) == 0 && (f == "input" || f.rfind("input.", 0) == 0)) {
       fail(n, "assign an input to a variable at the top level: 'len = " + f + "(...)'");
+    }
+    if (f == "max_bars_back") {
+      // max_bars_back(var, num): keep at least num past values of var (a dynamic offset into it
+      // may then reach that far). Prices are read from the bars and need nothing.
+      if (n.kids.size() != 2) fail(n, "max_bars_back() takes a variable and a number of bars");
+      auto num = const_number(*n.kids[1]);
+      if (!num || *num < 0 || std::floor(*num) != *num) fail(*n.kids[1], "max_bars_back(): the number of bars must be a constant integer");
+      if (*num > 100000) fail(*n.kids[1], "max_bars_back(): at most 100000 bars");
+      const Node& target = *n.kids[0];
+      if (target.kind != NodeKind::kName) fail(target, "max_bars_back(): the first argument must be a variable");
+      if (Symbol* s = lookup(target.text); s && !s->source_input) {
+        if (s->hist < 0) s->hist = hist_slot_for(s->reg, s->scope, n);
+        HistSlot& h = prog_.hist[static_cast<size_t>(s->hist)];
+        h.capacity = std::max(h.capacity, static_cast<int32_t>(*num) + 1);
+      } else if (!price_field_of(target.text) && !builtin_vars().count(target.text) && !(s && s->source_input)) {
+        fail(target, "undeclared identifier '" + target.text + "'");
+      }
+      Val v;
+      v.reg = const_reg(kNa);
+      v.type = Type::of(Base::kVoid);
+      return v;
     }
     if (auto u = unsupported_feature(f)) {
       std::string what = *u;

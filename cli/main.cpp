@@ -105,9 +105,6 @@ Status prepare_script(cli::Options& o, const MarketData& md) {
   BacktestRequest& base = o.request.base;
   base.script = *script;
   base.strategy = (*script)->settings.title.empty() ? o.script_path : (*script)->settings.title;
-  if (!(*script)->settings.is_strategy) {
-    return Error::validation("--script", o.script_path + " is an indicator: backtests need a strategy() script");
-  }
   if (!o.inputs_file.empty()) {
     auto in = read_text(o.inputs_file, "--inputs");
     if (!in) return in.error();

@@ -246,9 +246,6 @@ Result<BacktestRequest> backtest_request_from_json(const json& j) {
     if (!j["script"].is_string()) return field_error("script", "must be the script's source text");
     auto script = compile_pine(j["script"].get<std::string>());
     if (!script) return script.error();
-    if (!(*script)->settings.is_strategy) {
-      return field_error("script", "is an indicator: backtests and optimizations need a strategy() script");
-    }
     r.script = *script;
     r.strategy = j.contains("strategy") && j["strategy"].is_string() ? j["strategy"].get<std::string>() : (*script)->settings.title;
     if (j.contains("inputs") && !j["inputs"].is_null()) {

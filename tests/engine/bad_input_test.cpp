@@ -247,7 +247,7 @@ std::vector<RequestCase> request_cases() {
       {"an unknown direction", true, with(sma, {{"axes", {range_axis("fast", 5, 10, 5)}}, {"direction", "up"}}),
        ErrorCode::kValidation, "direction", "direction must be \"max\" or \"min\""},
       {"no strategy", false, {{"schema", "atf/v1"}}, ErrorCode::kValidation, "strategy",
-       "strategy is required (a strategy name)"},
+       "strategy is required (a strategy name, or a Pine script)"},
   };
 }
 

@@ -254,8 +254,20 @@ class Parser {
     std::vector<NodePtr> defaults;
     if (!at(Tok::kRParen)) {
       do {
-        // optional type/qualifier words before a parameter name
-        while (at(Tok::kIdent) && ahead(1).kind == Tok::kIdent) take();
+        // optional qualifier and type before a parameter name: `series float x`, `array<float> a`, `int[] a`
+        while (true) {
+          if (at(Tok::kIdent) && ahead(1).kind == Tok::kIdent) {
+            take();
+          } else if (at(Tok::kIdent) && ahead(1).kind == Tok::kLess && ahead(2).kind == Tok::kIdent &&
+                     ahead(3).kind == Tok::kGreater && ahead(4).kind == Tok::kIdent) {
+            for (int k = 0; k < 4; ++k) take();
+          } else if (at(Tok::kIdent) && ahead(1).kind == Tok::kLBracket && ahead(2).kind == Tok::kRBracket &&
+                     ahead(3).kind == Tok::kIdent) {
+            for (int k = 0; k < 3; ++k) take();
+          } else {
+            break;
+          }
+        }
         f->names.push_back(expect(Tok::kIdent, "a parameter name").text);
         defaults.push_back(accept(Tok::kEq) ? expr() : nullptr);
       } while (accept(Tok::kComma));

@@ -98,6 +98,10 @@ TEST_CASE("Pine diagnostics: qualifier and type rules", "[pine_diag]") {
   // v6: a number is not a condition.
   CHECK_COMPILE_ERROR(indicator("x = 0\nif close\n    x := 1"), 4, 4, "bool");
   CHECK_COMPILE_ERROR(indicator("x = bar_index ? 1 : 0"), 3, 5, "bool");
+  // v6: a bool is never na, so na()/nz()/fixnan() refuse bools.
+  CHECK_COMPILE_ERROR(indicator("b = close > open\nx = na(b)"), 4, 8, "bool");
+  CHECK_COMPILE_ERROR(indicator("b = close > open\nx = nz(b)"), 4, 8, "bool");
+  CHECK_COMPILE_ERROR(indicator("b = close > open\nx = fixnan(b)"), 4, 5, "fixnan");
   // The same parameter twice.
   CHECK_COMPILE_ERROR(indicator("x = ta.sma(close, 3, length = 4)"), 3, 5, "twice");
   // History of a literal (v6 forbids it).

@@ -1353,3 +1353,24 @@ TEST_CASE("Pine: constant expressions in strategy() and max_bars_back()", "[pine
   CHECK_SERIES(p, "h", {10, 10, 10, 10, 10, 10, 10});
   CHECK_COMPILE_ERROR(indicator("max_bars_back(nothing, 10)"), 3, 15, "undeclared identifier 'nothing'");
 }
+
+TEST_CASE("Pine: history inside loop bodies is per bar, not per iteration", "[pine_lang]") {
+  // y[1] inside a loop is y's last value on the previous bar: on bar 0 it is na (adds 0 twice);
+  // on bar 1 it is bar 0's last y = 10 × 2 = 20, added on both iterations → 40.
+  const auto p = run(indicator(R"(
+s = 0.0
+for k = 1 to 2
+    y = close * k
+    s += nz(y[1])
+w = 0.0
+j = 0
+while j < 2
+    j += 1
+    z = close * j
+    w += nz(z[1])
+plot(s, "for")
+plot(w, "while"))"),
+                     ramp(3));
+  CHECK_SERIES(p, "for", {0, 40, 44});
+  CHECK_SERIES(p, "while", {0, 40, 44});
+}

@@ -1321,16 +1321,18 @@ class Compiler {
   Val while_loop(const Node& n) {
     const int32_t res = new_reg();
     emit(Op::kMove, n, res, const_reg(kNa));
+    // The body's history advances once per execution of the loop statement (as for `for`): x[1]
+    // inside a loop is x's last value on the previous bar, not on the previous iteration.
+    push_block_scope(*n.kids[1]);
     const int32_t top = here();
     Val c = expr(*n.kids[0]);
     check_bool(*n.kids[0], c);
     const int32_t jf = emit(Op::kJmpF, n, c.reg, 0);
     loops_.emplace_back();
     ++cond_depth_;
-    push_block_scope(*n.kids[1]);
     const Val last = loop_body(n.kids[1]->kids, res);
-    pop_block_scope();
     --cond_depth_;
+    pop_block_scope();
     emit(Op::kLoopTick, n, prog_.loop_counter_reg);
     emit(Op::kJmp, n, top);
     const int32_t exit = here();
@@ -1404,6 +1406,7 @@ class Compiler {
     if (f == "na") {
       if (n.kids.size() != 1) fail(n, "na() takes one argument");
       Val a = expr(*n.kids[0]);
+      if (a.type.base == Base::kBool && prog_.version >= 6) fail(*n.kids[0], "na() does not accept a bool in v6 (a bool is never na)");
       Val v;
       v.reg = new_reg();
       v.type = Type::of(Base::kBool, a.type.qual);
@@ -1415,6 +1418,7 @@ class Compiler {
       Val a = expr(*n.kids[0]);
       Val b = n.kids.size() == 2 ? expr(*n.kids[1]) : const_val(0, a.type.base == Base::kInt ? Base::kInt : Base::kFloat);
       if (a.type.base == Base::kString || a.type.base == Base::kArray) fail(n, "nz() needs a number, bool or color");
+      if (a.type.base == Base::kBool && prog_.version >= 6) fail(*n.kids[0], "nz() does not accept a bool in v6 (a bool is never na)");
       Val v;
       v.reg = new_reg();
       auto t = unify(a.type, b.type);

@@ -1374,3 +1374,18 @@ plot(w, "while"))"),
   CHECK_SERIES(p, "for", {0, 40, 44});
   CHECK_SERIES(p, "while", {0, 40, 44});
 }
+
+TEST_CASE("Pine v5: and/or evaluate both sides on every bar", "[pine_lang]") {
+  // The same counter as the v6 short-circuit test: in v5 cnt() runs on every bar (n = bar + 1),
+  // so `odd and cnt() >= 2` is true on bars 1, 3, 5.
+  const auto p = run("//@version=5\nindicator(\"t\")\n" R"(
+cnt() =>
+    var int n = 0
+    n += 1
+    n
+a = bar_index % 2 == 1 and cnt() >= 2
+plot(a ? 1 : 0, "and")
+)",
+                     ramp(6));
+  CHECK_SERIES(p, "and", {0, 1, 0, 1, 0, 1});
+}

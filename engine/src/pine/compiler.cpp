@@ -951,16 +951,18 @@ class Compiler {
   Val binary(const Node& n) {
     const Tok op = static_cast<Tok>(n.op);
     if (op == Tok::kAnd || op == Tok::kOr) {
-      // Short-circuit: the right side runs only when needed (ta.* calls in it then skip bars,
-      // exactly as in TradingView).
+      // v6 short-circuits: the right side runs only when needed (ta.* calls in it then skip
+      // bars, exactly as in TradingView). v5 evaluates both sides on every bar.
       Val a = expr(*n.kids[0]);
       check_bool(*n.kids[0], a);
+      Val eager;
+      if (prog_.version < 6) eager = expr(*n.kids[1]);
       Val v;
       v.reg = new_reg();
       v.type = Type::of(Base::kBool, a.type.qual);
       emit(Op::kBool, n, v.reg, a.reg);
       const int32_t j = emit(op == Tok::kAnd ? Op::kJmpF : Op::kJmpT, n, v.reg, 0);
-      Val b = with_cond([&] { return expr(*n.kids[1]); });
+      Val b = prog_.version < 6 ? eager : with_cond([&] { return expr(*n.kids[1]); });
       check_bool(*n.kids[1], b);
       emit(Op::kBool, n, v.reg, b.reg);
       patch_jump(j, here());

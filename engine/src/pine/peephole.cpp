@@ -135,18 +135,42 @@ void compact(std::vector<Instr>& code, std::vector<SourcePos>& pos, const std::v
   pos = std::move(out_pos);
 }
 
+/// The register fields an instruction reads, as references (for renaming); false for kinds whose
+/// reads this pass does not rename.
+bool read_fields(Instr& in, std::vector<int32_t*>& out) {
+  out.clear();
+  switch (in.op) {
+    case Op::kMove: case Op::kNeg: case Op::kNot: case Op::kBool: case Op::kIsNa: case Op::kTrunc:
+      out.push_back(&in.b);
+      return true;
+    case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMod: case Op::kLt: case Op::kLe: case Op::kGt:
+    case Op::kGe: case Op::kEq: case Op::kNe: case Op::kNz: case Op::kJNLt: case Op::kJNLe: case Op::kJNGt: case Op::kJNGe:
+    case Op::kJNEq: case Op::kJNNe:
+      out.push_back(&in.b);
+      out.push_back(&in.c);
+      return true;
+    case Op::kJmpF: case Op::kJmpT: case Op::kJmpNa: case Op::kJmpNotNa:
+      out.push_back(&in.a);
+      return true;
+    default: return false;
+  }
+}
+
 /// `move X, T` where every write of T is a pure instruction in a stretch just before the move
-/// that only moves forward to it (a ternary's or if's branches): those writes write X instead and
-/// the move goes (left as a self-move, removed next round). Safe when X is neither read nor
-/// written inside the stretch and no jump leaves it, so no one sees X change earlier.
+/// that only moves forward to it (a ternary's or if's branches, an `and`/`or`): those writes
+/// write X instead and the move goes (left as a self-move, removed next round). Safe when X is
+/// neither read nor written inside the stretch and no jump leaves it, so no one sees X change
+/// earlier. Reads of T inside the stretch are renamed too, but only when nothing jumps into the
+/// stretch from outside (so every such read follows one of the stretch's writes); with entries
+/// from outside (a ternary's else branch), T must have no read but the move.
 bool coalesce(const Program& p, std::vector<Instr>& code, const std::vector<int32_t>& reads,
-              const std::vector<int32_t>& writes, const std::vector<bool>& target) {
-  (void)target;
+              const std::vector<int32_t>& writes) {
+  std::vector<int32_t*> fields;
   for (size_t m = 0; m < code.size(); ++m) {
     const Instr mv = code[m];
     if (mv.op != Op::kMove || mv.a == mv.b) continue;
     const int32_t t = mv.b, x = mv.a;
-    if (reads[static_cast<size_t>(t)] != 1 || writes[static_cast<size_t>(t)] < 1) continue;
+    if (writes[static_cast<size_t>(t)] < 1) continue;
     // Find T's writers scanning back; all must be pure and within a forward-only stretch.
     int32_t found = 0;
     size_t lo = m;
@@ -169,26 +193,43 @@ bool coalesce(const Program& p, std::vector<Instr>& code, const std::vector<int3
       }
     }
     if (!ok || found != writes[static_cast<size_t>(t)]) continue;
+    int32_t reads_inside = 0;
     for (size_t k = lo; k < m && ok; ++k) {
-      const Instr& in = code[k];
-      bool writes_t = false;
-      for_reads(p, in, [&](int32_t r) { ok &= r != x; });
-      for_writes(p, in, [&](int32_t r) {
-        if (r == t) writes_t = true;
-        else ok &= r != x;
+      Instr& in = code[k];
+      for_reads(p, in, [&](int32_t r) {
+        ok &= r != x;
+        reads_inside += r == t;
       });
-      (void)writes_t;
+      for_writes(p, in, [&](int32_t r) { ok &= r == t || r != x; });
       if (is_jump(in.op)) {
         Instr copy = in;
         const int32_t dest = jump_target(copy);
         ok &= dest > static_cast<int32_t>(lo) && dest <= static_cast<int32_t>(m);
       }
+      if (ok && reads_inside > 0) {
+        bool reads_t = false;
+        for_reads(p, in, [&](int32_t r) { reads_t |= r == t; });
+        if (reads_t && !read_fields(in, fields)) ok = false;
+      }
     }
-    if (!ok) continue;
-    // X must not be read by anything that jumps into the stretch from before either: nothing
-    // reads X inside it (checked), so an entry from outside sees X only after the move.
+    if (!ok || reads[static_cast<size_t>(t)] != 1 + reads_inside) continue;
+    if (reads_inside > 0) {
+      // No entry into (lo, m] from outside the stretch.
+      for (size_t k = 0; k < code.size() && ok; ++k) {
+        if ((k >= lo && k < m) || !is_jump(code[k].op)) continue;
+        Instr copy = code[k];
+        const int32_t dest = jump_target(copy);
+        ok &= !(dest > static_cast<int32_t>(lo) && dest <= static_cast<int32_t>(m));
+      }
+      if (!ok) continue;
+    }
     for (size_t k = lo; k < m; ++k) {
       Instr& in = code[k];
+      if (read_fields(in, fields)) {
+        for (int32_t* f : fields) {
+          if (*f == t) *f = x;
+        }
+      }
       if (is_pure(in) && in.a == t) in.a = x;
     }
     code[m].b = x;  // now `move X, X`
@@ -198,7 +239,7 @@ bool coalesce(const Program& p, std::vector<Instr>& code, const std::vector<int3
 }
 
 void optimize(Program& p, std::vector<Instr>& code, std::vector<SourcePos>& pos) {
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < 256; ++round) {
     bool changed = false;
     const size_t nregs = static_cast<size_t>(p.nregs);
     std::vector<int32_t> reads(nregs, 0), writes(nregs, 0);
@@ -234,21 +275,23 @@ void optimize(Program& p, std::vector<Instr>& code, std::vector<SourcePos>& pos)
       }
       if (i + 1 >= code.size() || dead[i] || target[i + 1]) continue;
       Instr& next = code[i + 1];
+      // A jump on a comparison or na() just computed tests it directly; the comparison stays for
+      // any other reader of its result (and goes as dead code when there is none).
+      if (is_compare(in.op) && next.op == Op::kJmpF && next.a == in.a && in.a != in.b && in.a != in.c) {
+        next = Instr{fused_jump(in.op), next.b, in.b, in.c, 0};
+        changed = true;
+        continue;
+      }
+      if (in.op == Op::kIsNa && (next.op == Op::kJmpT || next.op == Op::kJmpF) && next.a == in.a && in.a != in.b) {
+        next = Instr{next.op == Op::kJmpT ? Op::kJmpNa : Op::kJmpNotNa, in.b, next.b, 0, 0};
+        changed = true;
+        continue;
+      }
       const bool single_out = is_pure(in) || (in.op == Op::kCall && p.calls[static_cast<size_t>(in.b)].nout == 1);
       if (!single_out || !single_use(in.a)) continue;
       if (next.op == Op::kMove && next.b == in.a) {
         in.a = next.a;
         dead[i + 1] = true;
-        changed = true;
-        ++i;
-      } else if (is_compare(in.op) && next.op == Op::kJmpF && next.a == in.a) {
-        next = Instr{fused_jump(in.op), next.b, in.b, in.c, 0};
-        dead[i] = true;
-        changed = true;
-        ++i;
-      } else if (in.op == Op::kIsNa && (next.op == Op::kJmpT || next.op == Op::kJmpF) && next.a == in.a) {
-        next = Instr{next.op == Op::kJmpT ? Op::kJmpNa : Op::kJmpNotNa, in.b, next.b, 0, 0};
-        dead[i] = true;
         changed = true;
         ++i;
       } else if ((is_compare(in.op) || in.op == Op::kIsNa || in.op == Op::kNot || in.op == Op::kBool) &&
@@ -259,7 +302,7 @@ void optimize(Program& p, std::vector<Instr>& code, std::vector<SourcePos>& pos)
         ++i;
       }
     }
-    if (!changed) changed = coalesce(p, code, reads, writes, target);
+    if (!changed) changed = coalesce(p, code, reads, writes);
     if (!changed) break;
     compact(code, pos, dead);
   }

@@ -60,6 +60,7 @@ or title): broker options given on the command line override the script's strate
   --input NAME=VALUE       an input override (variable name or title); repeatable
   --inputs FILE.json       an object of input overrides, e.g. {"fastLength": 12, "src": "hl2"}
   --trade-from DATE        run the script from the first bar (warm-up) but place no order before DATE
+  --mintick F              syminfo.mintick (default: from the data's price decimals, e.g. 0.01)
 
 exit status: 0 success, 1 run failed, 2 bad usage or input, 130 cancelled (Ctrl+C)
 )";
@@ -135,6 +136,11 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
       auto v = value();
       if (!v) return v.error();
       o.inputs_file = *v;
+    } else if (flag == "--mintick") {
+      auto v = number();
+      if (!v) return v.error();
+      if (!(*v > 0)) return flag_error(flag, "must be a positive number");
+      o.request.base.mintick = *v;
     } else if (flag == "--trade-from") {
       auto v = value();
       if (!v) return v.error();
@@ -232,6 +238,7 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
     }
   }
   if (o.command == "check" && o.script_path.empty()) return flag_error("check", "needs a script file: atf check FILE.pine");
+  if (o.script_path.empty() && o.request.base.mintick > 0) return flag_error("--mintick", "only applies to a Pine script (--script FILE.pine)");
   if (o.script_path.empty() && (!o.inputs.empty() || !o.inputs_file.empty() || !o.trade_from.empty())) {
     return flag_error(!o.inputs.empty() ? "--input" : !o.inputs_file.empty() ? "--inputs" : "--trade-from",
                       "only applies to a Pine script (--script FILE.pine)");

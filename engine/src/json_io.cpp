@@ -125,6 +125,7 @@ json to_json(const BacktestRequest& r) {
     for (const auto& [k, v] : r.text_inputs) texts[k] = v;
     j["text_inputs"] = texts;
     j["trade_from"] = r.trade_from_ms ? json(*r.trade_from_ms) : json(nullptr);
+    j["mintick"] = r.mintick > 0 ? json(r.mintick) : json(nullptr);
   }
   return j;
 }
@@ -250,6 +251,10 @@ Result<BacktestRequest> backtest_request_from_json(const json& j) {
     r.strategy = j.contains("strategy") && j["strategy"].is_string() ? j["strategy"].get<std::string>() : (*script)->settings.title;
     if (j.contains("inputs") && !j["inputs"].is_null()) {
       if (auto st = inputs_from_json(j["inputs"], r.params, r.text_inputs); !st) return st.error();
+    }
+    if (j.contains("mintick") && !j["mintick"].is_null()) {
+      if (!j["mintick"].is_number() || !(j["mintick"].get<double>() > 0)) return field_error("mintick", "must be a positive number");
+      r.mintick = j["mintick"].get<double>();
     }
     if (j.contains("trade_from") && !j["trade_from"].is_null()) {
       const json& tf = j["trade_from"];

@@ -146,5 +146,41 @@ printf 'Date,Open,High,Low,Close\n2020-01-02,2,2,2,2\n2020-01-03,1,1,1,1\n2020-0
 check "very large numbers print with an exponent" 0 "^  net_profit +1e\+16$" -- \
   "$atf" backtest --data "$tmp/huge.csv" --strategy sma_cross --param fast=1 --param slow=2 --fill close --size units:1000 --cash 10000
 
+# ---- Pine scripts (issue 10) ----
+pine="$(cd "$samples/../pine" && pwd)"
+check "check lists a script's inputs and settings" 0 "fastLength +int +default 10" -- "$atf" check "$pine/sma_cross.pine"
+check "check --json" 0 '"kind": "strategy"' -- "$atf" check "$pine/sma_cross.pine" --json
+printf '//@version=6\nstrategy("x")\nfast = ta.sma(close, 10\nplot(fast)\n' >"$tmp/broken.pine"
+check "a syntax error names FILE:LINE:COL and what was expected" 2 "broken.pine:4:1: error: expected '\)' or ','" -- \
+  "$atf" check "$tmp/broken.pine"
+printf '//@version=6\nstrategy("x")\nx = request.security("A", "D", close)\n' >"$tmp/unsup.pine"
+check "an unsupported feature is named with its position" 2 "unsup.pine:3:5: request.security is not supported yet" -- \
+  "$atf" backtest --data "$nvda" --script "$tmp/unsup.pine"
+check "a script gives the built-in's trades" 0 "same" -- bash -c "
+a=\$('$atf' backtest --data '$nvda' --strategy sma_cross --param fast=10 --param slow=30 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([d[\"trades\"], d[\"final_equity\"]]))')
+b=\$('$atf' backtest --data '$nvda' --script '$pine/sma_cross.pine' --input fastLength=10 --input 'Slow length=30' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"plots\"][0][\"title\"] == \"Fast SMA\"; print(json.dumps([d[\"trades\"], d[\"final_equity\"]]))')
+[[ \"\$a\" == \"\$b\" ]] && echo same"
+check "--trade-from: no trade before the date" 0 "ok" -- bash -c "'$atf' backtest --data '$nvda' --script '$pine/sma_cross.pine' --trade-from 2010-01-01 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"trades\"] and min(t[\"entry_time\"] for t in d[\"trades\"]) >= 1262304000000
+print(\"ok\")'"
+printf '{"fastLength": 5, "slowLength": 20}' >"$tmp/inputs.json"
+check "--inputs FILE.json" 0 '"fastLength": 5' -- "$atf" backtest --data "$nvda" --script "$pine/sma_cross.pine" --inputs "$tmp/inputs.json" --json
+check "an unknown input is named" 2 "unknown input 'nope'" -- "$atf" backtest --data "$nvda" --script "$pine/sma_cross.pine" --input nope=3
+check "an input out of its range" 2 "input 'fastLength' must be at least 1" -- \
+  "$atf" backtest --data "$nvda" --script "$pine/sma_cross.pine" --input fastLength=0
+printf '//@version=6\nstrategy("boom")\na = array.new_float(3)\nif bar_index == 100\n    x = array.get(a, 7)\n' >"$tmp/boom.pine"
+check "a runtime error stops the run with line and bar" 1 "line 5:9: array.get: index 7 is out of bounds.*bar 100" -- \
+  "$atf" backtest --data "$nvda" --script "$tmp/boom.pine"
+check "optimize over a script's inputs" 0 "ok" -- bash -c "'$atf' optimize --data '$orcl' --script '$pine/sma_cross.pine' --axis fastLength=5,10 --axis 'Slow length=30,60' --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"total\"] == 4 and d[\"completed\"] == 4, d[\"total\"]
+print(\"ok\")'"
+check "--mintick sets syminfo.mintick" 0 '0\.25' -- bash -c "printf '//@version=6\nindicator(\"t\")\nplot(syminfo.mintick, \"tick\")\n' > '$tmp/tick.pine' && '$atf' backtest --data '$nvda' --script '$tmp/tick.pine' --mintick 0.25 --json | grep -m1 -A3 '\"values\"'"
+check "--input needs a script" 2 "^atf: --input: only applies to a Pine script" -- \
+  "$atf" backtest --data "$nvda" --strategy sma_cross --input a=1
+
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -26,6 +26,7 @@ struct BacktestRequest {
   std::shared_ptr<const PineScript> script;
   std::map<std::string, std::string> text_inputs;  ///< script inputs that take text (string, source...)
   std::optional<int64_t> trade_from_ms;  ///< scripts: no order before this UTC ms (earlier bars warm up)
+  double mintick = 0;  ///< scripts: syminfo.mintick (price step); 0 = from the data's price decimals
   /// Broker fields the user set (flags given, keys of a request's "broker" object): they
   /// override a script's strategy() settings when prepare_script_request merges them.
   std::set<std::string> broker_given;

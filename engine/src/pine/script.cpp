@@ -141,7 +141,10 @@ Result<BrokerConfig> script_broker_config(const PineScript& script, const Broker
 
 Status prepare_script_request(BacktestRequest& request, const MarketData& data) {
   if (!request.script || request.script_prepared) return Ok{};
-  const double mintick = 1.0 / std::pow(10.0, data.decimals);
+  if (!(request.mintick >= 0) || !std::isfinite(request.mintick)) {
+    return Error::validation("mintick", "mintick must be a positive number (or 0: from the data)");
+  }
+  const double mintick = request.mintick > 0 ? request.mintick : 1.0 / std::pow(10.0, data.decimals);
   auto cfg = script_broker_config(*request.script, request.broker, request.broker_given, mintick);
   if (!cfg) return cfg.error();
   request.broker = *cfg;

@@ -137,11 +137,17 @@ class ScriptOrders final : public pine::OrderSink {
   mutable std::map<std::string, double> name_handles_;
 };
 
+pine::ChartInfo chart_of(const MarketData& md, const BacktestRequest& req) {
+  pine::ChartInfo c = pine::chart_info_of(md, md.bars.symbol);
+  if (req.mintick > 0) c.mintick = req.mintick;
+  return c;
+}
+
 /// What one run of a script owns; the bar loop's strategy object points at it.
 struct ScriptRun {
   ScriptRun(const MarketData& md, const BacktestRequest& req, const pine::InputValues& inputs, bool record_plots)
       : orders(md, req.broker.cash),
-        vm(req.script->program, md, pine::chart_info_of(md, md.bars.symbol), inputs,
+        vm(req.script->program, md, chart_of(md, req), inputs,
            req.script->settings.is_strategy ? &orders : nullptr, record_plots),
         trade_from(req.trade_from_ms.value_or(INT64_MIN)),
         times(md.bars.time.data()) {

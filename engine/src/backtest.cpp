@@ -75,27 +75,7 @@ LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& p
     return out;
   }
   size_t failed_bar = 0;
-  auto run = [&](auto& loop) -> Status {
-    struct NoteFailedBar {  // on an exception, remember where the loop stopped
-      decltype(loop)& l;
-      size_t& bar;
-      ~NoteFailedBar() {
-        if (std::uncaught_exceptions() > 0) bar = l.failed_bar();
-      }
-    } note{loop, failed_bar};
-    const size_t n = md.bars.size();
-    for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
-      const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
-      loop.advance(end);
-      if (hooks.progress) hooks.progress->add_bars(static_cast<int64_t>(end - start));
-      if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
-        loop.finish();
-        return cancelled_at(end, n);
-      }
-    }
-    loop.finish();
-    return Ok{};
-  };
+  auto run = [&](auto& loop) -> Status { return drive_loop(loop, md.bars.size(), hooks, failed_bar); };
   try {
     KeepAlive keep;
     std::visit([&](auto& s) {

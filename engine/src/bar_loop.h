@@ -139,6 +139,31 @@ inline Error cancelled_at(size_t end, size_t n) {
 }
 
 
+/// Runs one loop over all n bars in batches of kProgressBatch: progress after each batch, the
+/// cancel token checked between batches (kCancelled naming the bar). If the strategy throws, the
+/// exception propagates and `failed_bar` says where it stopped.
+template <class Loop>
+Status drive_loop(Loop& loop, size_t n, RunHooks hooks, size_t& failed_bar) {
+  struct NoteFailedBar {  // on an exception, remember where the loop stopped
+    Loop& l;
+    size_t& bar;
+    ~NoteFailedBar() {
+      if (std::uncaught_exceptions() > 0) bar = l.failed_bar();
+    }
+  } note{loop, failed_bar};
+  for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
+    const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
+    loop.advance(end);
+    if (hooks.progress) hooks.progress->add_bars(static_cast<int64_t>(end - start));
+    if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
+      loop.finish();
+      return cancelled_at(end, n);
+    }
+  }
+  loop.finish();
+  return Ok{};
+}
+
 /// Runs out.size() runs of strategy type S together, one batch of bars at a time (so the bars
 /// and shared series they read stay in cache); each result equals a lone run's. `make(i)` builds
 /// run i's strategy (it may throw: that run fails alone); `fail(i, bar, e)` words the error of a

@@ -232,26 +232,7 @@ Result<BacktestResult> run_script_backtest(const MarketData& data, const Backtes
     run = std::make_unique<ScriptRun>(data, request, input_values(request, *params), true);
     PineSignal sig{run.get()};
     bind_broker(sig, broker);
-    auto drive = [&](auto& loop) -> Status {
-      struct NoteFailedBar {
-        decltype(loop)& l;
-        size_t& bar;
-        ~NoteFailedBar() {
-          if (std::uncaught_exceptions() > 0) bar = l.failed_bar();
-        }
-      } note{loop, failed_bar};
-      for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
-        const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
-        loop.advance(end);
-        if (hooks.progress) hooks.progress->add_bars(static_cast<int64_t>(end - start));
-        if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
-          loop.finish();
-          return cancelled_at(end, n);
-        }
-      }
-      loop.finish();
-      return Ok{};
-    };
+    auto drive = [&](auto& loop) -> Status { return drive_loop(loop, n, hooks, failed_bar); };
     Status st = Ok{};
     if (record_equity_curve) {
       BarLoop<true, PineSignal> loop(sig, data, request.broker, broker, acc, result.equity_curve.data());

@@ -17,12 +17,13 @@ OrderSink& sink(CallContext& cx) {
   return *cx.orders;
 }
 
-// strategy.entry(id, direction, qty, limit, stop, oca_name, oca_type, comment, alert_message, disable_alert)
-void entry(CallContext& cx, const Value* a, Value*, CallState*) {
+// strategy.entry / strategy.order(id, direction, qty, limit, stop, oca_name, oca_type, comment, ...):
+// the same arguments, two kinds of order.
+void place(CallContext& cx, const Value* a, OrderRequest::Kind kind) {
   OrderSink& s = sink(cx);
   if (!cx.trading) return;
   OrderRequest o;
-  o.kind = OrderRequest::Kind::kEntry;
+  o.kind = kind;
   o.id = text_of(cx, a[0]);
   o.direction = a[1] < 0 ? -1 : 1;
   o.qty = a[2];
@@ -32,19 +33,8 @@ void entry(CallContext& cx, const Value* a, Value*, CallState*) {
   s.submit(o);
 }
 
-void order(CallContext& cx, const Value* a, Value*, CallState*) {
-  OrderSink& s = sink(cx);
-  if (!cx.trading) return;
-  OrderRequest o;
-  o.kind = OrderRequest::Kind::kOrder;
-  o.id = text_of(cx, a[0]);
-  o.direction = a[1] < 0 ? -1 : 1;
-  o.qty = a[2];
-  o.limit = a[3];
-  o.stop = a[4];
-  o.comment = text_of(cx, a[7]);
-  s.submit(o);
-}
+void entry(CallContext& cx, const Value* a, Value*, CallState*) { place(cx, a, OrderRequest::Kind::kEntry); }
+void order(CallContext& cx, const Value* a, Value*, CallState*) { place(cx, a, OrderRequest::Kind::kOrder); }
 
 // strategy.exit(id, from_entry, qty, qty_percent, profit, limit, loss, stop, trail_price, trail_points, trail_offset, oca_name, comment, ...)
 void exit_(CallContext& cx, const Value* a, Value*, CallState*) {

@@ -1190,7 +1190,7 @@ export class AtfEngineClient {
 
   /** Resumes an interrupted (or cancelled) optimization: its saved trials are kept and only the
    *  missing combinations run. Resolves like submitOptimization. */
-  async resumeOptimization(id: string): Promise<SubmitAnswer & { totalCombinations: number }> {
+  async resumeOptimization(id: string): Promise<{ id: string; totalCombinations: number }> {
     const live = this.live.get(id);
     if (live) throw new ConflictError(id, live.status, `run ${id} is ${live.status}`);
     const stored = await this.stored(id);
@@ -1198,8 +1198,8 @@ export class AtfEngineClient {
     if (stored.status !== 'Failed' && stored.status !== 'Cancelled') {
       throw new ConflictError(id, stored.status, `run ${id} is ${stored.status}; only an interrupted or cancelled optimization resumes`);
     }
-    const { id: rid, total, status, isDedup } = await this.submit('optimization', stored.request, stored);
-    return { id: rid, totalCombinations: total, status, isDedup };
+    const { id: rid, total } = await this.submit('optimization', stored.request, stored);
+    return { id: rid, totalCombinations: total };
   }
 
   /** Pre-fills a resumed run with its saved trials: counted, and never handed out again. */

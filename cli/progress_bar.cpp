@@ -1,18 +1,23 @@
 #include "progress_bar.h"
 
 #include <cstdio>
+#include <system_error>
 
 namespace atf::cli {
 
 ProgressBar::ProgressBar(std::function<std::pair<int64_t, int64_t>()> read, const char* unit, bool enabled)
     : read_(std::move(read)), unit_(unit), enabled_(enabled), start_(std::chrono::steady_clock::now()) {
   if (!enabled_) return;
-  thread_ = std::thread([this] {
-    while (!stop_.load()) {
-      draw(false);
-      for (int i = 0; i < 10 && !stop_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  });
+  try {
+    thread_ = std::thread([this] {
+      while (!stop_.load()) {
+        draw(false);
+        for (int i = 0; i < 10 && !stop_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  } catch (const std::system_error&) {
+    enabled_ = false;  // no threads here (the Wasm build under Node): run without a bar
+  }
 }
 
 ProgressBar::~ProgressBar() {

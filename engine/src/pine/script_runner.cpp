@@ -166,7 +166,7 @@ struct PineSignal {
   Signal signal(size_t t, int /*position*/) {
     run->orders.begin_bar(t);
     run->vm.set_trading(run->times[t] >= run->trade_from);
-    run->vm.run_bar(t);
+    if (!run->vm.run_bar(t)) run->vm.rethrow();
     return run->orders.end_bar();
   }
 };

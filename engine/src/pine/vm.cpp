@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <new>
 
 #include "../text_parse.h"
 
@@ -61,6 +62,35 @@ int iso_week(const CivilTime& c) {
   const auto ty = text::civil_from_days(thursday).y;
   const int64_t jan1 = text::days_from_civil(ty, 1, 1);
   return static_cast<int>((thursday - jan1) / 7 + 1);
+}
+
+}  // namespace
+
+namespace {
+
+/// Where a shared series' argument comes from: a constant, another series (data[t*stride+offset]),
+/// or a price field.
+struct SeriesArg {
+  Value value;
+  const double* data;
+  size_t stride, offset;
+  const Bars* bars;
+  PriceField field;
+};
+
+/// Runs a built-in over every bar. Nothing here has a destructor, so under Emscripten's JS
+/// exceptions the calls are plain calls (a live destructor or a try block would route each of
+/// them through JS); an error propagates to the caller, which reports it once.
+void compute_series(const BuiltinFunction* fn, CallContext& cx, CallState* state, const SeriesArg* src, Value* args,
+                    size_t nargs, double* out, size_t n, size_t nout) {
+  for (size_t t = 0; t < n; ++t) {
+    cx.t = t;
+    for (size_t a = 0; a < nargs; ++a) {
+      const SeriesArg& g = src[a];
+      args[a] = g.data ? g.data[t * g.stride + g.offset] : g.bars ? price_of(*g.bars, g.field, t) : g.value;
+    }
+    fn->impl(cx, args, out + t * nout, state);
+  }
 }
 
 }  // namespace
@@ -262,7 +292,7 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
   for (size_t s = 0; s < p.shared.size(); ++s) {
     const SharedSeries& sh = p.shared[s];
     std::string key = "pine:" + sh.name + "(";
-    std::vector<std::function<double(size_t)>> getters;
+    std::vector<SeriesArg> getters;
     for (size_t a = 0; a < sh.args.size(); ++a) {
       const auto& arg = sh.args[a];
       char buf[64];
@@ -272,14 +302,14 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
           std::snprintf(buf, sizeof buf, "%.17g", arg.value);
           key += buf;
           const double v = arg.value;
-          getters.emplace_back([v](size_t) { return v; });
+          getters.push_back(SeriesArg{v, nullptr, 0, 0, nullptr, PriceField::kClose});
           break;
         }
         case SharedSeries::Arg::kInput: {
           const double v = regs_[static_cast<size_t>(p.inputs[static_cast<size_t>(arg.index)].reg)];
           std::snprintf(buf, sizeof buf, "%.17g", v);
           key += buf;
-          getters.emplace_back([v](size_t) { return v; });
+          getters.push_back(SeriesArg{v, nullptr, 0, 0, nullptr, PriceField::kClose});
           break;
         }
         case SharedSeries::Arg::kPrice:
@@ -288,8 +318,7 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
                              ? static_cast<PriceField>(arg.index)
                              : static_cast<PriceField>(static_cast<int>(regs_[static_cast<size_t>(p.inputs[static_cast<size_t>(arg.index)].reg)]));
           key += price_field_name(f);
-          const Bars* bars = &md.bars;
-          getters.emplace_back([bars, f](size_t t) { return price_of(*bars, f, t); });
+          getters.push_back(SeriesArg{kNa, nullptr, 0, 0, &md.bars, f});
           break;
         }
         case SharedSeries::Arg::kShared: {
@@ -297,7 +326,7 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
           key += keys[static_cast<size_t>(arg.index)] + "#" + std::to_string(arg.output);
           const double* data = shared_data_[static_cast<size_t>(arg.index)];
           const size_t stride = static_cast<size_t>(other.nout), o = static_cast<size_t>(arg.output);
-          getters.emplace_back([data, stride, o](size_t t) { return data[t * stride + o]; });
+          getters.push_back(SeriesArg{kNa, data, stride, o, nullptr, PriceField::kClose});
           break;
         }
       }
@@ -320,11 +349,7 @@ Instance::Instance(std::shared_ptr<const Program> program, const MarketData& md,
       cx.mintick = mintick;
       cx.rng = &rng;
       std::vector<Value> args(getters.size());
-      for (size_t t = 0; t < n; ++t) {
-        cx.t = t;
-        for (size_t a = 0; a < getters.size(); ++a) args[a] = getters[a](t);
-        fn->impl(cx, args.data(), &out[t * nout], state.get());
-      }
+      compute_series(fn, cx, state.get(), getters.data(), args.data(), getters.size(), out.data(), n, nout);
       return out;
     });
     } catch (const RuntimeError& e) {
@@ -342,7 +367,7 @@ void Instance::raise(size_t pc, const std::string& message) const {
   throw ScriptError(message, sp.line, sp.col);
 }
 
-void Instance::advance_scope(int32_t scope) {
+void Instance::advance_scope(int32_t scope) noexcept {
   for (int32_t slot : prog_->scopes[static_cast<size_t>(scope)].hist) {
     HistState& h = hist_[static_cast<size_t>(slot)];
     h.head = h.head + 1 == h.capacity ? 0 : h.head + 1;
@@ -369,7 +394,7 @@ void Instance::maybe_collect() {
   heap_.collect(sroots, aroots);
 }
 
-Value Instance::builtin_var(BuiltinVar v, size_t t) const {
+Value Instance::builtin_var(BuiltinVar v, size_t t) const noexcept {
   const Bars& bars = md_.bars;
   const int64_t tm = bars.time[t];
   double out = kNa;
@@ -448,7 +473,7 @@ Value Instance::strategy_var(StrategyVar which) const {
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-crossjumping", "no-gcse")))
 #endif
-void Instance::run_bar(size_t t) {
+bool Instance::run_bar(size_t t) noexcept {
   const Program& p = *prog_;
   const Instr* code = code_;
   Value* r = regs_.data();
@@ -524,7 +549,7 @@ void Instance::run_bar(size_t t) {
     {
         L_kEnd:
           if (heap_.allocated_since_collect() >= 4096) maybe_collect();
-          return;
+          return true;
         L_kMove: r[ip->a] = r[ip->b]; NEXT;
         L_kAdd: r[ip->a] = r[ip->b] + r[ip->c]; NEXT;
         L_kSub: r[ip->a] = r[ip->b] - r[ip->c]; NEXT;
@@ -737,11 +762,24 @@ void Instance::run_bar(size_t t) {
     }
 #undef NEXT
 #undef DISPATCH
+  } catch (const ScriptError& e) {
+    error_.emplace(e);
   } catch (const RuntimeError& e) {
-    raise(pc, e.what());
+    error_.emplace(e.what(), pos_[pc].line, pos_[pc].col);
+  } catch (const std::bad_alloc&) {
+    out_of_memory_ = true;
+  } catch (const std::exception& e) {
+    error_.emplace(e.what(), pos_[pc].line, pos_[pc].col);
   }
+  return false;
 }
 
 #pragma GCC diagnostic pop
+
+void Instance::rethrow() const {
+  if (out_of_memory_) throw std::bad_alloc();
+  if (error_) throw *error_;
+  throw ScriptError("internal error: a bar failed without an error", 0, 0);
+}
 
 }  // namespace atf::pine

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,8 +53,13 @@ class Instance {
   Instance(std::shared_ptr<const Program> program, const MarketData& md, const ChartInfo& chart,
            const InputValues& inputs, OrderSink* orders, bool record_plots);
 
-  /// Runs the script on bar t (bars must be run in order from 0). Errors: throws ScriptError.
-  void run_bar(size_t t);
+  /// Runs the script on bar t (bars must be run in order from 0). Returns false when the bar
+  /// failed; rethrow() then raises its error (ScriptError with line and column, or
+  /// std::bad_alloc). It does not throw itself: callers run it inside their own error boundary,
+  /// and under Emscripten's JS exceptions a call that may throw inside a try block costs a trip
+  /// through JS on every bar.
+  bool run_bar(size_t t) noexcept;
+  [[noreturn]] void rethrow() const;
 
   /// Recorded plot values (one vector per plot, one value per bar run), when recording.
   const std::vector<std::vector<double>>& plot_values() const { return plots_; }
@@ -62,12 +68,14 @@ class Instance {
 
  private:
   [[noreturn]] void raise(size_t pc, const std::string& message) const;
-  Value builtin_var(BuiltinVar v, size_t t) const;
+  Value builtin_var(BuiltinVar v, size_t t) const noexcept;
   Value strategy_var(StrategyVar which) const;
-  void advance_scope(int32_t scope);
+  void advance_scope(int32_t scope) noexcept;
   void maybe_collect();
 
   std::shared_ptr<const Program> prog_;
+  std::optional<ScriptError> error_;  ///< why the last run_bar failed
+  bool out_of_memory_ = false;
   const Instr* code_ = nullptr;      ///< the program's code, or its trial code (no plots)
   const SourcePos* pos_ = nullptr;
   const MarketData& md_;

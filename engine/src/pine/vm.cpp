@@ -630,8 +630,8 @@ bool Instance::run_bar(size_t t) noexcept {
               r[ip->a] = kNa;
               NEXT;
             }
-            if (k < 0) raise(pc, "the history offset must not be negative, got " + std::to_string(static_cast<int64_t>(k)));
-            back = static_cast<int64_t>(k);
+            if (k < 0) raise(pc, "the history offset must not be negative, got " + std::to_string(k > -1e15 ? static_cast<int64_t>(k) : INT64_MIN));
+            back = k > 1e15 ? static_cast<int64_t>(1e15) : static_cast<int64_t>(k);  // no out-of-range cast
           }
           const auto field = ip->b >= 0 ? static_cast<PriceField>(ip->b) : static_cast<PriceField>(static_cast<int>(r[-1 - ip->b]));
           r[ip->a] = back > static_cast<int64_t>(t) ? kNa : price_of(bars, field, t - static_cast<size_t>(back));
@@ -647,8 +647,8 @@ bool Instance::run_bar(size_t t) noexcept {
               r[ip->a] = kNa;
               NEXT;
             }
-            if (kv < 0) raise(pc, "the history offset must not be negative, got " + std::to_string(static_cast<int64_t>(kv)));
-            k = static_cast<int64_t>(kv);
+            if (kv < 0) raise(pc, "the history offset must not be negative, got " + std::to_string(kv > -1e15 ? static_cast<int64_t>(kv) : INT64_MIN));
+            k = kv > 1e15 ? static_cast<int64_t>(1e15) : static_cast<int64_t>(kv);  // no out-of-range cast
           } else {
             k = ip->d;
           }

@@ -15,7 +15,14 @@ inline constexpr size_t kMaxArraySize = 100000;
 
 /// An int argument as an integer (callers check na first). Truncates toward zero, as Pine does
 /// when a float reaches an int parameter.
-inline int64_t as_int(Value v) { return static_cast<int64_t>(v); }
+/// The integer part of v, saturated to the int64 range (a cast of an out-of-range double is
+/// undefined behaviour; na gives 0 — callers test na first where it matters).
+inline int64_t as_int(Value v) {
+  if (!(v == v)) return 0;
+  if (v >= 9.2e18) return INT64_MAX;
+  if (v <= -9.2e18) return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
 
 /// The array behind `handle`, or RuntimeError "<fn>: array is na".
 inline PineArray& array_arg(CallContext& cx, Value handle, const char* fn) {

@@ -767,6 +767,7 @@ void str_format_time(CallContext& cx, const Value* a, Value* out, CallState*) {
   std::string fmt(str_arg(cx, a[1]));
   if (fmt.empty()) fmt = "yyyy-MM-dd'T'HH:mm:ssZ";
   const int64_t offset = timezone_offset(cx, a[2]);
+  if (!(std::fabs(a[0]) < 9e15)) throw RuntimeError("str.format_time: time " + std::to_string(a[0]) + " is out of range");
   const int64_t t = static_cast<int64_t>(a[0]) + offset;
   const int64_t day = (t >= 0 ? t : t - 86399999) / 86400000;
   const int64_t ms_of_day = t - day * 86400000;

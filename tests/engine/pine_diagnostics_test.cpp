@@ -34,6 +34,10 @@ TEST_CASE("Pine diagnostics: lexical errors", "[pine_diag]") {
   CHECK_COMPILE_ERROR(indicator("x = 1 @ 2"), 3, 7, "unexpected character '@'");
   CHECK_COMPILE_ERROR(indicator("c = #12345"), 3, 5, "color literal");
   CHECK_COMPILE_ERROR("//@version=4\nindicator(\"t\")\n", 1, 1, "version 4 is not supported");
+  // Windows line ends: a blank CRLF line is one line, not two, so the '@' is at 5:7.
+  CHECK_COMPILE_ERROR("//@version=6\r\nindicator(\"t\")\r\n\r\n  \r\nx = 1 @ 2\r\n", 5, 7, "unexpected character '@'");
+  // A lone CR inside a line is whitespace, not a line end: the error stays on line 3.
+  CHECK_COMPILE_ERROR(indicator("x = 1\r + \r@"), 3, 11, "unexpected character '@'");
 }
 
 TEST_CASE("Pine diagnostics: errors on a continuation line and inside nested blocks", "[pine_diag]") {

@@ -102,7 +102,11 @@ class Lexer {
           width += s_[p] == '\t' ? 4 : 1;
           ++p;
         }
-        if (p >= s_.size() || s_[p] == '\n' || s_[p] == '\r' || (s_[p] == '/' && p + 1 < s_.size() && s_[p + 1] == '/')) {
+        // A CR ends a line only as part of CRLF (Windows files); a lone CR is whitespace, and
+        // CRLF must count as one line, or every later error names the wrong line.
+        const bool crlf = p < s_.size() && s_[p] == '\r' && (p + 1 >= s_.size() || s_[p + 1] == '\n');
+        if (crlf) ++p;
+        if (p >= s_.size() || s_[p] == '\n' || (s_[p] == '/' && p + 1 < s_.size() && s_[p + 1] == '/')) {
           // A blank or comment line: read a version annotation, then skip it.
           if (p + 1 < s_.size() && s_[p] == '/' && s_[p + 1] == '/') {
             size_t e = p;

@@ -8,6 +8,7 @@ const char* exit_reason_name(ExitReason r) {
     case ExitReason::kStopLoss: return "stop_loss";
     case ExitReason::kTakeProfit: return "take_profit";
     case ExitReason::kEnd: return "end";
+    case ExitReason::kMarginCall: return "margin_call";
   }
   return "signal";
 }

@@ -43,8 +43,12 @@ struct BacktestResult {
   ParamMap params;  ///< resolved, defaults filled in
   Metrics metrics;
   double final_equity = 0, final_cash = 0;
-  std::optional<OpenPosition> open_position;
+  std::optional<OpenPosition> open_position;  ///< the net position left open (all its entries together)
   std::vector<Trade> trades;
+  /// Entries still open at the end, one per entry (a script's pyramided entries are several),
+  /// exit fields at the last close and pnl unrealized: TradingView lists them as "Open".
+  std::vector<Trade> open_trades;
+  double initial_capital = 0;  ///< starting equity (BrokerConfig::cash)
   std::vector<double> equity_curve;  ///< equity at each bar's close (empty when not recorded)
   int64_t bars = 0;
   int64_t rejected_orders = 0;  ///< entries refused for lack of cash or margin

@@ -35,10 +35,17 @@ struct BrokerConfig {
   double stop_loss_pct = 0;               ///< 0 = off; exit when price moves this % against entry
   double take_profit_pct = 0;             ///< 0 = off; exit when price moves this % in favour
   double bars_per_year = 0;               ///< 0 = measured from the data
+  /// Margin a position needs, in percent of its value (TradingView's `margin_long` /
+  /// `margin_short`; 100 = a cash account, 0 = no margin rule). When equity at the bar's worst
+  /// price no longer covers it, part of the position is liquidated (a margin call, TradingView's
+  /// rule: 4 × the quantity that covers the shortfall).
+  double margin_long_pct = 100;
+  double margin_short_pct = 100;
+  double risk_free_rate_pct = 2;          ///< annual, for the performance summary's Sharpe and Sortino (TradingView's `risk_free_rate`)
 };
 
 /// Why a trade was closed.
-enum class ExitReason { kSignal, kStopLoss, kTakeProfit, kEnd };
+enum class ExitReason { kSignal, kStopLoss, kTakeProfit, kEnd, kMarginCall };
 const char* exit_reason_name(ExitReason r);
 
 struct Trade {
@@ -51,6 +58,12 @@ struct Trade {
   double pnl = 0;                         ///< net of commission
   double return_pct = 0;                  ///< pnl / entry notional × 100
   ExitReason exit_reason = ExitReason::kSignal;
+  /// TradingView's "Signal" column: the entry's order id (or comment) and the exit's; built-in
+  /// strategies use "long"/"short" and the exit reason. Empty = derived from side / exit_reason.
+  std::string entry_signal, exit_signal;
+  /// Favourable and adverse excursion while open, in currency (>= 0 each; TradingView's
+  /// "Favorable excursion" / "Adverse excursion", max run-up and drawdown of the trade).
+  double max_runup = 0, max_drawdown = 0;
 };
 
 struct OpenPosition {
@@ -60,6 +73,8 @@ struct OpenPosition {
   int64_t entry_time = 0, entry_index = 0;
   double commission = 0;      ///< paid at entry
   double unrealized_pnl = 0;  ///< at the last close, net of the entry commission
+  std::string entry_signal;   ///< order id (or comment) of the entry; empty = "long"/"short"
+  double max_runup = 0, max_drawdown = 0;  ///< excursions so far, in currency (>= 0 each)
 };
 
 }  // namespace atf

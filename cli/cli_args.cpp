@@ -54,6 +54,8 @@ options:
   --stop-loss-pct F        exit when price moves F % against the entry
   --take-profit-pct F      exit when price moves F % in favour
   --bars-per-year N        annualisation (default: measured from the data)
+  --trades-csv FILE        backtest (or optimize --rerun): also write TradingView's "List of trades"
+                           CSV to FILE (two rows per trade, exit then entry; money and % to 2 decimals)
 
 Pine scripts (--script instead of --strategy; `optimize --axis` ranges over inputs by variable name
 or title): broker options given on the command line override the script's strategy() settings.
@@ -145,6 +147,11 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
       auto v = value();
       if (!v) return v.error();
       o.trade_from = *v;
+    } else if (flag == "--trades-csv") {
+      auto v = value();
+      if (!v) return v.error();
+      if (v->empty()) return flag_error(flag, "needs a file name");
+      o.trades_csv_path = *v;
     } else if (flag == "--allow-short") {
       b.allow_short = true;
     } else if (flag == "--close-at-end") {
@@ -244,6 +251,9 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
                       "only applies to a Pine script (--script FILE.pine)");
   }
   if (o.command == "optimize" && o.request.axes.empty()) return flag_error("--axis", "at least one is required");
+  if (!o.trades_csv_path.empty() && o.command != "backtest" && !(o.command == "optimize" && o.rerun >= 0)) {
+    return flag_error("--trades-csv", "only applies to backtest (or optimize --rerun INDEX)");
+  }
   if (o.command == "bench" && o.bench_bars < 1000) return flag_error("--bars", "must be at least 1000");
   return o;
 }

@@ -29,6 +29,7 @@ struct Options {
   std::string inputs_file;    ///< --inputs FILE.json
   std::string trade_from;     ///< --trade-from DATE
   std::set<std::string> broker_given;  ///< broker fields set by flags (they override a script's strategy() settings)
+  std::string trades_csv_path;  ///< --trades-csv FILE: TradingView's "List of trades" CSV (backtest, optimize --rerun)
 };
 
 /// Parses argv (without the program name). Errors are kValidation with `field` = the flag.

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <csignal>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <cstdio>
 #include <string>
@@ -18,6 +19,7 @@
 #include "atf/pine.h"
 #include "atf/pine_json.h"
 #include "atf/strategy.h"
+#include "atf/tv_report.h"
 #include "bench.h"
 #include "cli_args.h"
 #include "progress_bar.h"
@@ -156,6 +158,25 @@ Status prepare_script(cli::Options& o, const MarketData& md) {
   return prepare_script_request(base, md);
 }
 
+/// --trades-csv FILE: opened before the run (a bad path fails at once, not after a long run).
+Result<std::shared_ptr<std::ofstream>> open_trades_csv(const cli::Options& o) {
+  if (o.trades_csv_path.empty()) return std::shared_ptr<std::ofstream>();
+  auto f = std::make_shared<std::ofstream>(o.trades_csv_path, std::ios::binary | std::ios::trunc);
+  if (!*f) return Error::validation("--trades-csv", "--trades-csv: cannot write '" + o.trades_csv_path + "'");
+  return f;
+}
+
+/// Writes TradingView's "List of trades" of `r` (trades_csv) to the file opened above.
+Status write_trades_csv(const cli::Options& o, std::ofstream* f, const BacktestResult& r) {
+  if (f == nullptr) return Ok{};
+  TradesCsvOptions opt;
+  opt.multiplier = o.request.base.broker.multiplier;
+  *f << trades_csv(r, opt);
+  f->flush();
+  if (!*f) return Error::make(ErrorCode::kRuntime, "--trades-csv: writing '" + o.trades_csv_path + "' failed");
+  return Ok{};
+}
+
 int cmd_check(const cli::Options& o) {
   auto text = read_text(o.script_path, "check");
   if (!text) return fail(text.error(), kExitUsage);
@@ -205,6 +226,8 @@ int cmd_backtest(cli::Options o) {
   if (!md) return fail(md.error(), kExitUsage);
   if (auto st = prepare_script(o, **md); !st) return fail(st.error(), kExitUsage);
   if (auto st = validate_request(o.request.base); !st) return fail(st.error(), kExitUsage);
+  auto csv_file = open_trades_csv(o);
+  if (!csv_file) return fail(csv_file.error(), kExitUsage);
   AtomicProgress progress;
   const auto total = static_cast<int64_t>((*md)->bars.size());
   const auto t0 = std::chrono::steady_clock::now();
@@ -220,6 +243,7 @@ int cmd_backtest(cli::Options o) {
     if (!e.context.empty()) e.message += " (in " + e.context + ")";
     return fail(e, cancelled ? kExitCancelled : kExitFailed);
   }
+  if (auto st = write_trades_csv(o, csv_file->get(), *result); !st) return fail(st.error(), kExitFailed);
   if (o.json) {
     nlohmann::json doc = to_json(*result, false);
     doc["request"] = to_json(o.request.base);
@@ -245,8 +269,11 @@ int cmd_optimize(cli::Options o) {
   auto grid = validate_optimization(o.request);
   if (!grid) return fail(grid.error(), kExitUsage);
   if (o.rerun >= 0) {
+    auto csv_file = open_trades_csv(o);
+    if (!csv_file) return fail(csv_file.error(), kExitUsage);
     auto result = rerun_trial(**md, o.request, o.rerun);
     if (!result) return fail(result.error(), result.error().code == ErrorCode::kValidation ? kExitUsage : kExitFailed);
+    if (auto st = write_trades_csv(o, csv_file->get(), *result); !st) return fail(st.error(), kExitFailed);
     if (o.json) {
       std::printf("%s\n", to_json(*result, false).dump(2).c_str());
     } else {

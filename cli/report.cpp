@@ -48,6 +48,41 @@ std::string when(int64_t ms, bool intra) {
   return s;
 }
 
+/// TradingView's Performance Summary, the figures it shows first: one row each, columns All,
+/// Long, Short (blank where TradingView shows a figure for All only). Every figure is in --json
+/// under "performance".
+void print_performance(const PerformanceSummary& s) {
+  static const char* const kRows[] = {
+      "net_profit",          "gross_profit",       "gross_loss",         "max_runup",
+      "max_drawdown",        "buy_hold_return",    "sharpe",             "sortino",
+      "profit_factor",       "max_contracts_held", "open_pl",            "commission_paid",
+      "total_closed_trades", "percent_profitable", "avg_trade",          "ratio_avg_win_loss",
+      "largest_winning_trade", "largest_losing_trade", "avg_bars_in_trades", "margin_calls"};
+  std::printf("\nperformance (TradingView)  %16s %16s %16s\n", "all", "long", "short");
+  for (const char* name : kRows) {
+    for (const auto& info : performance_catalog()) {
+      if (std::string(info.name) != name) continue;
+      const std::string n = name;
+      const bool all_only = n == "max_runup" || n == "max_drawdown" || n == "buy_hold_return" || n == "sharpe" ||
+                            n == "sortino";
+      const bool whole = n == "total_closed_trades" || n == "margin_calls" || n == "max_contracts_held";
+      auto cell = [&](const PerformanceColumn& c, bool blank) -> std::string {
+        if (blank) return "";
+        const double v = c.*(info.field);
+        if (info.money && !std::isnan(v)) return money(v);
+        if (whole && v != std::floor(v)) return num(v, 4);  // fractional contracts
+        return num(v, whole ? 0 : (n == "sharpe" || n == "sortino") ? 3 : 2);
+      };
+      char line[160];
+      std::snprintf(line, sizeof line, "  %-24s %16s %16s %16s", name, cell(s.all, false).c_str(),
+                    cell(s.longs, all_only).c_str(), cell(s.shorts, all_only).c_str());
+      std::string text = line;
+      text.erase(text.find_last_not_of(' ') + 1);  // All-only rows end after the All column
+      std::printf("%s\n", text.c_str());
+    }
+  }
+}
+
 void print_header(const std::string& path, const MarketData& md, const ImportSummary& summary) {
   std::printf("data      %s: %zu bars, %s .. %s (%.1f bars/year)\n", path.c_str(), md.bars.size(),
               format_time(md.bars.time.front()).c_str(), format_time(md.bars.time.back()).c_str(), md.bars_per_year);
@@ -114,6 +149,7 @@ void print_backtest(const std::string& path, const MarketData& md, const Backtes
     std::printf("  %-18s %14s\n", m.name, text.c_str());
   }
   if (r.rejected_orders > 0) std::printf("  %-18s %14lld\n", "rejected_orders", static_cast<long long>(r.rejected_orders));
+  print_performance(r.performance);
   const size_t shown = r.trades.size() < 10 ? r.trades.size() : 10;
   if (shown > 0) {
     const int w = intra ? 19 : 10;

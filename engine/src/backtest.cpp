@@ -118,12 +118,23 @@ Status validate_request(const BacktestRequest& request) {
   return validate_broker(request.broker);
 }
 
-Result<BacktestResult> run_backtest(const MarketData& data, const BacktestRequest& request, RunHooks hooks,
-                                    bool record_equity_curve) {
-  if (request.script) {
-    if (auto st = validate_broker(request.broker); !st) return st.error();
-    return run_script_backtest(data, request, hooks, record_equity_curve);
+namespace {
+
+/// What every finished run adds, built-in or script: the initial capital, the open trade
+/// TradingView lists for a position still open (when the broker listed none) and the
+/// Performance Summary, which needs the equity curve (recorded always; dropped afterwards
+/// unless the caller asked for it).
+void finish_result(BacktestResult& result, const MarketData& data, const BrokerConfig& broker, bool keep_curve) {
+  result.initial_capital = broker.cash;
+  if (result.open_trades.empty() && result.open_position) {
+    result.open_trades.push_back(open_trade_from_position(*result.open_position, data.bars, broker.multiplier));
   }
+  result.performance = performance_summary(result, data.bars, broker);
+  if (!keep_curve) std::vector<double>().swap(result.equity_curve);
+}
+
+Result<BacktestResult> run_builtin(const MarketData& data, const BacktestRequest& request, RunHooks hooks,
+                                   bool record_equity_curve) {
   auto params = resolve_params(request.strategy, request.params);
   if (!params) return params.error();
   if (auto st = validate_broker(request.broker); !st) return st.error();
@@ -148,6 +159,21 @@ Result<BacktestResult> run_backtest(const MarketData& data, const BacktestReques
   result.rejected_orders = broker.rejected_orders();
   result.warmup_bars = static_cast<int64_t>(run.warmup);
   result.metrics = acc.finish(result.final_equity, data.years, result.bars_per_year);
+  return result;
+}
+
+}  // namespace
+
+Result<BacktestResult> run_backtest(const MarketData& data, const BacktestRequest& request, RunHooks hooks,
+                                    bool record_equity_curve) {
+  Result<BacktestResult> result = Error::make(ErrorCode::kInternal, "not run");
+  if (request.script) {
+    if (auto st = validate_broker(request.broker); !st) return st.error();
+    result = run_script_backtest(data, request, hooks, true);
+  } else {
+    result = run_builtin(data, request, hooks, true);
+  }
+  if (result) finish_result(*result, data, request.broker, record_equity_curve);
   return result;
 }
 

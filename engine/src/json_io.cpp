@@ -84,13 +84,26 @@ json to_json(const Trade& t) {
   return json{{"entry_time", t.entry_time}, {"exit_time", t.exit_time},       {"entry_index", t.entry_index},
               {"exit_index", t.exit_index}, {"side", t.side > 0 ? "long" : "short"}, {"quantity", t.quantity},
               {"entry_price", t.entry_price}, {"exit_price", t.exit_price},   {"commission", t.commission},
-              {"pnl", t.pnl},               {"return_pct", t.return_pct},     {"exit_reason", exit_reason_name(t.exit_reason)}};
+              {"pnl", t.pnl},               {"return_pct", t.return_pct},     {"exit_reason", exit_reason_name(t.exit_reason)},
+              {"entry_signal", t.entry_signal}, {"exit_signal", t.exit_signal}, {"max_runup", t.max_runup},
+              {"max_drawdown", t.max_drawdown}};
 }
 
 json to_json(const OpenPosition& p) {
   return json{{"side", p.side > 0 ? "long" : "short"}, {"quantity", p.quantity},       {"entry_price", p.entry_price},
               {"entry_time", p.entry_time},            {"entry_index", p.entry_index}, {"commission", p.commission},
-              {"unrealized_pnl", p.unrealized_pnl}};
+              {"unrealized_pnl", p.unrealized_pnl}, {"entry_signal", p.entry_signal}, {"max_runup", p.max_runup},
+              {"max_drawdown", p.max_drawdown}};
+}
+
+json to_json(const PerformanceColumn& c) {
+  json j = json::object();
+  for (const auto& info : performance_catalog()) j[info.name] = number_or_null(c.*(info.field));
+  return j;
+}
+
+json to_json(const PerformanceSummary& s) {
+  return json{{"all", to_json(s.all)}, {"long", to_json(s.longs)}, {"short", to_json(s.shorts)}};
 }
 
 json to_json(const Error& e) {
@@ -156,6 +169,11 @@ json to_json(const BacktestResult& r, bool with_curve) {
   json trades = json::array();
   for (const auto& t : r.trades) trades.push_back(to_json(t));
   j["trades"] = std::move(trades);
+  json open_trades = json::array();
+  for (const auto& t : r.open_trades) open_trades.push_back(to_json(t));
+  j["open_trades"] = std::move(open_trades);
+  j["initial_capital"] = r.initial_capital;
+  j["performance"] = to_json(r.performance);
   if (with_curve) j["equity_curve"] = r.equity_curve;
   if (!r.script_hash.empty()) {
     j["script_hash"] = r.script_hash;

@@ -182,5 +182,24 @@ check "--mintick sets syminfo.mintick" 0 '0\.25' -- bash -c "printf '//@version=
 check "--input needs a script" 2 "^atf: --input: only applies to a Pine script" -- \
   "$atf" backtest --data "$nvda" --strategy sma_cross --input a=1
 
+# TradingView's "List of trades": the header, two rows per trade (closed and open), exit row first.
+check "--trades-csv writes TradingView's list of trades" 0 "^ok$" -- bash -c "'$atf' backtest --data '$nvda' --strategy sma_cross --param fast=10 --param slow=30 --trades-csv '$tmp/trades.csv' --json | python3 -c '
+import csv, json, re, sys
+d = json.load(sys.stdin)
+rows = list(csv.reader(open(\"$tmp/trades.csv\", newline=\"\")))
+assert rows[0] == [\"Trade #\", \"Type\", \"Date and time\", \"Signal\", \"Price\", \"Size (qty)\", \"Size (value)\", \"Net P&L\", \"Net P&L %\", \"Favorable excursion\", \"Favorable excursion %\", \"Adverse excursion\", \"Adverse excursion %\", \"Cumulative P&L\", \"Cumulative P&L %\"], rows[0]
+n = len(d[\"trades\"]) + len(d[\"open_trades\"])
+assert n > 10 and len(rows) == 1 + 2 * n, (len(rows), n)
+assert rows[1][:2] == [\"1\", \"Exit long\"] and rows[2][:2] == [\"1\", \"Entry long\"], rows[1:3]
+assert all(re.fullmatch(r\"\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\", r[2]) for r in rows[1:])
+assert abs(float(rows[-1][13]) - round(sum(t[\"pnl\"] for t in d[\"trades\"] + d[\"open_trades\"]), 2)) < 0.011
+print(\"ok\")'"
+check "--trades-csv: an unwritable path fails before the run" 2 "^atf: --trades-csv: cannot write" -- \
+  "$atf" backtest --data "$nvda" --strategy sma_cross --trades-csv "$tmp/no/such/dir/t.csv"
+check "--trades-csv needs a backtest" 2 "^atf: --trades-csv: only applies to backtest" -- \
+  "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=5,10 --trades-csv "$tmp/t.csv"
+check "the text report shows TradingView's performance summary" 0 "^  profit_factor +[0-9.]+ +[0-9.+inf]+ +" -- \
+  "$atf" backtest --data "$nvda" --strategy sma_cross --param fast=10 --param slow=30 --allow-short
+
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

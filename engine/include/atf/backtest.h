@@ -13,6 +13,7 @@
 #include "atf/params.h"
 #include "atf/pine.h"
 #include "atf/progress.h"
+#include "atf/tv_report.h"
 
 namespace atf {
 
@@ -56,6 +57,9 @@ struct BacktestResult {
   std::vector<PlotSeries> plots;  ///< scripts: every plot() series
   std::string script_hash;        ///< scripts: PineScript::hash
   int64_t warmup_bars = 0;  ///< bars the strategy needs before its first possible signal
+  /// TradingView's Performance Summary (All / Long / Short), filled by run_backtest
+  /// (performance_summary in tv_report.h).
+  PerformanceSummary performance;
 };
 
 /// Checks the request against the catalog and the broker rules, without running anything.

@@ -16,6 +16,10 @@ nlohmann::json to_json(const BrokerConfig& b);
 nlohmann::json to_json(const Metrics& m);  ///< NaN (undefined) -> null; ±∞ -> "Infinity" / "-Infinity"
 nlohmann::json to_json(const Trade& t);
 nlohmann::json to_json(const OpenPosition& p);
+/// The Performance Summary: {"all": {...}, "long": {...}, "short": {...}}, keys of
+/// performance_catalog(); NaN -> null, ±∞ -> "Infinity" / "-Infinity" (as metrics).
+nlohmann::json to_json(const PerformanceColumn& c);
+nlohmann::json to_json(const PerformanceSummary& s);
 nlohmann::json to_json(const Error& e);
 nlohmann::json to_json(const StrategyInfo& s);
 nlohmann::json to_json(const BacktestRequest& r);

@@ -57,7 +57,7 @@ Result<ParamMap> params_from_json(const json& j) {
 
 json to_json(const BrokerConfig& b) {
   return json{{"cash", b.cash},
-              {"sizing", b.sizing == SizingKind::kUnits ? "units" : "equity"},
+              {"sizing", b.sizing == SizingKind::kUnits ? "units" : b.sizing == SizingKind::kCash ? "cash" : "equity"},
               {"size", b.size},
               {"fractional", b.fractional},
               {"commission_pct", b.commission_pct},

@@ -98,7 +98,7 @@ if bar_index == 2
 
 TEST_CASE("Pine: settings this broker cannot honour yet are refused by name", "[pine_runner]") {
   auto md = ramp_data(5);
-  for (const char* setting : {"pyramiding = 3", "default_qty_type = strategy.cash"}) {
+  for (const char* setting : {"pyramiding = -1", "default_qty_type = \"shares\"", "default_qty_value = 150, default_qty_type = strategy.percent_of_equity"}) {
     BacktestRequest req;
     req.script = pine_test::compile(std::string("//@version=6\nstrategy(\"t\", ") + setting + ")\n");
     auto st = prepare_script_request(req, *md);

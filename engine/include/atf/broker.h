@@ -15,6 +15,7 @@ enum class FillRule {
 enum class SizingKind {
   kUnits,   ///< a fixed quantity per entry
   kEquity,  ///< a fraction of equity per entry
+  kCash,    ///< a cash amount per entry (Pine's strategy.cash; scripts only)
 };
 
 struct BrokerConfig {

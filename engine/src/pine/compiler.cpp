@@ -111,6 +111,9 @@ const std::map<std::string, StrategyVar>& strategy_vars() {
       {"strategy.max_drawdown", StrategyVar::kMaxDrawdown},
       {"strategy.max_runup", StrategyVar::kMaxRunup},
       {"strategy.position_entry_name", StrategyVar::kPositionEntryName},
+      {"strategy.max_contracts_held_all", StrategyVar::kMaxContractsHeldAll},
+      {"strategy.max_contracts_held_long", StrategyVar::kMaxContractsHeldLong},
+      {"strategy.max_contracts_held_short", StrategyVar::kMaxContractsHeldShort},
   };
   return m;
 }
@@ -130,7 +133,7 @@ bool is_visual_call(const std::string& n) {
 /// Features outside this version: a compile error naming them.
 std::optional<std::string> unsupported_feature(const std::string& n) {
   for (const char* p : {"request.", "matrix.", "map.", "ticker.", "timeframe.change", "timeframe.in_seconds",
-                        "timeframe.from_seconds", "strategy.risk.", "strategy.opentrades.", "strategy.closedtrades."}) {
+                        "timeframe.from_seconds"}) {
     if (n.rfind(p, 0) == 0) return n;
   }
   return std::nullopt;
@@ -1466,9 +1469,6 @@ class Compiler {
       as.arg_names = n.arg_names;
       for (const auto& k : n.kids) as.kids.push_back(k->clone());
       return call(as);
-    }
-    if (f == "strategy.exit" || f == "strategy.order") {
-      fail(n, f + " is not supported yet (it comes with TradingView's broker emulator)");
     }
     if (f.rfind("strategy.", 0) == 0 && !prog_.settings.is_strategy) {
       fail(n, "'" + f + "' can only be used in a strategy() script");

@@ -106,23 +106,33 @@ Result<BrokerConfig> script_broker_config(const PineScript& script, const Broker
     const double v = is_set(st.default_qty_value) ? st.default_qty_value : 1;
     if (type == "fixed") {
       cfg.sizing = SizingKind::kUnits;
-      cfg.size = v;
-      cfg.fractional = true;
+      cfg.size = v;  // as given, fractions included (the quantity step applies to computed sizes)
     } else if (type == "percent_of_equity") {
       if (!(v > 0) || v > 100) {
-        return refuse("default_qty_value", "default_qty_value must be in (0, 100] for percent_of_equity (leverage comes with margin settings, not supported yet)");
+        return refuse("default_qty_value", "default_qty_value must be in (0, 100] for percent_of_equity (more than 100 % of equity, i.e. leverage, is not supported yet)");
       }
       cfg.sizing = SizingKind::kEquity;
       cfg.size = v / 100.0;
     } else if (type == "cash") {
-      return refuse("default_qty_type", "default_qty_type = strategy.cash is not supported yet: use strategy.fixed or strategy.percent_of_equity");
+      if (!(v > 0)) return refuse("default_qty_value", "default_qty_value must be a positive cash amount for strategy.cash");
+      cfg.sizing = SizingKind::kCash;
+      cfg.size = v;
     } else {
       return refuse("default_qty_type", "unknown default_qty_type '" + type + "'");
     }
   }
-  if (is_set(st.pyramiding) && st.pyramiding > 1) {
-    return refuse("pyramiding", "pyramiding > 1 is not supported yet (one position per direction)");
+  if (is_set(st.pyramiding) && !(st.pyramiding >= 0)) return refuse("pyramiding", "pyramiding must be 0 or more");
+  // TradingView v6: margin_long / margin_short default to 100 (no leverage).
+  if (!user("margin_long_pct")) cfg.margin_long_pct = is_set(st.margin_long) ? st.margin_long : 100;
+  if (!user("margin_short_pct")) cfg.margin_short_pct = is_set(st.margin_short) ? st.margin_short : 100;
+  if (!(cfg.margin_long_pct >= 0) || !(cfg.margin_short_pct >= 0)) {
+    return refuse(cfg.margin_long_pct >= 0 ? "margin_short" : "margin_long", "margin must be a percentage of 0 or more");
   }
+  if (!user("risk_free_rate_pct") && is_set(script.program->settings.risk_free_rate)) cfg.risk_free_rate_pct = script.program->settings.risk_free_rate;
+  // The built-in strategies' stop-loss / take-profit options have no place in a script's broker:
+  // TradingView's strategy.exit does that job, on the intrabar path.
+  if (cfg.stop_loss_pct > 0) return Error::validation("stop_loss_pct", "stop_loss_pct applies to built-in strategies; in a Pine script use strategy.exit(loss = ...) or stop = ...");
+  if (cfg.take_profit_pct > 0) return Error::validation("take_profit_pct", "take_profit_pct applies to built-in strategies; in a Pine script use strategy.exit(profit = ...) or limit = ...");
   if (!user("commission_pct") && !user("commission_fixed") && !user("commission_per_unit") && is_set(st.commission_value)) {
     const std::string type = st.commission_type.empty() ? "percent" : st.commission_type;
     if (type == "percent") cfg.commission_pct = st.commission_value;

@@ -1,5 +1,5 @@
-// Runs a compiled Pine script as a strategy through the engine's bar loop (bar_loop.h): the
-// script is the strategy's signal; its strategy.* orders go to the engine's market-order broker.
+// Runs a compiled Pine script bar by bar: TradingView's broker emulator (broker_emulator.h) fills
+// its strategy.* orders along each bar, the VM runs the script at the close.
 #pragma once
 #include <vector>
 

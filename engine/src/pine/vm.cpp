@@ -462,6 +462,9 @@ Value Instance::strategy_var(StrategyVar which) const {
     case StrategyVar::kMaxDrawdown: out = s.max_drawdown; break;
     case StrategyVar::kMaxRunup: out = s.max_runup; break;
     case StrategyVar::kPositionEntryName: out = s.position_entry_name; break;
+    case StrategyVar::kMaxContractsHeldAll: out = s.max_contracts_held_all; break;
+    case StrategyVar::kMaxContractsHeldLong: out = s.max_contracts_held_long; break;
+    case StrategyVar::kMaxContractsHeldShort: out = s.max_contracts_held_short; break;
   }
   return out;
 }

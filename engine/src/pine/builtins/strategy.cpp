@@ -1,5 +1,7 @@
 // The strategy.* order functions and constants. Orders go to the run's OrderSink (orders.h);
 // what the broker supports is the broker's business, so these only collect the arguments.
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "../builtin.h"
@@ -29,6 +31,8 @@ void place(CallContext& cx, const Value* a, OrderRequest::Kind kind) {
   o.qty = a[2];
   o.limit = a[3];
   o.stop = a[4];
+  o.oca_name = text_of(cx, a[5]);
+  o.oca_type = text_of(cx, a[6]);
   o.comment = text_of(cx, a[7]);
   s.submit(o);
 }
@@ -54,6 +58,9 @@ void exit_(CallContext& cx, const Value* a, Value*, CallState*) {
   o.trail_points = a[9];
   o.trail_offset = a[10];
   o.comment = text_of(cx, a[12]);
+  o.comment_profit = text_of(cx, a[13]);
+  o.comment_loss = text_of(cx, a[14]);
+  o.comment_trailing = text_of(cx, a[15]);
   s.submit(o);
 }
 
@@ -95,9 +102,129 @@ void cancel_all(CallContext& cx, const Value*, Value*, CallState*) {
   s.submit(o);
 }
 
+// strategy.risk.*: rules the broker enforces from the bar they are set.
+void risk_rule(CallContext& cx, RiskRequest r) {
+  OrderSink& s = sink(cx);
+  s.risk(r);
+}
+void risk_allow_entry_in(CallContext& cx, const Value* a, Value*, CallState*) {
+  RiskRequest r;
+  r.rule = RiskRequest::Rule::kAllowEntryIn;
+  r.direction = text_of(cx, a[0]);
+  risk_rule(cx, r);
+}
+void risk_max_position_size(CallContext& cx, const Value* a, Value*, CallState*) {
+  RiskRequest r;
+  r.rule = RiskRequest::Rule::kMaxPositionSize;
+  r.value = a[0];
+  risk_rule(cx, r);
+}
+void risk_max_intraday_filled_orders(CallContext& cx, const Value* a, Value*, CallState*) {
+  RiskRequest r;
+  r.rule = RiskRequest::Rule::kMaxIntradayFilledOrders;
+  r.value = a[0];
+  risk_rule(cx, r);
+}
+void risk_max_cons_loss_days(CallContext& cx, const Value* a, Value*, CallState*) {
+  RiskRequest r;
+  r.rule = RiskRequest::Rule::kMaxConsLossDays;
+  r.value = a[0];
+  risk_rule(cx, r);
+}
+void risk_max_intraday_loss(CallContext& cx, const Value* a, Value*, CallState*) {
+  RiskRequest r;
+  r.rule = RiskRequest::Rule::kMaxIntradayLoss;
+  r.value = a[0];
+  r.type = text_of(cx, a[1]);
+  risk_rule(cx, r);
+}
+void risk_max_drawdown(CallContext& cx, const Value* a, Value*, CallState*) {
+  RiskRequest r;
+  r.rule = RiskRequest::Rule::kMaxDrawdown;
+  r.value = a[0];
+  r.type = text_of(cx, a[1]);
+  risk_rule(cx, r);
+}
+
+// strategy.opentrades.* / strategy.closedtrades.*(trade_num): na when trade_num is out of range,
+// as TradingView returns.
+const TradeRecord* trade_at(CallContext& cx, bool open, Value num) {
+  if (is_na(num)) return nullptr;
+  return sink(cx).trade(open, static_cast<int64_t>(std::clamp(num, -1.0, 9.0e15)));
+}
+
+template <bool kOpen, double TradeRecord::*kField>
+void trade_number(CallContext& cx, const Value* a, Value* out, CallState*) {
+  const TradeRecord* t = trade_at(cx, kOpen, a[0]);
+  *out = t ? t->*kField : kNa;
+}
+template <bool kOpen, int64_t TradeRecord::*kField>
+void trade_int(CallContext& cx, const Value* a, Value* out, CallState*) {
+  const TradeRecord* t = trade_at(cx, kOpen, a[0]);
+  *out = t ? static_cast<double>(t->*kField) : kNa;
+}
+template <bool kOpen, std::string TradeRecord::*kField>
+void trade_text(CallContext& cx, const Value* a, Value* out, CallState*) {
+  const TradeRecord* t = trade_at(cx, kOpen, a[0]);
+  *out = t ? sink(cx).text_handle(t->*kField) : kNa;
+}
+template <bool kOpen>
+void trade_percent(CallContext& cx, const Value* a, Value* out, CallState*) {
+  const TradeRecord* t = trade_at(cx, kOpen, a[0]);
+  *out = t ? t->profit / (std::fabs(t->size) * t->entry_price) * 100.0 : kNa;
+}
+
+template <bool kOpen>
+void register_trades(Registry& reg) {
+  const std::string ns = kOpen ? "strategy.opentrades." : "strategy.closedtrades.";
+  const std::string which = kOpen ? "open trade" : "closed trade";
+  auto num = [&](const char* name, BuiltinImpl f, const char* what) {
+    reg.function(ns + name + "(series int trade_num) -> series float", std::string(what) + " of the " + which + " trade_num (0 = oldest); na when out of range.", f);
+  };
+  auto integer = [&](const char* name, BuiltinImpl f, const char* what) {
+    reg.function(ns + name + "(series int trade_num) -> series int", std::string(what) + " of the " + which + " trade_num (0 = oldest); na when out of range.", f);
+  };
+  auto text = [&](const char* name, BuiltinImpl f, const char* what) {
+    reg.function(ns + name + "(series int trade_num) -> series string", std::string(what) + " of the " + which + " trade_num (0 = oldest); na when out of range.", f);
+  };
+  num("entry_price", trade_number<kOpen, &TradeRecord::entry_price>, "Entry price");
+  integer("entry_bar_index", trade_int<kOpen, &TradeRecord::entry_bar>, "Bar index of the entry");
+  integer("entry_time", trade_int<kOpen, &TradeRecord::entry_time>, "UNIX time (ms) of the entry");
+  text("entry_id", trade_text<kOpen, &TradeRecord::entry_id>, "Id of the entry order");
+  text("entry_comment", trade_text<kOpen, &TradeRecord::entry_comment>, "Comment of the entry order");
+  num("size", trade_number<kOpen, &TradeRecord::size>, "Signed size (contracts; negative for shorts)");
+  num("profit", trade_number<kOpen, &TradeRecord::profit>, "Profit or loss net of commission");
+  num("profit_percent", trade_percent<kOpen>, "Profit or loss in percent of the entry value");
+  num("commission", trade_number<kOpen, &TradeRecord::commission>, "Commission paid");
+  num("max_runup", trade_number<kOpen, &TradeRecord::max_runup>, "Largest run-up (currency)");
+  num("max_drawdown", trade_number<kOpen, &TradeRecord::max_drawdown>, "Largest drawdown (currency)");
+  if (!kOpen) {
+    num("exit_price", trade_number<false, &TradeRecord::exit_price>, "Exit price");
+    integer("exit_bar_index", trade_int<false, &TradeRecord::exit_bar>, "Bar index of the exit");
+    integer("exit_time", trade_int<false, &TradeRecord::exit_time>, "UNIX time (ms) of the exit");
+    text("exit_id", trade_text<false, &TradeRecord::exit_id>, "Id (signal) of the exit order");
+    text("exit_comment", trade_text<false, &TradeRecord::exit_comment>, "Comment of the exit order");
+  }
+}
+
 }  // namespace
 
 void register_strategy(Registry& reg) {
+  register_trades<true>(reg);
+  register_trades<false>(reg);
+  reg.function("strategy.risk.allow_entry_in(simple string value) -> void",
+               "Allows entries in one direction only; an entry the other way only closes the position.", risk_allow_entry_in);
+  reg.function("strategy.risk.max_position_size(simple float contracts) -> void",
+               "Caps the position's size; larger entries are reduced.", risk_max_position_size);
+  reg.function("strategy.risk.max_intraday_filled_orders(simple int count, simple string alert_message = na) -> void",
+               "After `count` fills in a day, cancels orders, closes the position and trades no more that day.",
+               risk_max_intraday_filled_orders);
+  reg.function("strategy.risk.max_intraday_loss(simple float value, simple string type = \"percent_of_equity\", simple string alert_message = na) -> void",
+               "After a day's loss reaches `value`, closes the position and trades no more that day.", risk_max_intraday_loss);
+  reg.function("strategy.risk.max_drawdown(simple float value, simple string type, simple string alert_message = na) -> void",
+               "After equity falls `value` from its peak, closes the position and stops trading.", risk_max_drawdown);
+  reg.function("strategy.risk.max_cons_loss_days(simple int count, simple string alert_message = na) -> void",
+               "After `count` losing days in a row, closes the position and stops trading.", risk_max_cons_loss_days);
   reg.function(
       "strategy.entry(series string id, series int direction, series float qty = na, series float limit = na, "
       "series float stop = na, series string oca_name = na, series string oca_type = na, series string comment = na, "

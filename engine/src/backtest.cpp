@@ -38,7 +38,8 @@ Status validate_broker(const BrokerConfig& b) {
                     non_negative("slippage_bps", b.slippage_bps), positive("multiplier", b.multiplier),
                     non_negative("margin", b.margin), non_negative("stop_loss_pct", b.stop_loss_pct),
                     non_negative("take_profit_pct", b.take_profit_pct),
-                    non_negative("bars_per_year", b.bars_per_year)}) {
+                    non_negative("bars_per_year", b.bars_per_year), non_negative("margin_long_pct", b.margin_long_pct),
+                    non_negative("margin_short_pct", b.margin_short_pct)}) {
     if (!st) return st;
   }
   if (b.sizing == SizingKind::kEquity && b.size > 1) {

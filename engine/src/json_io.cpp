@@ -71,6 +71,9 @@ json to_json(const BrokerConfig& b) {
               {"close_at_end", b.close_at_end},
               {"stop_loss_pct", b.stop_loss_pct},
               {"take_profit_pct", b.take_profit_pct},
+              {"margin_long_pct", b.margin_long_pct},
+              {"margin_short_pct", b.margin_short_pct},
+              {"risk_free_rate_pct", b.risk_free_rate_pct},
               {"bars_per_year", b.bars_per_year}};
 }
 
@@ -230,7 +233,8 @@ Result<BrokerConfig> broker_from_json(const json& j) {
                             {"commission_fixed", &b.commission_fixed}, {"commission_per_unit", &b.commission_per_unit},
                             {"slippage_bps", &b.slippage_bps}, {"multiplier", &b.multiplier}, {"margin", &b.margin},
                             {"stop_loss_pct", &b.stop_loss_pct}, {"take_profit_pct", &b.take_profit_pct},
-                            {"bars_per_year", &b.bars_per_year}}) {
+                            {"margin_long_pct", &b.margin_long_pct}, {"margin_short_pct", &b.margin_short_pct},
+                            {"risk_free_rate_pct", &b.risk_free_rate_pct}, {"bars_per_year", &b.bars_per_year}}) {
     if (auto st = read_number(j, key, p, *field); !st) return st.error();
   }
   for (auto [key, field] : {std::pair{"fractional", &b.fractional}, {"allow_short", &b.allow_short},

@@ -147,7 +147,12 @@ void BrokerEmulator::submit(const OrderRequest& r) {
         *same = std::move(o);
         return;
       }
-      if (!(o.qty > 0)) return;  // sized to nothing (no equity left)
+      if (!(o.qty > 0)) {
+        // Sized to nothing (no equity left): rejected; a reversal still closes the position.
+        ++rejected_;
+        if (o.kind != OrderKind::kEntry || position_sign() != -o.dir) return;
+        o.qty = 0;
+      }
       place(std::move(o));
       return;
     }
@@ -418,6 +423,7 @@ void BrokerEmulator::execute(size_t t, Order& o, double price, bool stop_leg) {
       }
       if (position_sign() == -dir) close_qty(t, std::fabs(position_), price, "", entry_signal, ExitReason::kSignal);
       if (position_sign() == dir && static_cast<int>(open_.size()) >= cfg_.pyramiding) return;
+      if (!(o.qty > 0)) return;  // a rejected reversal: only the close
       open_entry(t, o, dir, o.qty, price);
       after_fill(o, o.qty);
       return;

@@ -10,6 +10,7 @@ export function isObject(x: unknown): x is Record<string, unknown> {
 const BROKER_KEYS = new Set([
   'cash', 'sizing', 'size', 'fractional', 'commission_pct', 'commission_fixed', 'commission_per_unit', 'slippage_bps',
   'multiplier', 'margin', 'fill', 'allow_short', 'close_at_end', 'stop_loss_pct', 'take_profit_pct', 'bars_per_year',
+  'margin_long_pct', 'margin_short_pct', 'risk_free_rate_pct',
 ]);
 
 export function fieldOf(e: SerializedError): string {

@@ -8,7 +8,7 @@ export type EngineMode = 'shared-memory' | 'message-fallback';
 /** Broker settings, as the engine names them (engine/include/atf/json_io.h). */
 export interface BrokerSettings {
   cash?: number;
-  sizing?: 'units' | 'equity';
+  sizing?: 'units' | 'equity' | 'cash';
   size?: number;
   fractional?: boolean;
   commission_pct?: number;
@@ -22,6 +22,11 @@ export interface BrokerSettings {
   close_at_end?: boolean;
   stop_loss_pct?: number;
   take_profit_pct?: number;
+  /** Margin a position needs, percent of its value (100 = cash account, 0 = no margin rule); margin calls below it. */
+  margin_long_pct?: number;
+  margin_short_pct?: number;
+  /** Annual percent, for the performance summary's Sharpe and Sortino. */
+  risk_free_rate_pct?: number;
   bars_per_year?: number;
 }
 

@@ -46,7 +46,7 @@ EmulatorConfig emulator_config(const BrokerConfig& b, const ScriptSettings& st, 
 
 BrokerEmulator::BrokerEmulator(const EmulatorConfig& cfg, const Bars& bars, MetricsAccumulator& acc,
                                std::vector<Trade>* trades)
-    : cfg_(cfg), bars_(bars), acc_(acc), trades_(trades), cash_(cfg.initial_capital),
+    : cfg_(cfg), bars_(bars), acc_(acc), trades_(trades), n_(bars.close.size()), cash_(cfg.initial_capital),
       peak_equity_(cfg.initial_capital), trough_equity_(cfg.initial_capital) {
   readout_.initial_capital = cfg.initial_capital;
 }
@@ -236,7 +236,7 @@ void BrokerEmulator::risk(const RiskRequest& r) {
     case R::kMaxPositionSize:
       if (!(r.value > 0)) throw RuntimeError("strategy.risk.max_position_size: contracts must be positive");
       max_position_size_ = r.value;
-      return;
+      return;  // applied at each fill; no per-bar work
     case R::kMaxDrawdown:
     case R::kMaxIntradayLoss: {
       const bool pct = r.type == "percent_of_equity";
@@ -248,16 +248,20 @@ void BrokerEmulator::risk(const RiskRequest& r) {
       } else {
         max_intraday_loss_ = r.value;
         risk_intraday_loss_pct_ = pct;
+        day_rules_ = true;
       }
+      risk_rules_ = true;
       return;
     }
     case R::kMaxIntradayFilledOrders:
       if (!(r.value >= 1)) throw RuntimeError("strategy.risk.max_intraday_filled_orders: count must be at least 1");
       max_intraday_orders_ = std::floor(r.value);
+      day_rules_ = risk_rules_ = true;
       return;
     case R::kMaxConsLossDays:
       if (!(r.value >= 1)) throw RuntimeError("strategy.risk.max_cons_loss_days: count must be at least 1");
       max_cons_loss_days_ = std::floor(r.value);
+      day_rules_ = risk_rules_ = true;
       return;
   }
 }
@@ -288,12 +292,15 @@ void BrokerEmulator::open_entry(size_t t, const Order& o, int side, double qty, 
   OpenEntry e;
   e.id = o.id;
   e.comment = o.comment;
+  e.id_name = intern_name(o.id);
+  e.comment_name = intern_name(o.comment);
   e.side = side;
   e.qty = qty;
   e.price = price;
   e.commission = comm;
   e.bar = t;
   open_.push_back(std::move(e));
+  update_margin_bounds();
   const double held = std::fabs(position_);
   max_held_all_ = std::max(max_held_all_, held);
   if (side > 0) max_held_long_ = std::max(max_held_long_, held);
@@ -325,25 +332,23 @@ void BrokerEmulator::close_entry(size_t t, size_t i, double qty, double price, c
     ++losses_;
     gross_loss_ -= pnl;
   }
-  TradeRecord rec;
-  rec.entry_id = e.id;
-  rec.entry_comment = e.comment;
-  rec.exit_id = signal;
+  ClosedTrade rec;
+  rec.entry_id = e.id_name;
+  rec.entry_comment = e.comment_name;
+  rec.exit_id = intern_name(signal);
   rec.size = signed_qty;
   rec.entry_price = e.price;
   rec.exit_price = price;
   rec.entry_bar = static_cast<int64_t>(e.bar);
   rec.exit_bar = static_cast<int64_t>(t);
-  rec.entry_time = bars_.time[e.bar];
-  rec.exit_time = bars_.time[t];
   rec.profit = pnl;
   rec.commission = share + comm;
   rec.max_runup = e.max_runup * frac;
   rec.max_drawdown = e.max_drawdown * frac;
   if (trades_) {
     Trade tr;
-    tr.entry_time = rec.entry_time;
-    tr.exit_time = rec.exit_time;
+    tr.entry_time = bars_.time[e.bar];
+    tr.exit_time = bars_.time[t];
     tr.entry_index = rec.entry_bar;
     tr.exit_index = rec.exit_bar;
     tr.side = e.side;
@@ -360,7 +365,7 @@ void BrokerEmulator::close_entry(size_t t, size_t i, double qty, double price, c
     tr.max_drawdown = rec.max_drawdown;
     trades_->push_back(std::move(tr));
   }
-  closed_records_.push_back(std::move(rec));
+  closed_records_.push_back(rec);
   if (whole) {
     open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
   } else {
@@ -369,6 +374,7 @@ void BrokerEmulator::close_entry(size_t t, size_t i, double qty, double price, c
     e.max_runup -= e.max_runup * frac;
     e.max_drawdown -= e.max_drawdown * frac;
   }
+  update_margin_bounds();
 }
 
 // Closes `qty` contracts of the entries named `from_entry` ("" = all). FIFO (the default rule)
@@ -516,13 +522,6 @@ BrokerEmulator::ExitLevels BrokerEmulator::exit_levels(const Order& o) const {
   return lv;
 }
 
-void BrokerEmulator::mark_excursions(double price) {
-  for (auto& e : open_) {
-    const double pl = e.side * e.qty * (price - e.price) * cfg_.multiplier;
-    if (pl > e.max_runup) e.max_runup = pl;
-    if (-pl > e.max_drawdown) e.max_drawdown = -pl;
-  }
-}
 
 // Along the path segment from `a` to `b`, where order `o` fills (its price, or `a` when `a` is
 // already past it), or NaN. `stop_leg` says which leg of a bracket it was.
@@ -733,46 +732,68 @@ void BrokerEmulator::apply_risk_limits(size_t t) {
   }
 }
 
-void BrokerEmulator::process_bar(size_t t) {
-  t_ = t;
-  readout_dirty_ = true;
-  if (has(max_intraday_orders_) || has(max_intraday_loss_) || has(max_cons_loss_days_)) new_day(t);
-  if (orders_.empty() && open_.empty()) return;  // flat, nothing pending: the common bar
-  fill_market_orders(t, bars_.open[t], false);
-  mark_excursions(bars_.open[t]);
-  walk_path(t);
+void BrokerEmulator::process_bar_full(size_t t) {
+  if (day_rules_) new_day(t);
+  if (orders_.empty()) {
+    if (open_.empty()) return;
+    mark_excursions(bars_.high[t]);
+    mark_excursions(bars_.low[t]);
+  } else {
+    fill_market_orders(t, bars_.open[t], false);
+    mark_excursions(bars_.open[t]);
+    walk_path(t);
+  }
   if (position_ != 0) margin_check(t, position_ > 0 ? bars_.low[t] : bars_.high[t]);
-  drop_orphan_exits();
+  if (!orders_.empty()) drop_orphan_exits();
 }
 
-void BrokerEmulator::begin_script(size_t t) {
-  t_ = t;
-  readout_dirty_ = true;
-}
-
-double BrokerEmulator::end_script(size_t t) {
+double BrokerEmulator::end_script_full(size_t t) {
   const double c = bars_.close[t];
   if (!orders_.empty()) fill_market_orders(t, c, true);
-  const bool last = t + 1 == bars_.close.size();
-  if (last && cfg_.close_at_end && position_ != 0) {
+  if (t + 1 == n_ && cfg_.close_at_end && position_ != 0) {
     close_qty(t, std::fabs(position_), c, "", "Close at end", ExitReason::kEnd);
     closed_at_end_ = true;
     ++exposed_bars_;  // held into that close, as a position left open is
   }
   if (position_ != 0) ++exposed_bars_;
-  drop_orphan_exits();
-  const double eq = equity(c);
-  if (eq > peak_equity_) peak_equity_ = eq;
-  if (eq < trough_equity_) trough_equity_ = eq;
-  max_drawdown_ = std::max(max_drawdown_, peak_equity_ - eq);
-  max_runup_ = std::max(max_runup_, eq - trough_equity_);
-  if (has(risk_max_drawdown_) || has(max_intraday_loss_) || has(max_intraday_orders_) || halted_) apply_risk_limits(t);
-  readout_dirty_ = true;
+  if (!orders_.empty()) drop_orphan_exits();
+  const double eq = mark_close(t);
+  if (risk_rules_ || halted_) apply_risk_limits(t);
   return eq;
+}
+
+void BrokerEmulator::update_margin_bounds() {
+  // Available funds at price p (margin_check): cash + q·p·m − |q|·p·m·r. Long (q > 0):
+  // cash + q·m·p·(1 − r) < 0; short: cash − |q|·m·p·(1 + r) < 0. The bounds are loosened by a
+  // relative 1e-9, so rounding never skips a call; margin_check decides exactly.
+  margin_below_ = -HUGE_VAL;
+  margin_above_ = HUGE_VAL;
+  if (position_ == 0) return;
+  const double m = cfg_.multiplier, q = std::fabs(position_);
+  const double r = position_ > 0 ? cfg_.margin_long : cfg_.margin_short;
+  if (!(r > 0)) return;
+  if (position_ > 0) {
+    if (r < 1) margin_below_ = -cash_ / (q * m * (1 - r));
+    else if (r == 1) margin_below_ = cash_ < 0 ? HUGE_VAL : -HUGE_VAL;
+    else margin_above_ = cash_ / (q * m * (r - 1));
+  } else {
+    margin_above_ = cash_ / (q * m * (1 + r));
+  }
+  if (std::isfinite(margin_below_)) margin_below_ += std::fabs(margin_below_) * 1e-9;
+  if (std::isfinite(margin_above_)) margin_above_ -= std::fabs(margin_above_) * 1e-9;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Read-outs
+
+uint32_t BrokerEmulator::intern_name(const std::string& s) {
+  auto it = name_index_.find(s);
+  if (it != name_index_.end()) return it->second;
+  const auto id = static_cast<uint32_t>(names_.size());
+  names_.push_back(s);
+  name_index_.emplace(s, id);
+  return id;
+}
 
 Value BrokerEmulator::text_handle(const std::string& text) const {
   auto it = handles_.find(text);
@@ -816,7 +837,27 @@ const StrategyReadout& BrokerEmulator::readout() const {
 
 const TradeRecord* BrokerEmulator::trade(bool open, int64_t i) const {
   if (i < 0) return nullptr;
-  if (!open) return static_cast<size_t>(i) < closed_records_.size() ? &closed_records_[static_cast<size_t>(i)] : nullptr;
+  if (!open) {
+    if (static_cast<size_t>(i) >= closed_records_.size()) return nullptr;
+    const ClosedTrade& c = closed_records_[static_cast<size_t>(i)];
+    TradeRecord& rec = closed_scratch_;
+    rec.entry_id = names_[c.entry_id];
+    rec.entry_comment = names_[c.entry_comment];
+    rec.exit_id = names_[c.exit_id];
+    rec.exit_comment = names_[c.exit_id];
+    rec.size = c.size;
+    rec.entry_price = c.entry_price;
+    rec.exit_price = c.exit_price;
+    rec.entry_bar = c.entry_bar;
+    rec.exit_bar = c.exit_bar;
+    rec.entry_time = bars_.time[static_cast<size_t>(c.entry_bar)];
+    rec.exit_time = bars_.time[static_cast<size_t>(c.exit_bar)];
+    rec.profit = c.profit;
+    rec.commission = c.commission;
+    rec.max_runup = c.max_runup;
+    rec.max_drawdown = c.max_drawdown;
+    return &rec;
+  }
   if (static_cast<size_t>(i) >= open_.size()) return nullptr;
   const OpenEntry& e = open_[static_cast<size_t>(i)];
   open_records_.resize(open_.size());

@@ -66,13 +66,31 @@ class BrokerEmulator final : public OrderSink {
 
   void set_heap(Heap* heap) { heap_ = heap; }
 
-  /// Steps 1–3 for bar t: fills at the open and along the path, then the margin check.
-  void process_bar(size_t t);
+  /// Steps 1–3 for bar t: fills at the open and along the path, then the margin check. Inline
+  /// for the common bar with nothing pending, where no fill can happen.
+  void process_bar(size_t t) {
+    t_ = t;
+    readout_dirty_ = true;
+    if (!orders_.empty() || day_rules_) return process_bar_full(t);
+    if (open_.empty()) return;
+    const double h = bars_.high[t], l = bars_.low[t];
+    mark_excursions(h);
+    mark_excursions(l);
+    const double worst = position_ > 0 ? l : h;
+    if (worst < margin_below_ || worst > margin_above_) margin_check(t, worst);
+  }
   /// Step 4: the script is about to run at bar t's close (read-outs are at the close).
-  void begin_script(size_t t);
+  void begin_script(size_t t) {
+    t_ = t;
+    readout_dirty_ = true;
+  }
   /// After the script at bar t: fills at the close (process_orders_on_close, immediately,
   /// close_at_end on the last bar). Returns the equity at the close.
-  double end_script(size_t t);
+  double end_script(size_t t) {
+    if (!orders_.empty() || t + 1 == n_ || risk_rules_ || halted_) return end_script_full(t);
+    if (position_ != 0) ++exposed_bars_;
+    return mark_close(t);
+  }
 
   // OrderSink
   void submit(const OrderRequest& order) override;
@@ -117,6 +135,7 @@ class BrokerEmulator final : public OrderSink {
   };
   struct OpenEntry {
     std::string id, comment;
+    uint32_t id_name = 0, comment_name = 0;  ///< in names_
     int side = 1;
     double qty = 0, price = 0, commission = 0;
     size_t bar = 0;
@@ -127,6 +146,21 @@ class BrokerEmulator final : public OrderSink {
     double trail_activation = kNa;
   };
 
+  void process_bar_full(size_t t);
+  double end_script_full(size_t t);
+  /// Equity at bar t's close, with the strategy's peak, trough, max drawdown and run-up.
+  double mark_close(size_t t) {
+    const double eq = equity(bars_.close[t]);
+    if (eq > peak_equity_) peak_equity_ = eq;
+    if (eq < trough_equity_) trough_equity_ = eq;
+    if (peak_equity_ - eq > max_drawdown_) max_drawdown_ = peak_equity_ - eq;
+    if (eq - trough_equity_ > max_runup_) max_runup_ = eq - trough_equity_;
+    readout_dirty_ = true;
+    return eq;
+  }
+  /// Recomputes the prices beyond which a margin call can happen (after every fill), so a quiet
+  /// bar's check is one comparison.
+  void update_margin_bounds();
   double default_qty(size_t t) const;
   double commission(double qty, double price) const;
   int position_sign() const { return (position_ > 1e-12) - (position_ < -1e-12); }
@@ -144,7 +178,13 @@ class BrokerEmulator final : public OrderSink {
   void close_qty(size_t t, double qty, double price, const std::string& from_entry, const std::string& signal, ExitReason reason);
   void close_entry(size_t t, size_t i, double qty, double price, const std::string& signal, ExitReason reason);
   void after_fill(const Order& o, double filled);
-  void mark_excursions(double price);
+  void mark_excursions(double price) {
+    for (auto& e : open_) {
+      const double pl = e.side * e.qty * (price - e.price) * cfg_.multiplier;
+      if (pl > e.max_runup) e.max_runup = pl;
+      if (-pl > e.max_drawdown) e.max_drawdown = -pl;
+    }
+  }
   void margin_check(size_t t, double worst);
   void drop_orphan_exits();
   void refresh_readout() const;
@@ -155,8 +195,11 @@ class BrokerEmulator final : public OrderSink {
   std::vector<Trade>* trades_;
   Heap* heap_ = nullptr;
 
+  const size_t n_;
   double cash_;
   double position_ = 0;
+  double margin_below_ = -HUGE_VAL, margin_above_ = HUGE_VAL;
+  bool day_rules_ = false, risk_rules_ = false;  ///< strategy.risk rules set (per day / any)
   std::vector<OpenEntry> open_;
   std::vector<Order> orders_;
   uint64_t seq_ = 0;
@@ -164,8 +207,20 @@ class BrokerEmulator final : public OrderSink {
   int64_t rejected_ = 0, exposed_bars_ = 0;
   bool closed_at_end_ = false;
 
+  /// A closed trade as the accessors need it; names are indexes into names_, so closing a trade
+  /// allocates nothing (grids close millions).
+  struct ClosedTrade {
+    uint32_t entry_id = 0, entry_comment = 0, exit_id = 0;
+    double size = 0, entry_price = 0, exit_price = 0, profit = 0, commission = 0, max_runup = 0, max_drawdown = 0;
+    int64_t entry_bar = 0, exit_bar = 0;
+  };
+  uint32_t intern_name(const std::string& s);
+  std::vector<std::string> names_;
+  std::map<std::string, uint32_t, std::less<>> name_index_;
+  mutable TradeRecord closed_scratch_;
+
   // Closed-trade statistics for the read-outs and accessors.
-  std::vector<TradeRecord> closed_records_;
+  std::vector<ClosedTrade> closed_records_;
   double net_profit_ = 0, gross_profit_ = 0, gross_loss_ = 0;
   int64_t wins_ = 0, losses_ = 0;
   double peak_equity_, trough_equity_, max_drawdown_ = 0, max_runup_ = 0;

@@ -126,6 +126,22 @@ export interface Trade {
   pnl: number;
   return_pct: number;
   exit_reason?: string;
+  /** The entry's and exit's order ids or comments (scripts); "" when the broker names none. */
+  entry_signal?: string;
+  exit_signal?: string;
+  /** Largest favourable / adverse excursion while open, in currency (both ≥ 0). */
+  max_runup?: number;
+  max_drawdown?: number;
+}
+
+/** One column of TradingView's Performance Summary (keys: engine/src/tv_report.cpp
+ *  performance_catalog); null where a figure is undefined or All-only. */
+export type PerformanceColumn = Record<string, number | null>;
+
+export interface PerformanceSummary {
+  all: PerformanceColumn;
+  long: PerformanceColumn;
+  short: PerformanceColumn;
 }
 
 export interface BacktestResult {
@@ -142,6 +158,11 @@ export interface BacktestResult {
   trades: Trade[];
   /** Equity at every close (a typed array: 8 bytes per bar, transferred from the worker). */
   equity_curve: Float64Array;
+  /** Trades still open at the end (exit = the last close, pnl unrealized). */
+  open_trades?: Trade[];
+  initial_capital?: number;
+  /** TradingView's Performance Summary. */
+  performance?: PerformanceSummary;
   /** Script runs: the source's hash and the script's plot() series. */
   script_hash?: string;
   plots?: PlotSeries[];

@@ -1,18 +1,22 @@
 // Report charts on lightweight-charts (TradingView's library for price data): candles with the
-// trades' entry/exit markers, and equity with drawdown in a second pane. Both time scales follow
-// each other; colours come from the page's CSS variables (light and dark themes).
+// trades' entry/exit markers and a script's plot() series (overlay on the candles, the others in a
+// pane below), and equity with drawdown in a second pane. Both time scales follow each other;
+// colours come from the page's CSS variables (light and dark themes).
 import {
   AreaSeries,
   CandlestickSeries,
   ColorType,
   createChart,
   createSeriesMarkers,
+  LineSeries,
   type IChartApi,
+  type LineData,
+  type WhitespaceData,
   type SeriesMarker,
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import type { Trade } from '../engine/types';
+import type { PlotSeries, Trade } from '../engine/types';
 import { h, num, utcDate } from './dom';
 import type { PriceBars } from './prices';
 
@@ -38,6 +42,19 @@ function baseOptions(indexTime: boolean) {
     localization: { timeFormatter: fmt },
     crosshair: { mode: 0 },
   };
+}
+
+/** Colours for plots that name none (TradingView's default is blue; the others alternate). */
+const PALETTE = ['#2962ff', '#ff9800', '#9c27b0', '#00897b', '#e91e63', '#795548', '#607d8b'];
+
+/** A plot's colour as CSS: "#RRGGBBAA" (the engine's) becomes rgba(); "" a palette colour. */
+export function plotColor(color: string, i: number): string {
+  const m = /^#([0-9a-f]{6})([0-9a-f]{2})?$/i.exec(color);
+  if (!m) return PALETTE[i % PALETTE.length] ?? '#2962ff';
+  const rgb = m[1] ?? '000000';
+  const [r, g, b] = [0, 2, 4].map((k) => parseInt(rgb.slice(k, k + 2), 16));
+  const a = m[2] === undefined ? 1 : parseInt(m[2], 16) / 255;
+  return a >= 1 ? `#${rgb}` : `rgba(${r}, ${g}, ${b}, ${Number(a.toFixed(3))})`;
 }
 
 /** Charts created for a report; dispose() removes them (and the theme listener). */
@@ -89,8 +106,9 @@ export class ReportCharts {
     this.charts.push(chart);
   }
 
-  /** Candles with entry (arrow) and exit (circle) markers per trade. */
-  price(container: HTMLElement, bars: PriceBars, trades: Trade[]): void {
+  /** Candles with entry (arrow) and exit (circle) markers per trade, and the script's plots:
+   *  overlay ones on the candles, the others together in a pane below (one value per bar). */
+  price(container: HTMLElement, bars: PriceBars, trades: Trade[], plots: PlotSeries[] = []): void {
     const chart = createChart(container, baseOptions(false));
     const up = css('--up');
     const down = css('--down');
@@ -122,7 +140,7 @@ export class ReportCharts {
         position: long ? 'belowBar' : 'aboveBar',
         shape: long ? 'arrowUp' : 'arrowDown',
         color: long ? css('--accent') : css('--warn'),
-        ...(few ? { text: long ? 'L' : 'S' } : {}),
+        ...(few ? { text: t.entry_signal || (long ? 'L' : 'S') } : {}),
       });
       markers.push({
         time: Math.floor(t.exit_time / 1000) as UTCTimestamp,
@@ -135,6 +153,24 @@ export class ReportCharts {
     }
     markers.sort((a, b) => Number(a.time) - Number(b.time));
     createSeriesMarkers(s, markers);
+    const times = bars.time.map((t) => Math.floor(t / 1000) as UTCTimestamp);
+    let lower = false;
+    plots.forEach((p, i) => {
+      if (p.values.length !== times.length) return;
+      const pane = p.overlay ? 0 : 1;
+      lower ||= !p.overlay;
+      const line = chart.addSeries(
+        LineSeries,
+        { color: plotColor(p.color, i), lineWidth: 2, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false, title: p.title },
+        pane,
+      );
+      const data: Array<LineData<Time> | WhitespaceData<Time>> = times.map((time, k) => {
+        const v = p.values[k];
+        return v === null || v === undefined || !Number.isFinite(v) ? { time } : { time, value: v };
+      });
+      line.setData(data);
+    });
+    if (lower) chart.panes()[1]?.setHeight(120);
     chart.timeScale().fitContent();
     this.add(chart);
   }

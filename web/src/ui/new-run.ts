@@ -1,9 +1,11 @@
 // The new-run form: dataset (bundled sample or an imported CSV with a preview), strategy with a
 // parameter form generated from its declared parameters, backtest / optimization tabs (an axis
 // editor per parameter with the live combination count), broker settings. Validation errors from
-// the API appear next to the field they name.
+// the API appear next to the field they name. Script mode: a Pine editor (its own chunk, loaded
+// when the mode opens) whose compile answers generate the inputs form and the axes.
 import type { DateOrder } from '../engine/protocol';
-import type { AxisSpec, BacktestRequest, BrokerSettings, DebugHooks, OptimizationRequest, RunKind } from '../engine/types';
+import type { AxisSpec, BacktestRequest, BrokerSettings, DebugHooks, OptimizationRequest, RunKind, ScriptCheck, ScriptInput } from '../engine/types';
+import type { PineEditor } from './pine/editor';
 
 declare global {
   interface Window {
@@ -44,6 +46,31 @@ function defaultAxis(p: ParamInfo): { min: number; max: number; step: number } {
   return { min: clean(lo), max: clean(hi), step: clean(step) };
 }
 
+/** A numeric script input as a parameter row (bounds it does not state are open). */
+export function paramOfInput(i: ScriptInput): ParamInfo {
+  const isInt = i.kind === 'int';
+  const def = typeof i.default === 'number' ? i.default : 0;
+  return {
+    name: i.name,
+    description: i.title || i.name,
+    type: isInt ? 'int' : 'float',
+    min: i.min ?? -Infinity,
+    max: i.max ?? Infinity,
+    step: i.step ?? (isInt ? 1 : Math.abs(def) >= 10 || def === 0 ? 1 : 0.1),
+    default: def,
+  };
+}
+
+/** A script input that is not numeric: a checkbox, a list of options or a text field. */
+interface ExtraInput {
+  input: ScriptInput;
+  read(): number | boolean | string;
+  el: HTMLInputElement | HTMLSelectElement;
+}
+
+const SOURCES = ['open', 'high', 'low', 'close', 'hl2', 'hlc3', 'ohlc4', 'hlcc4'];
+const DRAFT_KEY = 'atf.script.draft';
+
 export class NewRunForm {
   readonly el: HTMLFormElement;
   private kind: RunKind = 'backtest';
@@ -64,6 +91,24 @@ export class NewRunForm {
   private readonly general: HTMLElement;
   private readonly submitBtn: HTMLButtonElement;
   private rows: ParamRow[] = [];
+  /** Built-in strategy or Pine script. */
+  private source: 'builtin' | 'script' = 'builtin';
+  private readonly sourceTabs: Record<'builtin' | 'script', HTMLButtonElement>;
+  private readonly strategyField: HTMLElement;
+  private readonly scriptBox: HTMLElement;
+  private readonly editorHost: HTMLElement;
+  private readonly scriptStatus: HTMLElement;
+  private readonly template: HTMLSelectElement;
+  private readonly brokerHint: HTMLElement;
+  private editor: PineEditor | null = null;
+  private editorLoading: Promise<void> | null = null;
+  /** The last compile answer that had inputs (the form keeps it while the text has errors). */
+  private lastInputs: ScriptInput[] | null = null;
+  private inputsKey = '';
+  private extras: ExtraInput[] = [];
+  /** Broker fields the user changed (script runs send only these: the script's strategy()
+   *  settings are the defaults). */
+  private readonly brokerEdited = new Set<string>();
   private readonly shareOut: HTMLElement;
   /** Error slots by field name (dataset, strategy, a parameter name, broker.cash, …). */
   private readonly slots = new Map<string, HTMLElement>();
@@ -83,6 +128,21 @@ export class NewRunForm {
     for (const [value, label] of [['', 'Dates: as written'], ['dmy', 'Dates: day/month/year'], ['mdy', 'Dates: month/day/year'], ['ymd', 'Dates: year first']]) {
       this.dateOrder.add(new Option(label, value));
     }
+    const srcTab = (k: 'builtin' | 'script', label: string) =>
+      h('button.tab', { type: 'button', role: 'tab', id: `nr-src-${k}`, 'aria-selected': String(k === 'builtin'), onclick: () => void this.setSource(k) }, label);
+    this.sourceTabs = { builtin: srcTab('builtin', 'Built-in'), script: srcTab('script', 'Pine script') };
+    this.template = h('select#nr-template', { 'aria-label': 'Start from a template', onchange: () => void this.useTemplate() });
+    this.scriptStatus = h('p#nr-script-status.hint.script-status', { 'aria-live': 'polite' });
+    this.editorHost = h('div.editor-host', { 'data-testid': 'pine-editor' }, h('p.muted.loading', null, 'Loading the editor…'));
+    this.scriptBox = h(
+      'div.script-box',
+      { hidden: true },
+      h('div.script-head', null, this.template, h('span.hint.kbd-hint', null, 'Ctrl/⌘+Enter runs')),
+      this.editorHost,
+      this.scriptStatus,
+      this.errorSlot('script'),
+    );
+    this.brokerHint = h('p.hint', { hidden: true }, "Script runs use the script's strategy() settings; a field you change here overrides it.");
     this.strategy = h('select#nr-strategy', { name: 'strategy', onchange: () => this.buildParams() });
     for (const s of ctx.strategies) this.strategy.add(new Option(s.name, s.name));
     this.strategyDesc = h('p.hint');
@@ -138,11 +198,22 @@ export class NewRunForm {
         this.field('Dataset', h('div.inline', null, this.dataset, importBtn, this.dateOrder, this.csvInput), 'dataset', 'nr-dataset'),
         this.csvPreview,
       ),
-      h('fieldset', null, h('legend', null, 'Strategy'), this.field('Strategy', this.strategy, 'strategy', 'nr-strategy'), this.strategyDesc, this.paramsBox, this.optBox),
+      h(
+        'fieldset',
+        null,
+        h('legend', null, 'Strategy'),
+        h('div.tabs.source-tabs', { role: 'tablist', 'aria-label': 'Strategy source' }, this.sourceTabs.builtin, this.sourceTabs.script),
+        (this.strategyField = this.field('Strategy', this.strategy, 'strategy', 'nr-strategy')),
+        this.scriptBox,
+        this.strategyDesc,
+        this.paramsBox,
+        this.optBox,
+      ),
       h(
         'details.broker',
         { open: true },
         h('summary', null, 'Broker settings'),
+        this.brokerHint,
         h(
           'div.grid2',
           null,
@@ -182,6 +253,17 @@ export class NewRunForm {
       e.preventDefault();
       void this.submit();
     });
+    // Ctrl/Cmd+Enter runs from anywhere in the panel (the editor handles its own).
+    this.el.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
+        e.preventDefault();
+        this.el.requestSubmit();
+      }
+    });
+    for (const [id, el] of Object.entries(this.broker)) {
+      el.addEventListener('change', () => this.brokerEdited.add(id));
+      el.addEventListener('input', () => this.brokerEdited.add(id));
+    }
     this.refreshDatasets();
     this.buildParams();
   }
@@ -284,13 +366,29 @@ export class NewRunForm {
   }
 
   private buildParams(): void {
+    if (this.source === 'script') {
+      this.buildScriptInputs(this.lastInputs ?? [], true);
+      return;
+    }
     const s = this.current;
     this.strategyDesc.textContent = s?.description ?? '';
+    this.renderParams(s?.params ?? [], []);
+  }
+
+  /** The parameter rows (value, or an axis when optimizing) and the other script inputs. */
+  private renderParams(params: ParamInfo[], extras: ScriptInput[]): void {
     this.paramsBox.replaceChildren();
     this.rows = [];
+    this.extras = [];
     for (const key of [...this.slots.keys()]) if (key.startsWith('param:')) this.slots.delete(key);
-    s?.params.forEach((p, i) => {
-      const attrs = { type: 'number', min: p.min, max: p.max, step: p.type === 'int' ? 1 : 'any', inputmode: 'decimal' };
+    const bound = (v: number) => (Number.isFinite(v) ? v : null);
+    const range = (p: ParamInfo) => {
+      const lo = bound(p.min);
+      const hi = bound(p.max);
+      return lo !== null && hi !== null ? ` (${lo}…${hi})` : lo !== null ? ` (≥ ${lo})` : hi !== null ? ` (≤ ${hi})` : '';
+    };
+    params.forEach((p, i) => {
+      const attrs = { type: 'number', min: bound(p.min), max: bound(p.max), step: p.type === 'int' ? 1 : 'any', inputmode: 'decimal' };
       const value = h('input', { ...attrs, id: `p-${p.name}`, value: p.default });
       const ax = defaultAxis(p);
       const on = h('input', { type: 'checkbox', id: `ax-${p.name}-on`, 'aria-label': `Vary ${p.name}` });
@@ -311,14 +409,179 @@ export class NewRunForm {
         h(
           'div.param',
           { 'data-param': p.name },
-          h('label', { for: `p-${p.name}` }, h('span.param-name', null, p.name), h('span.hint', null, ` ${p.description} (${p.min}…${p.max})`)),
+          h('label', { for: `p-${p.name}` }, h('span.param-name', null, p.name), h('span.hint', null, ` ${p.description}${range(p)}`)),
           bt,
           opt,
           slot,
         ),
       );
     });
+    for (const input of extras) this.addExtraInput(input);
     this.setKind(this.kind);
+  }
+
+  /** A script input that is not an axis: bool (checkbox), options or source (select), text. */
+  private addExtraInput(input: ScriptInput): void {
+    const id = `p-${input.name}`;
+    const slot = h('p.field-error', { id: `err-param-${input.name}`, 'aria-live': 'polite' });
+    this.slots.set(`param:${input.name}`, slot);
+    const label = h('span.hint', null, ` ${input.title || input.name}`);
+    let el: HTMLInputElement | HTMLSelectElement;
+    let read: () => number | boolean | string;
+    if (input.kind === 'bool') {
+      const box = h('input', { type: 'checkbox', id, 'aria-describedby': slot.id });
+      box.checked = input.default === true;
+      el = box;
+      read = () => box.checked;
+      this.paramsBox.append(h('div.param.param-extra', { 'data-param': input.name }, h('label.check', null, box, h('span.param-name', null, input.name), label), slot));
+      this.extras.push({ input, el, read });
+      return;
+    }
+    const options = input.kind === 'source' && !input.options.length ? SOURCES : input.options;
+    if (options.length) {
+      const sel = h('select', { id, 'aria-describedby': slot.id });
+      for (const o of options) sel.add(new Option(String(o), String(o)));
+      sel.value = String(input.default ?? options[0]);
+      el = sel;
+      const numeric = options.every((o) => typeof o === 'number');
+      read = () => (numeric ? Number(sel.value) : sel.value);
+    } else {
+      const text = h('input', { type: 'text', id, value: String(input.default ?? ''), 'aria-describedby': slot.id });
+      el = text;
+      read = () => text.value;
+    }
+    this.paramsBox.append(h('div.param.param-extra', { 'data-param': input.name }, h('label', { for: id }, h('span.param-name', null, input.name), label), el, slot));
+    this.extras.push({ input, el, read });
+  }
+
+  /** Rebuilds the inputs form from a script's inputs, keeping what the user set for inputs that
+   *  are still there (by name). Unchanged inputs leave the form as it is. */
+  private buildScriptInputs(inputs: ScriptInput[], force = false): void {
+    const key = JSON.stringify(inputs.map(({ line: _line, ...rest }) => rest));
+    if (!force && key === this.inputsKey) return;
+    this.inputsKey = key;
+    const kept = new Map<string, { value: string; on: boolean; min: string; max: string; step: string }>();
+    for (const r of this.rows) kept.set(r.p.name, { value: r.value.value, on: r.on.checked, min: r.min.value, max: r.max.value, step: r.step.value });
+    const keptExtra = new Map<string, string | boolean>();
+    for (const x of this.extras) keptExtra.set(x.input.name, x.el instanceof HTMLInputElement && x.el.type === 'checkbox' ? x.el.checked : x.el.value);
+    const numeric = inputs.filter((i) => i.kind === 'int' || i.kind === 'float');
+    const others = inputs.filter((i) => !(i.kind === 'int' || i.kind === 'float') && ['bool', 'string', 'source'].includes(i.kind));
+    this.renderParams(numeric.map(paramOfInput), others);
+    for (const r of this.rows) {
+      const k = kept.get(r.p.name);
+      if (!k) continue;
+      r.value.value = k.value;
+      r.on.checked = k.on;
+      r.min.value = k.min;
+      r.max.value = k.max;
+      r.step.value = k.step;
+    }
+    for (const x of this.extras) {
+      const k = keptExtra.get(x.input.name);
+      if (k === undefined) continue;
+      if (typeof k === 'boolean' && x.el instanceof HTMLInputElement) x.el.checked = k;
+      else if (typeof k === 'string' && [...(x.el instanceof HTMLSelectElement ? x.el.options : [])].some((o) => o.value === k)) x.el.value = k;
+      else if (typeof k === 'string' && x.el instanceof HTMLInputElement) x.el.value = k;
+    }
+    this.updateCount();
+  }
+
+  /** Built-in strategy or Pine script: the script mode loads the editor on first use. */
+  async setSource(source: 'builtin' | 'script'): Promise<void> {
+    this.source = source;
+    for (const [k, t] of Object.entries(this.sourceTabs)) t.setAttribute('aria-selected', String(k === source));
+    const script = source === 'script';
+    this.strategyField.hidden = script;
+    this.scriptBox.hidden = !script;
+    this.brokerHint.hidden = !script;
+    document.body.classList.toggle('script-mode', script);
+    this.clearErrors();
+    if (!script) {
+      this.buildParams();
+      return;
+    }
+    this.strategyDesc.textContent = '';
+    this.buildScriptInputs(this.lastInputs ?? [], true);
+    await this.loadEditor();
+  }
+
+  private loadEditor(): Promise<void> {
+    this.editorLoading ??= (async () => {
+      try {
+        const mod = await import('./pine/editor');
+        this.template.replaceChildren(new Option('Start from a template…', ''));
+        for (const t of mod.TEMPLATES) this.template.add(new Option(t.name, t.name));
+        const draft = localStorage.getItem(DRAFT_KEY);
+        const doc = draft ?? mod.TEMPLATES.find((t) => t.name === 'sma_cross')?.text ?? '';
+        this.editorHost.replaceChildren();
+        let saveTimer: ReturnType<typeof setTimeout> | null = null;
+        this.editor = mod.createPineEditor(this.editorHost, {
+          doc,
+          check: (text) => this.ctx.atf.compileScript(text) as Promise<ScriptCheck>,
+          onCheck: (text, result, error) => this.onScriptCheck(text, result, error),
+          onChange: (text) => {
+            this.scriptStatus.textContent = 'Checking…';
+            this.slots.get('script')!.textContent = '';
+            if (saveTimer) clearTimeout(saveTimer);
+            saveTimer = setTimeout(() => {
+              try {
+                localStorage.setItem(DRAFT_KEY, text);
+              } catch {
+                /* a full or refused storage only loses the draft */
+              }
+            }, 500);
+          },
+          onRun: () => this.el.requestSubmit(),
+        });
+        this.templates = mod.TEMPLATES;
+        this.scriptStatus.textContent = 'Checking…';
+      } catch (e) {
+        this.editorLoading = null;
+        this.editorHost.replaceChildren(h('p.field-error', null, `The editor could not load: ${errorText(e)}`));
+      }
+    })();
+    return this.editorLoading;
+  }
+
+  private templates: Array<{ name: string; text: string }> = [];
+
+  /** Replaces the editor's text with a template's (undo brings the previous text back). */
+  private async useTemplate(): Promise<void> {
+    const name = this.template.value;
+    if (!name) return;
+    await this.loadEditor();
+    const t = this.templates.find((x) => x.name === name);
+    if (t && this.editor) {
+      this.editor.setText(t.text);
+      this.editor.focus();
+    }
+    this.template.value = '';
+  }
+
+  /** The answer of a compile for the editor's text: the status line and the inputs form. */
+  private onScriptCheck(_text: string, result: ScriptCheck | null, error?: unknown): void {
+    if (!result) {
+      this.scriptStatus.textContent = `Could not check the script: ${errorText(error)}`;
+      return;
+    }
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    this.scriptStatus.classList.toggle('bad', !result.ok);
+    this.scriptStatus.classList.toggle('ok-text', result.ok);
+    if (result.ok) {
+      const title = result.settings?.title ? `${result.settings.title}: ` : '';
+      const n = result.inputs.length;
+      this.scriptStatus.textContent = `✓ ${title}compiles, ${n} input${n === 1 ? '' : 's'}.`;
+      this.lastInputs = result.inputs;
+      this.buildScriptInputs(result.inputs);
+    } else {
+      const first = errors[0] ?? result.diagnostics[0];
+      this.scriptStatus.textContent = first ? `${errors.length || 1} error${errors.length > 1 ? 's' : ''}: line ${first.line}, column ${first.column}: ${first.message}` : 'The script does not compile.';
+    }
+  }
+
+  /** The script in the editor (empty until it is loaded). */
+  get scriptText(): string {
+    return this.editor?.text() ?? '';
   }
 
   private syncDirection(): void {
@@ -418,6 +681,11 @@ export class NewRunForm {
     broker.allow_short = (b['allow_short'] as HTMLInputElement).checked;
     broker.fractional = (b['fractional'] as HTMLInputElement).checked;
     broker.close_at_end = (b['close_at_end'] as HTMLInputElement).checked;
+    const script = this.source === 'script';
+    if (script) {
+      // Only the fields the user changed: the script's strategy() settings are the defaults.
+      for (const k of Object.keys(broker) as Array<keyof BrokerSettings>) if (!this.brokerEdited.has(k)) delete broker[k];
+    }
     const params: Record<string, number> = {};
     const axes: AxisSpec[] = [];
     for (const r of this.rows) {
@@ -433,7 +701,12 @@ export class NewRunForm {
         params[r.p.name] = v;
       }
     }
-    const base: BacktestRequest = { dataset: this.dataset.value, strategy: this.strategy.value, params, broker };
+    let base: BacktestRequest;
+    if (script) {
+      const inputs: Record<string, number | boolean | string> = { ...params };
+      for (const x of this.extras) inputs[x.input.name] = x.read();
+      base = { dataset: this.dataset.value, script: this.scriptText, inputs, broker };
+    } else base = { dataset: this.dataset.value, strategy: this.strategy.value, params, broker };
     if (window.atfUiDebug) base._debug = { ...window.atfUiDebug };
     if (this.kind === 'backtest') return base;
     return { ...base, axes, objective: this.objective.value, direction: this.direction.value === 'min' ? 'min' : 'max' };
@@ -444,6 +717,10 @@ export class NewRunForm {
     this.clearErrors();
     const req = this.request();
     if (!req) return;
+    if (req.script !== undefined) {
+      this.shareOut.textContent = 'Links do not carry scripts yet: download or copy the script itself.';
+      return;
+    }
     await showShareLink(this.shareOut, configOf(this.kind, req));
   }
 
@@ -452,6 +729,7 @@ export class NewRunForm {
   fill(cfg: SharedConfig): void {
     this.clearErrors();
     this.shareOut.textContent = '';
+    if (this.source === 'script') void this.setSource('builtin');
     const knownStrategy = this.ctx.strategies.some((s) => s.name === cfg.strategy);
     if (knownStrategy) {
       this.strategy.value = cfg.strategy;
@@ -512,6 +790,10 @@ export class NewRunForm {
     this.clearErrors();
     const req = this.request();
     if (!req) return;
+    if (req.script !== undefined && !req.script.trim()) {
+      this.showError('script', 'write a script or start from a template');
+      return;
+    }
     this.submitBtn.disabled = true;
     this.submitBtn.classList.add('busy');
     try {

@@ -1,15 +1,18 @@
-// Run reports. Backtest: metric cards, price chart with trade markers, equity and drawdown,
-// sortable trades table (CSV export), the run's settings, the error panel when Failed.
+// Run reports. Backtest: metric cards, price chart with trade markers (and a script's plots),
+// equity and drawdown, TradingView's Performance Summary (All / Long / Short), the sortable list
+// of trades with signals, excursions and cumulative P&L (CSV in TradingView's layout and the raw
+// fields), the run's settings, the error panel when Failed.
 // Optimization: summary, heatmap over two chosen parameters, ranked trials table with failed
 // trials expandable, and the picked trial's parameters and metrics (re-run as a full backtest).
-import type { BacktestRequest, BacktestResult, OptimizationRequest, OptimizationResult, StoredRun, Trade, TrialRecord } from '../engine/types';
-import { chartBox, ReportCharts } from './charts';
+import type { BacktestRequest, BacktestResult, OptimizationRequest, OptimizationResult, StoredRun, TrialRecord } from '../engine/types';
+import { chartBox, plotColor, ReportCharts } from './charts';
 import type { Ctx } from './context';
 import { dateTime, duration, errorPanel, errorText, h, int, metricLabel, metricText, money, num, paramsText, pct, utcDate } from './dom';
 import { axisValues, Heatmap } from './heatmap';
 import { loadPrices } from './prices';
 import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
+import { performanceTable, tradeRows, tradesCsv, type TradeRow } from './tv-report';
 
 const CARD_METRICS = [
   'net_profit', 'total_return_pct', 'cagr_pct', 'sharpe', 'sortino', 'max_drawdown_pct', 'calmar', 'volatility_pct',
@@ -53,7 +56,9 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
     ['Run id', run.id],
     ['Strategy', req.script ? `${req.strategy ?? 'script'} (Pine script ${req.script_hash ?? ''})` : req.strategy ?? ''],
     ['Dataset', run.dataset],
-    ['Parameters', paramsText(req.params ?? {})],
+    req.script !== undefined
+      ? ['Inputs', Object.entries(req.inputs ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'defaults']
+      : ['Parameters', paramsText(req.params ?? {})],
     ...(req.axes ? ([['Axes', req.axes.map((a) => ('values' in a ? `${a.name} ∈ {${a.values.join(', ')}}` : `${a.name}: ${a.min} … ${a.max} step ${a.step}`)).join('; ')], ['Objective', `${req.objective ?? 'sharpe'} (${req.direction ?? 'max'})`]] as Array<[string, string]>) : []),
     ['Cash', money(b.cash ?? 100000)],
     ['Sizing', `${b.sizing ?? 'equity'} ${b.size ?? 1}${b.fractional ? ' (fractional)' : ''}`],
@@ -95,7 +100,10 @@ function shareButton(run: StoredRun): HTMLElement {
 }
 
 function downloadCsv(name: string, rows: Array<Array<string | number>>): void {
-  const text = rows.map((r) => r.map((c) => (typeof c === 'string' && /[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : String(c))).join(',')).join('\n');
+  downloadText(name, rows.map((r) => r.map((c) => (typeof c === 'string' && /[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : String(c))).join(',')).join('\n'));
+}
+
+function downloadText(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
   const a = h('a', { href: url, download: name });
   document.body.append(a);
@@ -113,14 +121,25 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
   const req = run.request as BacktestRequest;
   const charts = new ReportCharts();
   const el = h('article.report', { 'data-kind': 'backtest', 'data-run': run.id, 'aria-labelledby': 'report-title' });
-  el.append(header(`Backtest · ${req.strategy} on ${run.dataset}`, run, onBack));
   const r = run.result as BacktestResult | undefined;
+  el.append(header(`Backtest · ${req.strategy ?? r?.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack));
   if (run.status === 'Failed') el.append(errorPanel('The run failed', run.errorMessage, run.errorStackTrace));
   if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled after ${int(run.processed)} of ${int(run.total)} bars; a cancelled backtest has no result.`));
   if (run.status === 'Pending' || run.status === 'Running') el.append(h('p.notice', null, 'This run is still in flight; its report appears when it completes.'));
   if (r) {
     el.append(metricCards(ctx, r.metrics));
-    const priceFig = chartBox('Price with entries (▲ long, ▼ short) and exits (● with the trade return)');
+    const plots = r.plots ?? [];
+    const priceFig = chartBox(plots.some((p) => !p.overlay) ? 'Price with entries, exits and plots (the script\'s other plots in the pane below)' : 'Price with entries (▲ long, ▼ short) and exits (● with the trade return)');
+    if (plots.length) {
+      priceFig.box.dataset['plots'] = String(plots.length);
+      priceFig.box.querySelector('figcaption')?.append(
+        h(
+          'span.plot-legend',
+          { 'data-testid': 'plot-legend' },
+          ...plots.map((p, i) => h('span.plot-key', { 'data-overlay': String(p.overlay) }, h('span.swatch', { style: `background:${plotColor(p.color, i)}` }), p.title || `Plot ${i + 1}`, p.overlay ? '' : ' (pane)')),
+        ),
+      );
+    }
     const eqFig = chartBox('Equity and drawdown (%)', 'tall');
     const chartsBox = h('section.charts', null, priceFig.box, eqFig.box);
     el.append(chartsBox);
@@ -130,7 +149,7 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
     // Charts measure their host: create them once the report is in the document.
     queueMicrotask(() => {
       requestAnimationFrame(() => {
-        if (aligned) charts.price(priceFig.host, aligned, trades);
+        if (aligned) charts.price(priceFig.host, aligned, trades, plots);
         else
           priceFig.box.replaceWith(
             h(
@@ -146,7 +165,20 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
       });
     });
 
-    const table = new SortableTable<Trade & { n: number }>({
+    const multiplier = req.broker?.multiplier ?? 1;
+    const rows = tradeRows(r, multiplier);
+    if (r.performance) {
+      el.append(
+        h(
+          'section.block',
+          null,
+          h('div.block-head', null, h('h3', null, 'Performance summary'), h('span.hint', null, `Initial capital ${money(r.initial_capital ?? null)}; percentages of it, per trade of the entry value`)),
+          h('div.scroll-x', null, performanceTable(r.performance)),
+        ),
+      );
+    }
+    const signed = (v: number, text: string) => h('span', { class: v > 0 ? 'pos' : v < 0 ? 'neg' : null }, text);
+    const table = new SortableTable<TradeRow>({
       testId: 'trades-table',
       rowKey: (t) => String(t.n),
       initialSort: { key: 'n', dir: 1 },
@@ -164,10 +196,16 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
         { key: 'comm', label: 'Commission', value: (t) => t.commission, numeric: true, render: (t) => money(t.commission) },
         { key: 'pnl', label: 'P&L', value: (t) => t.pnl, numeric: true, render: (t) => h('span', { class: t.pnl > 0 ? 'pos' : t.pnl < 0 ? 'neg' : null }, money(t.pnl)) },
         { key: 'ret', label: 'Return', value: (t) => t.return_pct, numeric: true, render: (t) => h('span', { class: t.return_pct > 0 ? 'pos' : t.return_pct < 0 ? 'neg' : null }, pct(t.return_pct)) },
-        { key: 'reason', label: 'Exit reason', value: (t) => t.exit_reason ?? '' },
+        { key: 'signal', label: 'Signal', value: (t) => `${t.entrySignal} → ${t.exitSignal}`, render: (t) => h('span.signal', null, t.entrySignal, h('span.muted', null, ' → '), t.exitSignal) },
+        { key: 'runup', label: 'Run-up', value: (t) => t.runup, numeric: true, render: (t) => (Number.isFinite(t.runup) ? money(t.runup) : '—') },
+        { key: 'dd', label: 'Drawdown', value: (t) => t.drawdown, numeric: true, render: (t) => (Number.isFinite(t.drawdown) ? money(t.drawdown) : '—') },
+        { key: 'cum', label: 'Cum. P&L', value: (t) => t.cumulative, numeric: true, render: (t) => signed(t.cumulative, money(t.cumulative)) },
+        { key: 'cumpct', label: 'Cum. %', value: (t) => t.cumulativePct, numeric: true, render: (t) => (Number.isFinite(t.cumulativePct) ? signed(t.cumulativePct, pct(t.cumulativePct)) : '—') },
+        { key: 'dur', label: 'Duration', value: (t) => t.exit_time - t.entry_time, numeric: true, render: (t) => duration(t.exit_time - t.entry_time) },
+        { key: 'reason', label: 'Exit reason', value: (t) => (t.open ? 'open' : t.exit_reason ?? '') },
       ],
     });
-    table.setRows(trades.map((t, i) => ({ ...t, n: i + 1 })));
+    table.setRows(rows);
     const exportBtn = h(
       'button.secondary',
       {
@@ -178,10 +216,22 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
             ...trades.map((t) => [new Date(t.entry_time).toISOString(), new Date(t.exit_time).toISOString(), t.entry_index, t.exit_index, t.side, t.quantity, t.entry_price, t.exit_price, t.commission, t.pnl, t.return_pct, t.exit_reason ?? '']),
           ]),
       },
-      'Export CSV',
+      'Raw CSV',
     );
+    exportBtn.title = 'The engine\'s trade fields, one row per trade';
+    const tvBtn = h(
+      'button.secondary',
+      { type: 'button', 'data-testid': 'download-trades-csv', title: "TradingView's List of trades layout: an exit row and an entry row per trade", onclick: () => downloadText(`trades-${run.id.slice(0, 8)}-tv.csv`, tradesCsv(r, multiplier)) },
+      'Download trades CSV',
+    );
+    const openCount = r.open_trades?.length ?? 0;
     el.append(
-      h('section.block', null, h('div.block-head', null, h('h3', null, `Trades (${int(trades.length)})`), exportBtn), h('div.scroll-x.table-box', null, table.el)),
+      h(
+        'section.block',
+        null,
+        h('div.block-head', null, h('h3', null, `Trades (${int(trades.length)}${openCount ? ` + ${int(openCount)} open` : ''})`), h('div.filters', null, tvBtn, exportBtn)),
+        h('div.scroll-x.table-box', null, table.el),
+      ),
     );
     el.append(
       h(
@@ -358,7 +408,7 @@ function liveTrials(ctx: Ctx, run: StoredRun, el: HTMLElement): () => void {
 export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void): Report {
   const req = run.request as OptimizationRequest;
   const el = h('article.report', { 'data-kind': 'optimization', 'data-run': run.id, 'aria-labelledby': 'report-title' });
-  el.append(header(`Optimization · ${req.strategy} on ${run.dataset}`, run, onBack));
+  el.append(header(`Optimization · ${req.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack));
   const res = run.result as OptimizationResult | undefined;
   if (run.status === 'Failed') el.append(errorPanel('The optimization failed', run.errorMessage, run.errorStackTrace));
   if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled: ${int(run.completed + run.failed)} of ${int(run.total)} combinations finished and were kept.`));

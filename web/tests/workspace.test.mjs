@@ -1,0 +1,207 @@
+// The strategy workspace (issue 14) in headless Chromium: the Pine editor in the new-run panel
+// (engine diagnostics as lint markers at line:column, the inputs form from the compile answer,
+// Ctrl+Enter runs), and the report pieces of a script run (plots, Performance Summary, trades with
+// signals and excursions, TradingView's trades CSV). One page serves every case, in order; the
+// last case takes screenshots (1440×900 and 390×844, light and dark) into /tmp/shots/.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { launch, openSite } from './browser.mjs';
+import { startServer } from './server.mjs';
+
+const NVDA = 'NVDA-1d-1999-2014.csv';
+const SHOTS = process.env.ATF_SHOTS_DIR ?? '/tmp/shots';
+const HEADER =
+  'Trade #,Type,Date and time,Signal,Price,Size (qty),Size (value),Net P&L,Net P&L %,Favorable excursion,Favorable excursion %,Adverse excursion,Adverse excursion %,Cumulative P&L,Cumulative P&L %';
+// Not an overlay script: the two averages are forced onto the price chart, the RSI goes below it.
+const GOOD = `//@version=6
+strategy("Workspace test", overlay = false, initial_capital = 100000, default_qty_type = strategy.percent_of_equity, default_qty_value = 100)
+fastLength = input.int(10, "Fast length", minval = 2, maxval = 50)
+slowLength = input.int(40, "Slow length", minval = 5, maxval = 200)
+exitRsi = input.float(75.0, "Exit RSI", minval = 50, maxval = 95, step = 5)
+useEma = input.bool(false, "EMA for the fast average")
+label = input.string("Cross", "Entry label", options = ["Cross", "Trend"])
+fast = useEma ? ta.ema(close, fastLength) : ta.sma(close, fastLength)
+slow = ta.sma(close, slowLength)
+rsi = ta.rsi(close, 14)
+plot(fast, "Fast", color = color.orange, force_overlay = true)
+plot(slow, "Slow", color = #2962ff, force_overlay = true)
+plot(rsi, "RSI", color = color.purple)
+if ta.crossover(fast, slow)
+    strategy.entry(label, strategy.long)
+if ta.crossunder(fast, slow) or rsi > exitRsi
+    strategy.close(label, comment = "Exit")
+`;
+// Line 4 refers to a name that does not exist (column 15).
+const BROKEN_HEAD = '//@version=6\nstrategy("Broken")\nfast = ta.sma(close, 10)\n';
+
+let server;
+let browser;
+let page;
+const consoleLines = [];
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ isolated: true });
+  browser = await launch();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
+  page = await openSite(context, server.url, { consoleSink: consoleLines });
+  await page.waitForSelector('body[data-ready]');
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Replaces the editor's text (as a paste: no auto-indent or bracket closing on the way). */
+async function setScript(text) {
+  await page.click('.cm-content');
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+}
+
+/** The editor's lint ranges: line, column (1-based) and text of each. */
+const lintMarks = () =>
+  page.$$eval('.cm-content .cm-lintRange-error', (spans) =>
+    spans.map((s) => {
+      const line = s.closest('.cm-line');
+      const lines = [...document.querySelectorAll('.cm-content > .cm-line')];
+      const r = document.createRange();
+      r.setStart(line, 0);
+      r.setEndBefore(s);
+      return { line: lines.indexOf(line) + 1, column: r.toString().length + 1, text: s.textContent };
+    }),
+  );
+
+test('script mode: a typed error is marked at its line:column with the engine\'s message; fixed, the inputs form follows', async () => {
+  await page.click('#nr-src-script');
+  await page.waitForSelector('.cm-content');
+  // The default text (a template) compiles: the form shows its inputs.
+  await page.waitForFunction(() => /compiles/.test(document.querySelector('#nr-script-status')?.textContent ?? ''), null, { timeout: 20000 });
+  const templates = await page.$$eval('#nr-template option', (o) => o.map((x) => x.value).filter(Boolean));
+  for (const t of ['sma_cross', 'supertrend', 'rsi_atr_trailing']) assert.ok(templates.includes(t), `template ${t} in ${templates}`);
+
+  await setScript(BROKEN_HEAD);
+  // Typed at the end: a name that does not exist.
+  await page.keyboard.type('slow = fast + nope');
+  await page.waitForSelector('.cm-lintRange-error', { timeout: 10000 });
+  const marks = await lintMarks();
+  assert.deepEqual(marks, [{ line: 4, column: 15, text: 'nope' }]);
+  assert.equal(await page.locator('.cm-gutter-lint .cm-lint-marker-error').count(), 1);
+  assert.match(await page.textContent('#nr-script-status'), /line 4, column 15: .*nope/);
+  // Hovering the marked word shows the engine's message.
+  await page.hover('.cm-lintRange-error');
+  await page.waitForSelector('.cm-tooltip .cm-diagnostic-error');
+  assert.match(await page.textContent('.cm-tooltip .cm-diagnostic-error'), /4:15: .*nope/);
+
+  await setScript(GOOD);
+  await page.waitForFunction(() => /Workspace test: compiles, 5 inputs/.test(document.querySelector('#nr-script-status')?.textContent ?? ''), null, { timeout: 10000 });
+  assert.equal(await page.locator('.cm-lintRange-error').count(), 0);
+  const form = await page.evaluate(() => ({
+    params: [...document.querySelectorAll('#side .param')].map((p) => p.dataset.param),
+    fast: [document.querySelector('#p-fastLength').value, document.querySelector('#p-fastLength').min, document.querySelector('#p-fastLength').max],
+    rsiStep: document.querySelector('#ax-exitRsi-step').value,
+    useEma: document.querySelector('#p-useEma').type,
+    label: [...document.querySelector('#p-label').options].map((o) => o.value),
+    strategyHidden: document.querySelector('[data-field="strategy"]').hidden,
+  }));
+  assert.deepEqual(form.params, ['fastLength', 'slowLength', 'exitRsi', 'useEma', 'label']);
+  assert.deepEqual(form.fast, ['10', '2', '50']);
+  assert.equal(form.useEma, 'checkbox');
+  assert.deepEqual(form.label, ['Cross', 'Trend']);
+  assert.equal(form.strategyHidden, true);
+  // Optimization axes over the numeric inputs, with the script's step.
+  await page.click('#nr-tab-optimization');
+  assert.equal(await page.inputValue('#ax-exitRsi-step'), '5');
+  assert.ok(await page.isVisible('#ax-fastLength-min'));
+  assert.equal(await page.locator('#ax-useEma-on').count(), 0, 'a bool input is no axis');
+  await page.click('#nr-tab-backtest');
+
+  // Completion of namespaced built-ins with their signatures.
+  await page.click('.cm-content');
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.type('x = ta.atr');
+  await page.waitForSelector('.cm-tooltip-autocomplete');
+  const options = await page.$$eval('.cm-tooltip-autocomplete li', (li) => li.map((x) => x.textContent));
+  assert.ok(options.some((o) => /^ta\.atr\(.*length/.test(o)), options.join(' | '));
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('ControlOrMeta+z');
+  await page.waitForFunction(() => !/ta\.atr/.test(document.querySelector('.cm-content').textContent));
+});
+
+let runId;
+let result;
+
+test('Ctrl+Enter runs the script: plots on the chart and below it, the summary All/Long/Short, trades with signals; the trades CSV is TradingView\'s', async () => {
+  await page.selectOption('#nr-dataset', NVDA);
+  await page.fill('#p-fastLength', '8');
+  await page.click('.cm-content');
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await page.waitForSelector('article.report[data-kind="backtest"]:has-text("Workspace test")', { timeout: 30000 });
+  await page.waitForSelector('[data-testid="perf-summary"]');
+  runId = await page.getAttribute('article.report', 'data-run');
+  const run = await page.evaluate((id) => window.atf.getBacktestRun(id), runId);
+  result = run.result;
+  assert.equal(run.request.inputs.fastLength, 8);
+  assert.equal(run.request.inputs.label, 'Cross');
+  assert.equal(run.request.broker.cash, undefined, "untouched broker fields leave the script's strategy() settings");
+  assert.ok(result.trades.length > 5);
+  await page.waitForFunction(() => document.querySelectorAll('article.report figure.chart canvas').length >= 2);
+  const r = await page.evaluate(() => ({
+    plots: document.querySelector('figure.chart[data-plots]')?.dataset.plots,
+    legend: [...document.querySelectorAll('[data-testid="plot-legend"] .plot-key')].map((k) => [k.textContent, k.dataset.overlay]),
+    summaryHead: [...document.querySelectorAll('[data-testid="perf-summary"] thead th')].map((t) => t.textContent),
+    netProfit: [...document.querySelectorAll('[data-testid="perf-summary"] tr[data-figure="net_profit"] td')].map((t) => t.textContent),
+    figures: document.querySelectorAll('[data-testid="perf-summary"] tbody tr').length,
+    trades: document.querySelectorAll('[data-testid="trades-table"] tbody tr').length,
+    firstSignal: document.querySelector('[data-testid="trades-table"] tbody tr .signal')?.textContent,
+  }));
+  assert.equal(r.plots, '3');
+  assert.deepEqual(r.legend, [['Fast', 'true'], ['Slow', 'true'], ['RSI (pane)', 'false']]);
+  assert.deepEqual(r.summaryHead, ['Figure', 'All', 'Long', 'Short']);
+  assert.ok(r.figures >= 25, `${r.figures} figures`);
+  const net = result.performance.all.net_profit;
+  assert.ok(r.netProfit[0].replace(/[^\d.-]/g, '').startsWith(String(Math.trunc(net)).replace('-', '')) || r.netProfit[0].includes(Math.abs(net).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')), r.netProfit[0]);
+  assert.equal(r.trades, Math.min(200, result.trades.length + (result.open_trades?.length ?? 0)));
+  assert.equal(r.firstSignal, 'Cross → Exit');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-trades-csv"]')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  const lines = csv.trimEnd().split('\n');
+  assert.equal(lines[0], HEADER);
+  const n = result.trades.length + (result.open_trades?.length ?? 0);
+  assert.equal(lines.length, 1 + 2 * n);
+  const t0 = result.trades[0];
+  const [exit, entry] = [lines[1].split(','), lines[2].split(',')];
+  assert.deepEqual(exit.slice(0, 5), ['1', 'Exit long', new Date(t0.exit_time).toISOString().slice(0, 16).replace('T', ' '), 'Exit', String(t0.exit_price)]);
+  assert.deepEqual(entry.slice(0, 5), ['1', 'Entry long', new Date(t0.entry_time).toISOString().slice(0, 16).replace('T', ' '), 'Cross', String(t0.entry_price)]);
+  assert.deepEqual(exit.slice(5), entry.slice(5), 'both rows carry the trade\'s figures');
+  assert.equal(exit[7], t0.pnl.toFixed(2));
+  assert.equal(exit[9], t0.max_runup.toFixed(2));
+  const last = lines.at(-1).split(',');
+  const cum = [...result.trades, ...(result.open_trades ?? [])].reduce((s, t) => s + t.pnl, 0);
+  assert.ok(Math.abs(Number(last[13]) - cum) < 0.006, `${last[13]} vs ${cum}`);
+  assert.deepEqual(consoleLines.filter((l) => l.startsWith('pageerror')), []);
+});
+
+test('screenshots: script panel and report at 1440×900 and 390×844, light and dark', async () => {
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [w, hgt] of [[1440, 900], [390, 844]]) {
+      await page.setViewportSize({ width: w, height: hgt });
+      await page.waitForTimeout(150);
+      // The panel: back to the form (the report stays in the main area).
+      const back = page.locator('#side button:has-text("New run")');
+      if (await back.count()) await back.first().click();
+      await page.locator('#side .script-box').scrollIntoViewIfNeeded();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${SHOTS}/workspace-script-${w}-${scheme}.png` });
+      await page.locator('article.report figure.chart').first().scrollIntoViewIfNeeded();
+      await page.waitForTimeout(100);
+      await page.screenshot({ path: `${SHOTS}/workspace-report-${w}-${scheme}.png` });
+      await page.locator('[data-testid="perf-summary"]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/workspace-summary-${w}-${scheme}.png` });
+    }
+  }
+});

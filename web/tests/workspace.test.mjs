@@ -166,6 +166,10 @@ test('Ctrl+Enter runs the script: plots on the chart and below it, the summary A
   assert.equal(r.trades, Math.min(200, result.trades.length + (result.open_trades?.length ?? 0)));
   assert.equal(r.firstSignal, 'Cross → Exit');
 
+  // A trade row picked: it is selected and the charts go to it.
+  await page.click('[data-testid="trades-table"] tbody tr[data-key="3"]');
+  assert.equal(await page.getAttribute('[data-testid="trades-table"] tbody tr[data-key="3"]', 'class'), 'clickable selected');
+
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-trades-csv"]')]);
   const csv = readFileSync(await download.path(), 'utf8');
   const lines = csv.trimEnd().split('\n');
@@ -202,6 +206,10 @@ test('screenshots: script panel and report at 1440×900 and 390×844, light and 
       await page.screenshot({ path: `${SHOTS}/workspace-report-${w}-${scheme}.png` });
       await page.locator('[data-testid="perf-summary"]').scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${SHOTS}/workspace-summary-${w}-${scheme}.png` });
+      await page.locator('[data-testid="trades-table"]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/workspace-trades-${w}-${scheme}.png` });
+      // Nothing is wider than the window once it has shrunk (charts follow their box).
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), w);
     }
   }
 });

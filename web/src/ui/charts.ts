@@ -35,6 +35,7 @@ function baseOptions(indexTime: boolean) {
       textColor: css('--muted'),
       fontFamily: getComputedStyle(document.body).fontFamily,
       attributionLogo: false,
+      panes: { separatorColor: css('--border'), separatorHoverColor: css('--grid') },
     },
     grid: { vertLines: { color: css('--grid') }, horzLines: { color: css('--grid') } },
     rightPriceScale: { borderColor: css('--border') },
@@ -68,6 +69,20 @@ export class ReportCharts {
     this.media.addEventListener('change', this.onTheme);
   }
 
+  /** Brings every chart to a time span (UTC ms), with a margin of half the span on each side
+   *  (at least 10 days): a trade picked in the list. */
+  focus(fromMs: number, toMs: number): void {
+    const pad = Math.max((toMs - fromMs) / 2, 10 * 86400000);
+    const range = { from: Math.floor((fromMs - pad) / 1000) as UTCTimestamp, to: Math.floor((toMs + pad) / 1000) as UTCTimestamp };
+    for (const c of this.charts) {
+      try {
+        c.timeScale().setVisibleRange(range);
+      } catch {
+        /* a chart over bar indices (no times) keeps its range */
+      }
+    }
+  }
+
   /** Shows all data in every chart (call once they are laid out). */
   fitAll(): void {
     for (const c of this.charts) c.timeScale().fitContent();
@@ -82,8 +97,10 @@ export class ReportCharts {
   private applyTheme(): void {
     for (const c of this.charts) {
       c.applyOptions({
-        layout: { background: { type: ColorType.Solid, color: css('--panel') }, textColor: css('--muted') },
+        layout: { background: { type: ColorType.Solid, color: css('--panel') }, textColor: css('--muted'), panes: { separatorColor: css('--border'), separatorHoverColor: css('--grid') } },
         grid: { vertLines: { color: css('--grid') }, horzLines: { color: css('--grid') } },
+        rightPriceScale: { borderColor: css('--border') },
+        timeScale: { borderColor: css('--border') },
       });
     }
   }
@@ -140,7 +157,7 @@ export class ReportCharts {
         position: long ? 'belowBar' : 'aboveBar',
         shape: long ? 'arrowUp' : 'arrowDown',
         color: long ? css('--accent') : css('--warn'),
-        ...(few ? { text: t.entry_signal || (long ? 'L' : 'S') } : {}),
+        ...(few ? { text: long ? 'L' : 'S' } : {}),
       });
       markers.push({
         time: Math.floor(t.exit_time / 1000) as UTCTimestamp,

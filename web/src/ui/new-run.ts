@@ -105,6 +105,8 @@ export class NewRunForm {
   /** The last compile answer that had inputs (the form keeps it while the text has errors). */
   private lastInputs: ScriptInput[] | null = null;
   private inputsKey = '';
+  /** The inputs the form was last built from. */
+  private declared: ScriptInput[] | null = null;
   private extras: ExtraInput[] = [];
   /** Broker fields the user changed (script runs send only these: the script's strategy()
    *  settings are the defaults). */
@@ -455,11 +457,16 @@ export class NewRunForm {
   }
 
   /** Rebuilds the inputs form from a script's inputs, keeping what the user set for inputs that
-   *  are still there (by name). Unchanged inputs leave the form as it is. */
+   *  are still declared the same way (same name, kind, default, bounds, options); an input whose
+   *  declaration changed starts from its new default. Unchanged inputs leave the form as it is. */
   private buildScriptInputs(inputs: ScriptInput[], force = false): void {
     const key = JSON.stringify(inputs.map(({ line: _line, ...rest }) => rest));
     if (!force && key === this.inputsKey) return;
     this.inputsKey = key;
+    const declOf = (i: ScriptInput) => JSON.stringify([i.kind, i.default, i.min, i.max, i.step, i.options]);
+    const before = new Map((this.declared ?? []).map((i) => [i.name, declOf(i)]));
+    this.declared = inputs;
+    const same = (i: ScriptInput) => before.get(i.name) === declOf(i);
     const kept = new Map<string, { value: string; on: boolean; min: string; max: string; step: string }>();
     for (const r of this.rows) kept.set(r.p.name, { value: r.value.value, on: r.on.checked, min: r.min.value, max: r.max.value, step: r.step.value });
     const keptExtra = new Map<string, string | boolean>();
@@ -469,7 +476,8 @@ export class NewRunForm {
     this.renderParams(numeric.map(paramOfInput), others);
     for (const r of this.rows) {
       const k = kept.get(r.p.name);
-      if (!k) continue;
+      const decl = inputs.find((i) => i.name === r.p.name);
+      if (!k || !decl || !same(decl)) continue;
       r.value.value = k.value;
       r.on.checked = k.on;
       r.min.value = k.min;
@@ -478,7 +486,7 @@ export class NewRunForm {
     }
     for (const x of this.extras) {
       const k = keptExtra.get(x.input.name);
-      if (k === undefined) continue;
+      if (k === undefined || !same(x.input)) continue;
       if (typeof k === 'boolean' && x.el instanceof HTMLInputElement) x.el.checked = k;
       else if (typeof k === 'string' && [...(x.el instanceof HTMLSelectElement ? x.el.options : [])].some((o) => o.value === k)) x.el.value = k;
       else if (typeof k === 'string' && x.el instanceof HTMLInputElement) x.el.value = k;

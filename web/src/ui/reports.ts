@@ -181,6 +181,11 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
     const table = new SortableTable<TradeRow>({
       testId: 'trades-table',
       rowKey: (t) => String(t.n),
+      // A picked trade: the charts show it (and the price chart comes into view).
+      onActivate: (t) => {
+        charts.focus(t.entry_time, t.exit_time);
+        priceFig.box.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      },
       initialSort: { key: 'n', dir: 1 },
       maxRows: 200,
       empty: 'No trades.',

@@ -137,3 +137,26 @@ test('runTrials over two inputs: the built-in grid\'s metrics, combination by co
   assert.deepStrictEqual(r.metrics, s.trials[4].metrics);
   assert.equal(r.plots.length, 2);
 });
+
+test('TradingView broker emulator under Wasm: bracket on the intrabar path, trailing stop, margin call (hand-worked)', () => {
+  // Daily bars as time,open,high,low,close; whole-number prices make syminfo.mintick 1.
+  const csv = (rows) => 'time,open,high,low,close,volume\n' + rows.map((r, i) => `${Date.UTC(2024, 0, 1 + i) / 1000},${r.join(',')},100`).join('\n') + '\n';
+  const run = (rows, script) => {
+    const ds = value(engine.importCsv(csv(rows), '{}')).dataset;
+    return value(engine.runBacktest(ds, JSON.stringify({ script }), null));
+  };
+  // Entry at bar 1's open (100); profit 10 / loss 5 ticks: 110 / 95. Bar 2 opens 103, high 112 is
+  // 9 away and low 95 is 8 away: the low comes first, so the stop fills at 95.
+  const bracket = '//@version=6\nstrategy("b")\nif bar_index == 0\n    strategy.entry("L", strategy.long)\n    strategy.exit("X", "L", profit = 10, loss = 5)\n';
+  const b = run([[100, 100, 100, 100], [100, 104, 97, 103], [103, 112, 95, 100]], bracket);
+  assert.equal(b.trades.length, 1);
+  assert.deepEqual([b.trades[0].entry_price, b.trades[0].exit_price, b.trades[0].exit_reason, b.trades[0].exit_signal], [100, 95, 'stop_loss', 'X']);
+  // Trailing: activation 105, offset 2; bar 1 runs 100 → 108 → 104: stopped at 106 on the entry's own bar.
+  const trail = '//@version=6\nstrategy("t")\nif bar_index == 0\n    strategy.entry("L", strategy.long)\n    strategy.exit("T", "L", trail_points = 5, trail_offset = 2)\n';
+  const t = run([[100, 100, 100, 100], [100, 108, 100, 104]], trail);
+  assert.deepEqual([t.trades[0].exit_index, t.trades[0].exit_price], [1, 106]);
+  // Short 10 at 50 with 1000 capital; bar 2's high 80: equity 700 < margin 800, cover 1, 4 liquidated at 80.
+  const squeeze = '//@version=6\nstrategy("s", initial_capital = 1000, default_qty_value = 10)\nif bar_index == 0\n    strategy.entry("S", strategy.short)\n';
+  const s = run([[50, 50, 50, 50], [50, 51, 49, 50], [50, 80, 50, 70]], squeeze);
+  assert.deepEqual([s.trades[0].exit_reason, s.trades[0].quantity, s.trades[0].exit_price, s.trades[0].exit_signal], ['margin_call', 4, 80, 'Margin call']);
+});

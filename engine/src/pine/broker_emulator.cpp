@@ -83,6 +83,27 @@ double BrokerEmulator::default_qty(size_t t) const {
   return q;
 }
 
+// Order prices are on the symbol's tick grid, as TradingView rounds them: the nearest tick,
+// computed over the inverse tick when it is a whole number (10^decimals), so the result is the
+// double nearest the decimal price (2.379632, not 2.3796320000000004).
+double BrokerEmulator::to_tick(double price) const {
+  if (std::isnan(price) || !(cfg_.mintick > 0)) return price;
+  const double inv = 1.0 / cfg_.mintick;
+  const double inv_round = std::round(inv);
+  if (std::fabs(inv - inv_round) < 1e-9 * inv) return std::round(price * inv_round) / inv_round;
+  return std::round(price / cfg_.mintick) * cfg_.mintick;
+}
+
+// A market or stop fill's price after slippage, against the trader: ticks (TradingView's
+// `slippage`, kept on the tick grid) and a user's basis points.
+double BrokerEmulator::slipped(int buy, double price) const {
+  if (cfg_.slippage_frac == 0) {
+    if (cfg_.slippage == 0) return price;
+    return to_tick(buy > 0 ? price + cfg_.slippage : price - cfg_.slippage);
+  }
+  return buy > 0 ? price * (1.0 + cfg_.slippage_frac) + cfg_.slippage : price * (1.0 - cfg_.slippage_frac) - cfg_.slippage;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Orders from the script
 
@@ -129,8 +150,8 @@ void BrokerEmulator::submit(const OrderRequest& r) {
       o.comment = text(r.comment);
       o.dir = r.direction;
       o.qty = has(r.qty) ? r.qty : default_qty(t_);
-      o.limit = r.limit;
-      o.stop = r.stop;
+      o.limit = to_tick(r.limit);
+      o.stop = to_tick(r.stop);
       o.oca_name = text(r.oca_name);
       o.oca = r.oca_type == "cancel" ? Oca::kCancel : r.oca_type == "reduce" ? Oca::kReduce : Oca::kNone;
       if (o.oca_name.empty()) o.oca = Oca::kNone;
@@ -484,7 +505,7 @@ void BrokerEmulator::fill_market_orders(size_t t, double price, bool at_close) {
     // Market fills pay slippage: buying higher, selling lower.
     int buy = o.dir;
     if (o.kind == OrderKind::kClose) buy = -position_sign();
-    const double fill = buy > 0 ? price * (1.0 + cfg_.slippage_frac) + cfg_.slippage : price * (1.0 - cfg_.slippage_frac) - cfg_.slippage;
+    const double fill = slipped(buy, price);
     if (o.kind == OrderKind::kClose && position_ == 0) continue;
     execute(t, o, fill, false);
   }
@@ -513,11 +534,11 @@ BrokerEmulator::ExitLevels BrokerEmulator::exit_levels(const Order& o) const {
   // price reaches first, i.e. the nearer one.
   auto nearer_limit = [&](double a, double b) { return !has(a) ? b : !has(b) ? a : side > 0 ? std::min(a, b) : std::max(a, b); };
   auto nearer_stop = [&](double a, double b) { return !has(a) ? b : !has(b) ? a : side > 0 ? std::max(a, b) : std::min(a, b); };
-  lv.limit = nearer_limit(o.limit, has(o.profit) ? avg + side * o.profit * tick : kNa);
-  lv.stop = nearer_stop(o.stop, has(o.loss) ? avg - side * o.loss * tick : kNa);
+  lv.limit = to_tick(nearer_limit(o.limit, has(o.profit) ? avg + side * o.profit * tick : kNa));
+  lv.stop = to_tick(nearer_stop(o.stop, has(o.loss) ? avg - side * o.loss * tick : kNa));
   if (has(o.trail_price) || has(o.trail_points)) {
-    lv.trail_activation = nearer_limit(o.trail_price, has(o.trail_points) ? avg + side * o.trail_points * tick : kNa);
-    if (o.trail_active) lv.stop = nearer_stop(lv.stop, o.trail_best - side * o.trail_offset * tick);
+    lv.trail_activation = to_tick(nearer_limit(o.trail_price, has(o.trail_points) ? avg + side * o.trail_points * tick : kNa));
+    if (o.trail_active) lv.stop = nearer_stop(lv.stop, to_tick(o.trail_best - side * o.trail_offset * tick));
   }
   return lv;
 }
@@ -642,7 +663,7 @@ void BrokerEmulator::walk_path(size_t t) {
       orders_.erase(orders_.begin() + static_cast<std::ptrdiff_t>(best));
       const int buy = ord.kind == OrderKind::kExit ? -position_sign() : ord.dir;
       double fill = a;
-      if (best_hit.stop) fill = buy > 0 ? a * (1.0 + cfg_.slippage_frac) + cfg_.slippage : a * (1.0 - cfg_.slippage_frac) - cfg_.slippage;
+      if (best_hit.stop) fill = slipped(buy, a);
       execute(t, ord, fill, best_stop_leg);
     }
     a = b;

@@ -161,6 +161,8 @@ class BrokerEmulator final : public OrderSink {
   /// Recomputes the prices beyond which a margin call can happen (after every fill), so a quiet
   /// bar's check is one comparison.
   void update_margin_bounds();
+  double to_tick(double price) const;
+  double slipped(int buy, double price) const;
   double default_qty(size_t t) const;
   double commission(double qty, double price) const;
   int position_sign() const { return (position_ > 1e-12) - (position_ < -1e-12); }

@@ -186,6 +186,18 @@ test('Ctrl+Enter runs the script: plots on the chart and below it, the summary A
   const last = lines.at(-1).split(',');
   const cum = [...result.trades, ...(result.open_trades ?? [])].reduce((s, t) => s + t.pnl, 0);
   assert.ok(Math.abs(Number(last[13]) - cum) < 0.006, `${last[13]} vs ${cum}`);
+
+  // Another script from a template, then the report's "Open in editor" brings the run's back.
+  await page.click('#side button:has-text("New run")');
+  await page.selectOption('#nr-template', 'supertrend');
+  await page.waitForFunction(() => /^✓ Supertrend/.test(document.querySelector('#nr-script-status')?.textContent ?? ''), null, { timeout: 10000 });
+  assert.equal(await page.locator('#p-fastLength').count(), 0);
+  await page.click('[data-testid="open-script"]');
+  await page.waitForFunction(() => document.querySelector('#p-fastLength')?.value === '8', null, { timeout: 10000 });
+  assert.match(await page.textContent('#nr-script-status'), /Workspace test: compiles/);
+  assert.equal(await page.evaluate(() => document.querySelector('.cm-content').innerText.trimEnd()), GOOD.trimEnd());
+  // The price chart's legend has the OHLC and plotted values of a bar.
+  assert.match(await page.textContent('[data-testid="chart-legend"]'), /O .*H .*L .*C .*Fast .*Slow .*RSI/);
   assert.deepEqual(consoleLines.filter((l) => l.startsWith('pageerror')), []);
 });
 

@@ -65,6 +65,10 @@ export async function startApp(atf: AtfApi): Promise<void> {
     },
     track: (id, kind) => showProgress(id, kind),
     runsChanged: () => void dashboard.refresh(),
+    openScript: (run) => {
+      showForm();
+      void form.openScript(run.request, run.dataset);
+    },
   };
 
   const form = new NewRunForm(ctx);

@@ -188,6 +188,28 @@ export class ReportCharts {
       line.setData(data);
     });
     if (lower) chart.panes()[1]?.setHeight(120);
+    // OHLC and the plotted values of the bar under the cursor (the last bar otherwise).
+    const legend = h('div.chart-legend', { 'aria-hidden': 'true', 'data-testid': 'chart-legend' });
+    container.append(legend);
+    const index = new Map(times.map((t, i) => [Number(t), i]));
+    const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : num(v, Math.abs(v) >= 1 ? 2 : 4));
+    const shown = plots.filter((p) => p.values.length === times.length);
+    const show = (i: number) => {
+      const o = bars.open[i];
+      const c = bars.close[i];
+      legend.replaceChildren(
+        h('span.muted', null, utcDate(bars.time[i] ?? 0)),
+        ...(['O', 'H', 'L', 'C'] as const).map((k, j) => h('span', null, h('span.muted', null, `${k} `), fmt([o, bars.high[i], bars.low[i], c][j]))),
+        h('span', { class: (c ?? 0) >= (o ?? 0) ? 'pos' : 'neg' }, o ? `${(((c ?? 0) - o) / o) * 100 >= 0 ? '+' : ''}${num((((c ?? 0) - o) / o) * 100, 2)}%` : ''),
+        ...shown.map((p) => h('span', { style: `color:${plotColor(p.color, plots.indexOf(p))}` }, `${p.title || 'plot'} ${fmt(p.values[i])}`)),
+      );
+    };
+    const last = times.length - 1;
+    if (last >= 0) show(last);
+    chart.subscribeCrosshairMove((param) => {
+      const i = param.time === undefined ? undefined : index.get(Number(param.time));
+      if (last >= 0) show(i ?? last);
+    });
     chart.timeScale().fitContent();
     this.add(chart);
   }

@@ -1,6 +1,6 @@
 // What the UI parts share: the API, the engine catalog and a few app-level actions.
 import type { AtfApi } from '../engine/api';
-import type { RunKind } from '../engine/types';
+import type { RunKind, StoredRun } from '../engine/types';
 
 export interface ParamInfo {
   name: string;
@@ -34,6 +34,8 @@ export interface Ctx {
   runEnded(id: string, kind: RunKind): void;
   /** Follows a run in the side panel's progress view. */
   track(id: string, kind: RunKind): void;
+  /** Opens a script run's source, inputs and broker fields in the new-run panel's editor. */
+  openScript?(run: StoredRun): void;
   /** Something about the runs changed: the dashboard refreshes. */
   runsChanged(): void;
   /** Last measured engine throughput (bars per second), for estimates. */

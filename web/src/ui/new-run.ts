@@ -105,6 +105,8 @@ export class NewRunForm {
   /** The last compile answer that had inputs (the form keeps it while the text has errors). */
   private lastInputs: ScriptInput[] | null = null;
   private inputsKey = '';
+  /** Input values to set once the next compile answer has built the form (a run opened from a report). */
+  private pendingInputs: Record<string, number | boolean | string> | null = null;
   /** The inputs the form was last built from. */
   private declared: ScriptInput[] | null = null;
   private extras: ExtraInput[] = [];
@@ -581,10 +583,50 @@ export class NewRunForm {
       this.scriptStatus.textContent = `✓ ${title}compiles, ${n} input${n === 1 ? '' : 's'}.`;
       this.lastInputs = result.inputs;
       this.buildScriptInputs(result.inputs);
+      this.applyPendingInputs();
     } else {
       const first = errors[0] ?? result.diagnostics[0];
       this.scriptStatus.textContent = first ? `${errors.length || 1} error${errors.length > 1 ? 's' : ''}: line ${first.line}, column ${first.column}: ${first.message}` : 'The script does not compile.';
     }
+  }
+
+  /** Opens a script run's request in the editor: its source, inputs, dataset and the broker
+   *  fields it set. */
+  async openScript(req: BacktestRequest, dataset: string): Promise<void> {
+    if (req.script === undefined) return;
+    await this.setSource('script');
+    this.refreshDatasets();
+    if (this.ctx.atf.listDatasets().some((d) => d.name === dataset)) this.dataset.value = dataset;
+    const b = req.broker ?? {};
+    for (const [k, v] of Object.entries(b)) {
+      const el = this.broker[k];
+      if (!el || v === undefined) continue;
+      if (el instanceof HTMLInputElement && el.type === 'checkbox') el.checked = Boolean(v);
+      else el.value = String(v);
+      this.brokerEdited.add(k);
+    }
+    this.pendingInputs = { ...(req.inputs ?? {}) };
+    if (this.editor && this.editor.text() !== req.script) this.editor.setText(req.script);
+    else this.applyPendingInputs();
+    this.editor?.focus();
+    this.shareOut.textContent = "Opened from a report: the run's script, inputs and broker fields.";
+  }
+
+  private applyPendingInputs(): void {
+    const inputs = this.pendingInputs;
+    if (!inputs) return;
+    this.pendingInputs = null;
+    for (const r of this.rows) {
+      const v = inputs[r.p.name];
+      if (typeof v === 'number') r.value.value = String(v);
+    }
+    for (const x of this.extras) {
+      const v = inputs[x.input.name];
+      if (v === undefined) continue;
+      if (x.el instanceof HTMLInputElement && x.el.type === 'checkbox') x.el.checked = v === true;
+      else x.el.value = String(v);
+    }
+    this.updateCount();
   }
 
   /** The script in the editor (empty until it is loaded). */

@@ -73,13 +73,17 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
   return h('dl.settings', null, ...items.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))));
 }
 
-function header(title: string, run: StoredRun, onBack: () => void): HTMLElement {
+function header(title: string, run: StoredRun, onBack: () => void, ctx?: Ctx): HTMLElement {
+  const open = ctx?.openScript;
   return h(
     'div.report-head',
     null,
     h('button.link.back', { type: 'button', onclick: onBack }, '← All runs'),
     h('h2#report-title', null, title),
     h('span.status', { 'data-status': run.status }, run.status),
+    run.request.script !== undefined && open
+      ? h('button.secondary', { type: 'button', 'data-testid': 'open-script', title: "Put this run's script, inputs and broker fields in the panel's editor", onclick: () => open(run) }, 'Open in editor')
+      : null,
     shareButton(run),
   );
 }
@@ -122,7 +126,7 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
   const charts = new ReportCharts();
   const el = h('article.report', { 'data-kind': 'backtest', 'data-run': run.id, 'aria-labelledby': 'report-title' });
   const r = run.result as BacktestResult | undefined;
-  el.append(header(`Backtest · ${req.strategy ?? r?.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack));
+  el.append(header(`Backtest · ${req.strategy ?? r?.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack, ctx));
   if (run.status === 'Failed') el.append(errorPanel('The run failed', run.errorMessage, run.errorStackTrace));
   if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled after ${int(run.processed)} of ${int(run.total)} bars; a cancelled backtest has no result.`));
   if (run.status === 'Pending' || run.status === 'Running') el.append(h('p.notice', null, 'This run is still in flight; its report appears when it completes.'));
@@ -413,7 +417,7 @@ function liveTrials(ctx: Ctx, run: StoredRun, el: HTMLElement): () => void {
 export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void): Report {
   const req = run.request as OptimizationRequest;
   const el = h('article.report', { 'data-kind': 'optimization', 'data-run': run.id, 'aria-labelledby': 'report-title' });
-  el.append(header(`Optimization · ${req.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack));
+  el.append(header(`Optimization · ${req.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack, ctx));
   const res = run.result as OptimizationResult | undefined;
   if (run.status === 'Failed') el.append(errorPanel('The optimization failed', run.errorMessage, run.errorStackTrace));
   if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled: ${int(run.completed + run.failed)} of ${int(run.total)} combinations finished and were kept.`));

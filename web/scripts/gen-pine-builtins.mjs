@@ -3,8 +3,9 @@
 // reg.function("sig", "doc", ...), reg.constant("name", ...), reg.string_constant("name", ...))
 // into src/ui/pine/builtins.json, the editor's completion list. The input.* functions are the
 // compiler's own (compiler.cpp input_decl), listed here. Run after changing the built-ins:
-//   node web/scripts/gen-pine-builtins.mjs        (the output is committed; the build reads it)
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+//   node web/scripts/gen-pine-builtins.mjs          (the output is committed; the build reads it)
+//   node web/scripts/gen-pine-builtins.mjs --check  (exit 1 when the committed file is out of date)
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -123,5 +124,11 @@ for (const [name, sig, doc] of inputs) add(name, sig, doc, 'function');
 add('str.format', 'str.format(string formatString, ...) -> string', "Formats the arguments into formatString's {0}, {1}, ... placeholders.", 'function');
 
 const list = [...entries.values()].sort((a, b) => a.name.localeCompare(b.name));
-writeFileSync(out, `${JSON.stringify(list, null, 0).replace(/\},\{/g, '},\n{')}\n`);
+const text = `${JSON.stringify(list, null, 0).replace(/\},\{/g, '},\n{')}\n`;
+if (process.argv.includes('--check')) {
+  const same = existsSync(out) && readFileSync(out, 'utf8') === text;
+  console.log(same ? `${out} is up to date (${list.length} built-ins)` : `${out} is out of date: run node web/scripts/gen-pine-builtins.mjs`);
+  process.exit(same ? 0 : 1);
+}
+writeFileSync(out, text);
 console.log(`${list.length} built-ins -> ${out}`);

@@ -4,6 +4,7 @@
 // signals and excursions, TradingView's trades CSV). One page serves every case, in order; the
 // last case takes screenshots (1440×900 and 390×844, light and dark) into /tmp/shots/.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { launch, openSite } from './browser.mjs';
@@ -75,8 +76,12 @@ const lintMarks = () =>
   );
 
 test('script mode: a typed error is marked at its line:column with the engine\'s message; fixed, the inputs form follows', async () => {
+  // The editor is a chunk of its own, loaded when the mode opens.
+  const editorChunk = () => page.evaluate(() => performance.getEntriesByType('resource').some((e) => /\/editor-[\w-]+\.js$/.test(e.name)));
+  assert.equal(await editorChunk(), false);
   await page.click('#nr-src-script');
   await page.waitForSelector('.cm-content');
+  assert.equal(await editorChunk(), true);
   // The default text (a template) compiles: the form shows its inputs.
   await page.waitForFunction(() => /compiles/.test(document.querySelector('#nr-script-status')?.textContent ?? ''), null, { timeout: 20000 });
   const templates = await page.$$eval('#nr-template option', (o) => o.map((x) => x.value).filter(Boolean));
@@ -128,6 +133,10 @@ test('script mode: a typed error is marked at its line:column with the engine\'s
   await page.keyboard.press('Escape');
   await page.keyboard.press('ControlOrMeta+z');
   await page.waitForFunction(() => !/ta\.atr/.test(document.querySelector('.cm-content').textContent));
+});
+
+test('the completion list (src/ui/pine/builtins.json) matches the engine\'s registered built-ins', () => {
+  execFileSync(process.execPath, [new URL('../scripts/gen-pine-builtins.mjs', import.meta.url).pathname, '--check'], { stdio: 'pipe' });
 });
 
 let runId;

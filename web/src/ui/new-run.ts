@@ -141,7 +141,7 @@ export class NewRunForm {
     this.scriptBox = h(
       'div.script-box',
       { hidden: true },
-      h('div.script-head', null, this.template, h('span.hint.kbd-hint', null, 'Ctrl/⌘+Enter runs')),
+      h('div.script-head', null, this.template, h('span.hint.kbd-hint', { title: 'Ctrl/⌘+Enter runs; Tab indents: press Esc, then Tab, to leave the editor' }, 'Ctrl/⌘+Enter runs')),
       this.editorHost,
       this.scriptStatus,
       this.errorSlot('script'),

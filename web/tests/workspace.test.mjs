@@ -100,6 +100,13 @@ test('script mode: a typed error is marked at its line:column with the engine\'s
   await page.waitForSelector('.cm-tooltip .cm-diagnostic-error');
   assert.match(await page.textContent('.cm-tooltip .cm-diagnostic-error'), /4:15: .*nope/);
 
+  // A .pine file opens into the editor (CRLF line ends become LF).
+  await page.setInputFiles('#nr-pine-file', { name: 'good.pine', mimeType: 'text/plain', buffer: Buffer.from(GOOD.replace(/\n/g, '\r\n')) });
+  await page.waitForFunction(() => /Workspace test: compiles, 5 inputs/.test(document.querySelector('#nr-script-status')?.textContent ?? ''), null, { timeout: 10000 });
+  const [pine] = await Promise.all([page.waitForEvent('download'), page.click('#nr-pine-download')]);
+  assert.equal(pine.suggestedFilename(), 'Workspace_test.pine');
+  assert.equal(readFileSync(await pine.path(), 'utf8'), GOOD);
+  await setScript(BROKEN_HEAD);
   await setScript(GOOD);
   await page.waitForFunction(() => /Workspace test: compiles, 5 inputs/.test(document.querySelector('#nr-script-status')?.textContent ?? ''), null, { timeout: 10000 });
   assert.equal(await page.locator('.cm-lintRange-error').count(), 0);
@@ -145,6 +152,7 @@ let result;
 test('Ctrl+Enter runs the script: plots on the chart and below it, the summary All/Long/Short, trades with signals; the trades CSV is TradingView\'s', async () => {
   await page.selectOption('#nr-dataset', NVDA);
   await page.fill('#p-fastLength', '8');
+  await page.fill('#nr-trade-from', '2003-01-01');
   await page.click('.cm-content');
   await page.keyboard.press('ControlOrMeta+Enter');
   await page.waitForSelector('article.report[data-kind="backtest"]:has-text("Workspace test")', { timeout: 30000 });
@@ -154,6 +162,8 @@ test('Ctrl+Enter runs the script: plots on the chart and below it, the summary A
   result = run.result;
   assert.equal(run.request.inputs.fastLength, 8);
   assert.equal(run.request.inputs.label, 'Cross');
+  assert.equal(run.request.trade_from, '2003-01-01');
+  assert.ok(result.trades[0].entry_time >= Date.UTC(2003, 0, 1), 'no trade before "Start trading at"');
   assert.equal(run.request.broker.cash, undefined, "untouched broker fields leave the script's strategy() settings");
   assert.ok(result.trades.length > 5);
   await page.waitForFunction(() => document.querySelectorAll('article.report figure.chart canvas').length >= 2);

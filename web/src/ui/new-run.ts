@@ -99,6 +99,8 @@ export class NewRunForm {
   private readonly editorHost: HTMLElement;
   private readonly scriptStatus: HTMLElement;
   private readonly template: HTMLSelectElement;
+  private readonly pineFile: HTMLInputElement;
+  private readonly tradeFrom: HTMLInputElement;
   private readonly brokerHint: HTMLElement;
   private editor: PineEditor | null = null;
   private editorLoading: Promise<void> | null = null;
@@ -138,13 +140,24 @@ export class NewRunForm {
     this.template = h('select#nr-template', { 'aria-label': 'Start from a template', onchange: () => void this.useTemplate() });
     this.scriptStatus = h('p#nr-script-status.hint.script-status', { 'aria-live': 'polite' });
     this.editorHost = h('div.editor-host', { 'data-testid': 'pine-editor' }, h('p.muted.loading', null, 'Loading the editor…'));
+    this.pineFile = h('input#nr-pine-file', { type: 'file', accept: '.pine,.txt,text/plain', class: 'visually-hidden', 'aria-label': 'Open a .pine file' });
+    this.pineFile.addEventListener('change', () => void this.openPineFile());
+    this.tradeFrom = h('input#nr-trade-from', { type: 'date', 'aria-describedby': 'err-trade_from' });
     this.scriptBox = h(
       'div.script-box',
       { hidden: true },
-      h('div.script-head', null, this.template, h('span.hint.kbd-hint', { title: 'Ctrl/⌘+Enter runs; Tab indents: press Esc, then Tab, to leave the editor' }, 'Ctrl/⌘+Enter runs')),
+      h(
+        'div.script-head',
+        null,
+        this.template,
+        h('button.secondary', { type: 'button', id: 'nr-pine-open', title: 'Open a .pine file from this device', onclick: () => this.pineFile.click() }, 'Open…'),
+        h('button.secondary', { type: 'button', id: 'nr-pine-download', title: 'Download the script as a .pine file', onclick: () => this.downloadScript() }, 'Download'),
+        this.pineFile,
+      ),
       this.editorHost,
-      this.scriptStatus,
+      h('div.script-foot', null, this.scriptStatus, h('span.hint.kbd-hint', { title: 'Ctrl/⌘+Enter runs; Tab indents: press Esc, then Tab, to leave the editor' }, 'Ctrl/⌘+Enter runs')),
       this.errorSlot('script'),
+      this.field('Start trading at (earlier bars warm up; empty: from the first bar)', this.tradeFrom, 'trade_from', 'nr-trade-from'),
     );
     this.brokerHint = h('p.hint', { hidden: true }, "Script runs use the script's strategy() settings; a field you change here overrides it.");
     this.strategy = h('select#nr-strategy', { name: 'strategy', onchange: () => this.buildParams() });
@@ -555,6 +568,36 @@ export class NewRunForm {
 
   private templates: Array<{ name: string; text: string }> = [];
 
+  /** Reads a .pine file into the editor (undo brings the previous text back). */
+  private async openPineFile(): Promise<void> {
+    const file = this.pineFile.files?.[0];
+    this.pineFile.value = '';
+    if (!file) return;
+    this.slots.get('script')!.textContent = '';
+    if (file.size > 1024 * 1024) {
+      this.showError('script', `${file.name} is ${int(file.size)} bytes: a script of at most 1 MB can be opened`);
+      return;
+    }
+    const text = await file.text();
+    await this.loadEditor();
+    this.editor?.setText(text.replace(/\r\n?/g, '\n'));
+    this.editor?.focus();
+    this.shareOut.textContent = `Opened ${file.name}.`;
+  }
+
+  /** Downloads the editor's text, named after the script's strategy() title. */
+  private downloadScript(): void {
+    const text = this.scriptText;
+    const title = /^\s*(?:strategy|indicator)\(\s*(?:title\s*=\s*)?"([^"]+)"/m.exec(text)?.[1] ?? 'script';
+    const name = `${title.replace(/[^\w-]+/g, '_').replace(/^_+|_+$/g, '') || 'script'}.pine`;
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+    const a = h('a', { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
   /** Replaces the editor's text with a template's (undo brings the previous text back). */
   private async useTemplate(): Promise<void> {
     const name = this.template.value;
@@ -605,6 +648,7 @@ export class NewRunForm {
       else el.value = String(v);
       this.brokerEdited.add(k);
     }
+    this.tradeFrom.value = typeof req.trade_from === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.trade_from) ? req.trade_from : typeof req.trade_from === 'number' ? new Date(req.trade_from).toISOString().slice(0, 10) : '';
     this.pendingInputs = { ...(req.inputs ?? {}) };
     if (this.editor && this.editor.text() !== req.script) this.editor.setText(req.script);
     else this.applyPendingInputs();
@@ -756,6 +800,7 @@ export class NewRunForm {
       const inputs: Record<string, number | boolean | string> = { ...params };
       for (const x of this.extras) inputs[x.input.name] = x.read();
       base = { dataset: this.dataset.value, script: this.scriptText, inputs, broker };
+      if (this.tradeFrom.value) base.trade_from = this.tradeFrom.value;
     } else base = { dataset: this.dataset.value, strategy: this.strategy.value, params, broker };
     if (window.atfUiDebug) base._debug = { ...window.atfUiDebug };
     if (this.kind === 'backtest') return base;

@@ -59,6 +59,7 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
     req.script !== undefined
       ? ['Inputs', Object.entries(req.inputs ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'defaults']
       : ['Parameters', paramsText(req.params ?? {})],
+    ...(req.trade_from !== undefined ? ([['Start trading at', typeof req.trade_from === 'number' ? utcDate(req.trade_from) : String(req.trade_from)]] as Array<[string, string]>) : []),
     ...(req.axes ? ([['Axes', req.axes.map((a) => ('values' in a ? `${a.name} ∈ {${a.values.join(', ')}}` : `${a.name}: ${a.min} … ${a.max} step ${a.step}`)).join('; ')], ['Objective', `${req.objective ?? 'sharpe'} (${req.direction ?? 'max'})`]] as Array<[string, string]>) : []),
     ['Cash', money(b.cash ?? 100000)],
     ['Sizing', `${b.sizing ?? 'equity'} ${b.size ?? 1}${b.fractional ? ' (fractional)' : ''}`],

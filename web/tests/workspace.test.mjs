@@ -175,7 +175,11 @@ test('Ctrl+Enter runs the script: plots on the chart and below it, the summary A
     figures: document.querySelectorAll('[data-testid="perf-summary"] tbody tr').length,
     trades: document.querySelectorAll('[data-testid="trades-table"] tbody tr').length,
     firstSignal: document.querySelector('[data-testid="trades-table"] tbody tr .signal')?.textContent,
+    years: [...document.querySelectorAll('[data-testid="monthly-returns"] tbody th')].map((t) => t.textContent),
+    bins: document.querySelectorAll('[data-testid="returns-histogram"] .hist-bar').length,
   }));
+  assert.deepEqual([r.years[0], r.years.at(-1), r.years.length], ['1999', '2014', 16]);
+  assert.ok(r.bins >= 5, `${r.bins} bins`);
   assert.equal(r.plots, '3');
   assert.deepEqual(r.legend, [['Fast', 'true'], ['Slow', 'true'], ['RSI (pane)', 'false']]);
   assert.deepEqual(r.summaryHead, ['Figure', 'All', 'Long', 'Short']);
@@ -237,6 +241,8 @@ test('screenshots: script panel and report at 1440×900 and 390×844, light and 
       await page.screenshot({ path: `${SHOTS}/workspace-report-${w}-${scheme}.png` });
       await page.locator('[data-testid="perf-summary"]').scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${SHOTS}/workspace-summary-${w}-${scheme}.png` });
+      await page.locator('[data-testid="monthly-returns"]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/workspace-returns-${w}-${scheme}.png` });
       await page.locator('[data-testid="trades-table"]').scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${SHOTS}/workspace-trades-${w}-${scheme}.png` });
       // Nothing is wider than the window once it has shrunk (charts follow their box).

@@ -12,7 +12,7 @@ import { axisValues, Heatmap } from './heatmap';
 import { loadPrices } from './prices';
 import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
-import { performanceTable, tradeRows, tradesCsv, type TradeRow } from './tv-report';
+import { monthlyReturns, monthlyTable, performanceTable, returnsHistogram, tradeRows, tradesCsv, type TradeRow } from './tv-report';
 
 const CARD_METRICS = [
   'net_profit', 'total_return_pct', 'cagr_pct', 'sharpe', 'sortino', 'max_drawdown_pct', 'calmar', 'volatility_pct',
@@ -182,6 +182,15 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
         ),
       );
     }
+    // Monthly returns (when the bars' times are known) and the distribution of trade returns.
+    el.append(
+      h(
+        'section.block.returns',
+        null,
+        h('div', null, h('h3', null, 'Monthly returns (%)'), aligned ? h('div.scroll-x', null, monthlyTable(monthlyReturns(aligned.time, r.equity_curve, r.initial_capital ?? r.equity_curve[0] ?? 0))) : h('p.hint', null, 'The bars of this dataset are not available to the page: no calendar.')),
+        h('div', null, h('h3', null, 'Trade returns'), returnsHistogram(r.trades)),
+      ),
+    );
     const signed = (v: number, text: string) => h('span', { class: v > 0 ? 'pos' : v < 0 ? 'neg' : null }, text);
     const table = new SortableTable<TradeRow>({
       testId: 'trades-table',

@@ -232,3 +232,89 @@ export function performanceTable(p: PerformanceSummary, descriptions: Record<str
     ),
   );
 }
+
+// ---- Monthly returns and the distribution of trade returns ---------------------------------------
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Return of each calendar month (UTC), in %: equity at the month's last close over the equity at
+ *  the previous month's last close (the first month: over the initial capital), as the engine's
+ *  Sharpe takes its periods. Keyed by year, then month 0–11. */
+export function monthlyReturns(times: number[], equity: ArrayLike<number>, initial: number): Map<number, Map<number, number>> {
+  const out = new Map<number, Map<number, number>>();
+  let prev = initial;
+  for (let i = 0; i < equity.length; i++) {
+    const d = new Date(times[i] ?? 0);
+    const next = i + 1 < equity.length ? new Date(times[i + 1] ?? 0) : null;
+    if (next && next.getUTCFullYear() === d.getUTCFullYear() && next.getUTCMonth() === d.getUTCMonth()) continue;
+    const e = equity[i] ?? NaN;
+    const year = d.getUTCFullYear();
+    if (!out.has(year)) out.set(year, new Map());
+    out.get(year)!.set(d.getUTCMonth(), prev > 0 ? (e / prev - 1) * 100 : NaN);
+    prev = e;
+  }
+  return out;
+}
+
+/** A cell tinted by its sign and size (full colour at ±10 %). */
+function tinted(v: number | undefined): HTMLElement {
+  if (v === undefined || !Number.isFinite(v)) return h('td.num.muted', null, '');
+  if (v === 0) return h('td.num.muted', null, '0.0');
+  const share = Math.min(100, Math.round((Math.abs(v) / 10) * 45));
+  const color = v > 0 ? 'var(--up)' : v < 0 ? 'var(--down)' : 'transparent';
+  return h('td.num', { style: `background: color-mix(in srgb, ${color} ${share}%, transparent)` }, num(v, 1));
+}
+
+/** Years × months table of monthly returns with the year's compounded return. */
+export function monthlyTable(returns: Map<number, Map<number, number>>): HTMLElement {
+  const years = [...returns.keys()].sort((a, b) => a - b);
+  return h(
+    'table.data.monthly',
+    { 'data-testid': 'monthly-returns' },
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, h('span.th-plain', null, 'Year')), ...[...MONTHS, 'Year'].map((m) => h('th.num', { scope: 'col' }, h('span.th-plain', null, m))))),
+    h(
+      'tbody',
+      null,
+      ...years.map((y) => {
+        const months = returns.get(y)!;
+        const year = ([...months.values()].reduce((p, r) => (Number.isFinite(r) ? p * (1 + r / 100) : p), 1) - 1) * 100;
+        return h('tr', null, h('th', { scope: 'row' }, String(y)), ...MONTHS.map((_, m) => tinted(months.get(m))), tinted(year));
+      }),
+    ),
+  );
+}
+
+/** Histogram of the closed trades' returns (% of the entry value): about 20 bins, bars drawn
+ *  with CSS (heights as a share of the fullest bin). */
+export function returnsHistogram(trades: Array<{ return_pct: number }>): HTMLElement {
+  const values = trades.map((t) => t.return_pct).filter(Number.isFinite);
+  if (!values.length) return h('p.hint', { 'data-testid': 'returns-histogram' }, 'No closed trades.');
+  const lo = Math.min(...values, 0);
+  const hi = Math.max(...values, 0);
+  const raw = (hi - lo) / 20 || 1;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const width = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((w) => w >= raw) ?? raw;
+  const start = Math.floor(lo / width) * width;
+  const bins = Math.max(1, Math.ceil((hi - start) / width + 1e-9));
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) counts[Math.min(bins - 1, Math.floor((v - start) / width))]! += 1;
+  const most = Math.max(...counts);
+  const label = (x: number) => `${num(x, width < 1 ? 1 : 0)}%`;
+  return h(
+    'figure.histogram',
+    { 'data-testid': 'returns-histogram', role: 'img', 'aria-label': `Trade returns: ${values.length} trades from ${label(lo)} to ${label(hi)}` },
+    h(
+      'div.hist-bars',
+      null,
+      ...counts.map((c, i) => {
+        const from = start + i * width;
+        return h('div.hist-bar', {
+          class: from + width <= 0 ? 'neg-bar' : from >= 0 ? 'pos-bar' : 'mixed-bar',
+          style: `height: ${c ? Math.max(2, (c / most) * 100) : 0}%`,
+          title: `${label(from)} … ${label(from + width)}: ${c} trade${c === 1 ? '' : 's'}`,
+        });
+      }),
+    ),
+    h('figcaption.hist-axis', null, h('span', null, label(start)), h('span', null, `${values.length} trades, bins of ${label(width)}`), h('span', null, label(start + bins * width))),
+  );
+}

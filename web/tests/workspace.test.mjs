@@ -210,6 +210,30 @@ test('Ctrl+Enter runs the script: plots on the chart and below it, the summary A
   const cum = [...result.trades, ...(result.open_trades ?? [])].reduce((s, t) => s + t.pnl, 0);
   assert.ok(Math.abs(Number(last[13]) - cum) < 0.006, `${last[13]} vs ${cum}`);
 
+  // "Download report": one HTML file that opens offline, without any script.
+  const [rep] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-report"]')]);
+  const file = `${SHOTS}/workspace-saved-report.html`;
+  await rep.saveAs(file);
+  assert.match(rep.suggestedFilename(), /^report-[0-9a-f]{8}\.html$/);
+  const html = readFileSync(file, 'utf8');
+  assert.doesNotMatch(html, /<script/i);
+  assert.ok(html.includes('strategy.entry(label, strategy.long)'), 'the script is in the report');
+  const offline = await browser.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
+  const saved = await offline.newPage();
+  await saved.goto(`file://${file}`);
+  const view = await saved.evaluate(() => ({
+    images: [...document.querySelectorAll('img.chart-img')].map((i) => i.naturalWidth > 100),
+    figures: document.querySelectorAll('[data-testid="perf-summary"] tbody tr').length,
+    trades: document.querySelectorAll('[data-testid="report-trades"] tbody tr').length,
+    buttons: document.querySelectorAll('button').length,
+  }));
+  await saved.screenshot({ path: `${SHOTS}/workspace-saved-report.png` });
+  await offline.close();
+  assert.deepEqual(view.images, [true, true]);
+  assert.equal(view.figures, r.figures);
+  assert.equal(view.trades, n);
+  assert.equal(view.buttons, 0);
+
   // Another script from a template, then the report's "Open in editor" brings the run's back.
   await page.click('#side button:has-text("New run")');
   await page.selectOption('#nr-template', 'supertrend');

@@ -83,6 +83,12 @@ export class ReportCharts {
     }
   }
 
+  /** A chart's picture as a PNG data URL (null when no chart lives in `host`). */
+  snapshot(host: HTMLElement): string | null {
+    const c = this.charts.find((x) => host.contains(x.chartElement()));
+    return c ? c.takeScreenshot().toDataURL('image/png') : null;
+  }
+
   /** Shows all data in every chart (call once they are laid out). */
   fitAll(): void {
     for (const c of this.charts) c.timeScale().fitContent();

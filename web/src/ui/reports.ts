@@ -12,6 +12,7 @@ import { axisValues, Heatmap } from './heatmap';
 import { loadPrices } from './prices';
 import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
+import { reportHtml } from './report-html';
 import { monthlyReturns, monthlyTable, performanceTable, returnsHistogram, tradeRows, tradesCsv, type TradeRow } from './tv-report';
 
 const CARD_METRICS = [
@@ -108,8 +109,8 @@ function downloadCsv(name: string, rows: Array<Array<string | number>>): void {
   downloadText(name, rows.map((r) => r.map((c) => (typeof c === 'string' && /[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : String(c))).join(',')).join('\n'));
 }
 
-function downloadText(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+function downloadText(name: string, text: string, type = 'text/csv'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
   const a = h('a', { href: url, download: name });
   document.body.append(a);
   a.click();
@@ -127,7 +128,26 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
   const charts = new ReportCharts();
   const el = h('article.report', { 'data-kind': 'backtest', 'data-run': run.id, 'aria-labelledby': 'report-title' });
   const r = run.result as BacktestResult | undefined;
-  el.append(header(`Backtest · ${req.strategy ?? r?.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack, ctx));
+  const head = header(`Backtest · ${req.strategy ?? r?.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack, ctx);
+  if (r) {
+    head.querySelector('.share-box')?.before(
+      h(
+        'button.secondary',
+        {
+          type: 'button',
+          'data-testid': 'download-report',
+          title: 'One HTML file with the charts, summary, trades, settings and script; it opens offline anywhere',
+          onclick: () => {
+            // The whole period in the pictures (a picked trade may have zoomed in).
+            charts.fitAll();
+            downloadText(`report-${run.id.slice(0, 8)}.html`, reportHtml(el, run, (host) => charts.snapshot(host)), 'text/html');
+          },
+        },
+        'Download report',
+      ),
+    );
+  }
+  el.append(head);
   if (run.status === 'Failed') el.append(errorPanel('The run failed', run.errorMessage, run.errorStackTrace));
   if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled after ${int(run.processed)} of ${int(run.total)} bars; a cancelled backtest has no result.`));
   if (run.status === 'Pending' || run.status === 'Running') el.append(h('p.notice', null, 'This run is still in flight; its report appears when it completes.'));

@@ -156,9 +156,9 @@ check "a syntax error names FILE:LINE:COL and what was expected" 2 "broken.pine:
 printf '//@version=6\nstrategy("x")\nx = request.security("A", "D", close)\n' >"$tmp/unsup.pine"
 check "an unsupported feature is named with its position" 2 "unsup.pine:3:5: request.security is not supported yet" -- \
   "$atf" backtest --data "$nvda" --script "$tmp/unsup.pine"
-check "a script gives the built-in's trades" 0 "same" -- bash -c "
-a=\$('$atf' backtest --data '$nvda' --strategy sma_cross --param fast=10 --param slow=30 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([d[\"trades\"], d[\"final_equity\"]]))')
-b=\$('$atf' backtest --data '$nvda' --script '$pine/sma_cross.pine' --input fastLength=10 --input 'Slow length=30' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"plots\"][0][\"title\"] == \"Fast SMA\"; print(json.dumps([d[\"trades\"], d[\"final_equity\"]]))')
+check "a script gives the built-in's trades (fills at the close: both size from equity at that price)" 0 "same" -- bash -c "
+a=\$('$atf' backtest --data '$nvda' --strategy sma_cross --param fast=10 --param slow=30 --fill close --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([[{k: v for k, v in t.items() if k not in (\"entry_signal\", \"exit_signal\", \"max_runup\", \"max_drawdown\")} for t in d[\"trades\"]], d[\"final_equity\"]]))')
+b=\$('$atf' backtest --data '$nvda' --script '$pine/sma_cross.pine' --input fastLength=10 --input 'Slow length=30' --fill close --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"plots\"][0][\"title\"] == \"Fast SMA\"; print(json.dumps([[{k: v for k, v in t.items() if k not in (\"entry_signal\", \"exit_signal\", \"max_runup\", \"max_drawdown\")} for t in d[\"trades\"]], d[\"final_equity\"]]))')
 [[ \"\$a\" == \"\$b\" ]] && echo same"
 check "--trade-from: no trade before the date" 0 "ok" -- bash -c "'$atf' backtest --data '$nvda' --script '$pine/sma_cross.pine' --trade-from 2010-01-01 --json | python3 -c '
 import json, sys

@@ -95,6 +95,11 @@ test('script mode: a typed error is marked at its line:column with the engine\'s
   assert.deepEqual(marks, [{ line: 4, column: 15, text: 'nope' }]);
   assert.equal(await page.locator('.cm-gutter-lint .cm-lint-marker-error').count(), 1);
   assert.match(await page.textContent('#nr-script-status'), /line 4, column 15: .*nope/);
+  // Running it anyway: the error under the editor, focus in it, no run.
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await page.waitForFunction(() => /^line 4, column 15: .*nope/.test(document.querySelector('#err-script')?.textContent ?? ''));
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('cm-content')), true);
+  assert.equal((await page.evaluate(() => window.atf.listRuns())).length, 0);
   // Hovering the marked word shows the engine's message.
   await page.hover('.cm-lintRange-error');
   await page.waitForSelector('.cm-tooltip .cm-diagnostic-error');

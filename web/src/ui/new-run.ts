@@ -732,7 +732,13 @@ export class NewRunForm {
 
   /** Shows an error next to the field it names; returns the control to focus. */
   showError(field: string, message: string): void {
-    const bare = field.replace(/^(axes|params)\./, '');
+    if (field === 'script' && this.source === 'script') {
+      // A compile error: the editor has its marker; the message goes under it, focus into it.
+      this.slots.get('script')!.textContent = message;
+      this.editor?.focus();
+      return;
+    }
+    const bare = field.replace(/^(axes|params|inputs)\./, '');
     const slot =
       this.slots.get(field) ??
       this.slots.get(`param:${bare}`) ??

@@ -87,6 +87,15 @@ test('script mode: a typed error is marked at its line:column with the engine\'s
   const templates = await page.$$eval('#nr-template option', (o) => o.map((x) => x.value).filter(Boolean));
   for (const t of ['sma_cross', 'supertrend', 'rsi_atr_trailing']) assert.ok(templates.includes(t), `template ${t} in ${templates}`);
 
+  // Indentation follows Pine's blocks: 4 after `=>` and after a block head.
+  await setScript('');
+  await page.keyboard.type('f(x) =>');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('if x > 0');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('x');
+  assert.deepEqual(await page.$$eval('.cm-content > .cm-line', (ls) => ls.map((l) => l.textContent)), ['f(x) =>', '    if x > 0', '        x']);
+
   await setScript(BROKEN_HEAD);
   // Typed at the end: a name that does not exist.
   await page.keyboard.type('slow = fast + nope');

@@ -221,12 +221,13 @@ export class ReportCharts {
   }
 
   /** Equity (pane 0) and drawdown in % (pane 1). `times` are UTC ms per bar, or null (bar index). */
-  equity(container: HTMLElement, curve: Float64Array, times: number[] | null): void {
+  equity(container: HTMLElement, curve: Float64Array, times: number[] | null, buyHold: ArrayLike<number> | null = null): void {
     const indexTime = times === null || times.length !== curve.length;
     const chart = createChart(container, baseOptions(indexTime));
     const stride = Math.max(1, Math.ceil(curve.length / MAX_POINTS));
     const eq: Array<{ time: UTCTimestamp; value: number }> = [];
     const dd: Array<{ time: UTCTimestamp; value: number }> = [];
+    const picked: number[] = [];
     let peak = -Infinity;
     let worst = 0;
     for (let i = 0; i < curve.length; i++) {
@@ -237,6 +238,7 @@ export class ReportCharts {
       if (i % stride === 0 || i === curve.length - 1) {
         const time = (indexTime ? i : Math.floor((times[i] ?? 0) / 1000)) as UTCTimestamp;
         eq.push({ time, value: v });
+        picked.push(i);
         dd.push({ time, value: worst });
         worst = 0;
       }
@@ -252,6 +254,11 @@ export class ReportCharts {
       priceFormat: { type: 'price', precision: 0, minMove: 1 },
     });
     e.setData(eq);
+    // Buy and hold (TradingView's: the initial capital bought at the first entry), dashed.
+    if (buyHold && buyHold.length === curve.length) {
+      const bh = chart.addSeries(LineSeries, { color: css('--muted'), lineWidth: 1, lineStyle: 2, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false, title: 'Buy & hold' });
+      bh.setData(eq.map((p, k) => ({ time: p.time, value: buyHold[picked[k] ?? 0] ?? p.value })));
+    }
     const down = css('--down');
     const d = chart.addSeries(
       AreaSeries,

@@ -118,6 +118,19 @@ function downloadText(name: string, text: string, type = 'text/csv'): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Equity of buy and hold as the Performance Summary takes it: the initial capital bought at the
+ *  first trade's entry price and held (flat before that bar); null without trades. */
+function buyAndHold(close: number[], r: BacktestResult): Float64Array | null {
+  const all = [...r.trades, ...(r.open_trades ?? [])];
+  if (!all.length) return null;
+  const first = all.reduce((a, t) => (t.entry_index < a.entry_index ? t : a));
+  const initial = r.initial_capital ?? r.equity_curve[0] ?? 0;
+  if (!(first.entry_price > 0) || close.length !== r.equity_curve.length) return null;
+  const out = new Float64Array(close.length);
+  for (let i = 0; i < close.length; i++) out[i] = i < first.entry_index ? initial : (initial * (close[i] ?? 0)) / first.entry_price;
+  return out;
+}
+
 export interface Report {
   el: HTMLElement;
   dispose(): void;
@@ -165,7 +178,7 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
         ),
       );
     }
-    const eqFig = chartBox('Equity and drawdown (%)', 'tall');
+    const eqFig = chartBox('Equity (dashed: buy and hold) and drawdown (%)', 'tall');
     const chartsBox = h('section.charts', null, priceFig.box, eqFig.box);
     el.append(chartsBox);
     const bars = await loadPrices(run.dataset);
@@ -185,7 +198,7 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
                 : 'No price chart: the bars of this dataset are not available to the page (generated data, or imported in another session).',
             ),
           );
-        charts.equity(eqFig.host, r.equity_curve, aligned ? aligned.time : null);
+        charts.equity(eqFig.host, r.equity_curve, aligned ? aligned.time : null, aligned ? buyAndHold(aligned.close, r) : null);
         requestAnimationFrame(() => charts.fitAll());
       });
     });

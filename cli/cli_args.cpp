@@ -45,6 +45,9 @@ options:
   --slippage-bps N         basis points against the trader on market fills
   --multiplier N           contract multiplier (default 1)
   --margin N               margin per contract (futures-style when > 0)
+  --margin-long PCT        margin a long needs, % of its value (default 100 = cash account; 0 =
+                           no margin rule); below it, TradingView's margin call liquidates part
+  --margin-short PCT       the same for a short (default 100)
   --fill next-open|close   fill market orders at the next bar's open (default) or this close
   --from DATE --to DATE    inclusive date range (YYYY-MM-DD or ISO date-time)
   --date-order dmy|mdy|ymd how the file writes dates whose year comes last (03/01/2013):
@@ -102,6 +105,8 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
         {"--slippage-bps", &b.slippage_bps},
         {"--multiplier", &b.multiplier},
         {"--margin", &b.margin},
+        {"--margin-long", &b.margin_long_pct},
+        {"--margin-short", &b.margin_short_pct},
         {"--stop-loss-pct", &b.stop_loss_pct},
         {"--take-profit-pct", &b.take_profit_pct},
         {"--bars-per-year", &b.bars_per_year},

@@ -1,6 +1,7 @@
 // The bar loop shared by every kind of strategy (built-in ones and Pine scripts): fills pending
-// market orders at the open, checks stops, asks the strategy for its signal at the close, marks
-// equity, and accumulates the per-bar statistics. Internal to the engine.
+// market orders at the open, checks stops, then the margin call (at the bar's worst price for the
+// position), asks the strategy for its signal at the close, marks equity, and accumulates the
+// per-bar statistics. Internal to the engine.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -78,6 +79,8 @@ void BarLoop<kRecord, S>::advance(size_t end) {
   const bool next_open = cfg_.fill == FillRule::kNextOpen;
   const double* open = md_.bars.open.data();
   const double* close = md_.bars.close.data();
+  const double* low = md_.bars.low.data();
+  const double* high = md_.bars.high.data();
   const bool has_stops = broker.has_stops();
   const bool allow_short = cfg_.allow_short;
   const size_t close_bar = cfg_.close_at_end ? n - 1 : n;  // n: never
@@ -90,7 +93,7 @@ void BarLoop<kRecord, S>::advance(size_t end) {
   try {
     for (; t < end; ++t) {
       if (pending != kNoOrder) {
-        broker.market_to(pending, open[t], t);
+        broker.market_to(pending, open[t], t, true);
         mark = broker.mark();
         pending = kNoOrder;
       }
@@ -98,12 +101,18 @@ void BarLoop<kRecord, S>::advance(size_t end) {
         broker.check_stops(t);
         mark = broker.mark();
       }
+      // Flat, or the bar's worst price short of the precomputed levels: no margin call, one
+      // comparison each.
+      if (mark.qty != 0 && mark.margin_call_possible(low[t], high[t])) {
+        broker.margin_call(t);
+        mark = broker.mark();
+      }
       const Signal sig = strategy.signal(t, mark.sign());
       if (sig != Signal::kHold) {
         const int target = (sig == Signal::kShort && !allow_short) ? 0 : static_cast<int>(sig);
         if (target != mark.sign()) {
           if (!next_open) {
-            broker.market_to(target, close[t], t);
+            broker.market_to(target, close[t], t, false);
             mark = broker.mark();
           } else if (t + 1 < n) {
             pending = target;  // an order on the last bar never fills
@@ -111,7 +120,7 @@ void BarLoop<kRecord, S>::advance(size_t end) {
         }
       }
       if (t == close_bar && mark.qty != 0) {
-        broker.market_to(0, close[t], t, ExitReason::kEnd);
+        broker.market_to(0, close[t], t, false, ExitReason::kEnd);
         mark = broker.mark();
       }
       // Flat: equity is the cash (exactly what equity() gives), without reading the close.

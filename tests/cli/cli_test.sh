@@ -39,6 +39,18 @@ check "invalid parameter combination names the parameter" 2 "^atf: fast \(40\) m
   "$atf" backtest --data "$nvda" --strategy sma_cross --param fast=40 --param slow=20
 check "unknown strategy" 2 "unknown strategy 'nope'" -- "$atf" backtest --data "$nvda" --strategy nope
 check "unknown option" 2 "^atf: --bogus: unknown option" -- "$atf" backtest --bogus
+# ../shared/cases/users-reports/squeeze.csv: a short held while the price triples. TradingView's
+# margin call (default --margin-short 100) keeps equity above zero; --margin-short 0 turns it off.
+printf 'Date,Open,High,Low,Close\n' >"$tmp/squeeze.csv"
+for p in 2021-01-04,100 2021-01-05,99 2021-01-06,98 2021-01-07,100 2021-01-08,102 2021-01-09,110 \
+         2021-01-10,130 2021-01-11,160 2021-01-12,200 2021-01-13,250 2021-01-14,320 2021-01-15,300; do
+  v="${p#*,}"; printf '%s,%s,%s,%s,%s\n' "${p%,*}" "$v" "$v" "$v" "$v" >>"$tmp/squeeze.csv"
+done
+squeeze=("$atf" backtest --data "$tmp/squeeze.csv" --strategy rsi_reversion --param period=2 --param lower=30
+         --param upper=70 --allow-short --fill close)
+check "a squeezed short is margin-called" 0 "equity +32,930\.00 final" -- "${squeeze[@]}"
+check "--margin-short 0: no margin rule" 0 "equity +-97,880\.00 final" -- "${squeeze[@]}" --margin-short 0
+check "--margin-long needs a number" 2 "^atf: --margin-long: " -- "${squeeze[@]}" --margin-long lots
 check "missing file" 2 "cannot read" -- "$atf" backtest --data "$tmp/none.csv" --strategy sma_cross
 printf 'Date,Open,High,Low,Close\n2020-01-01,1,2,0.5,1.5\n2020-01-02,1,abc,0.5,1.5\n' >"$tmp/bad.csv"
 check "bad CSV names line and column" 2 "line 3, column 3 \(high\): expected a number, found 'abc'" -- \

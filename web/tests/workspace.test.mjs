@@ -257,6 +257,19 @@ test('Ctrl+Enter runs the script: plots on the chart and below it, the summary A
   await page.waitForFunction(() => document.querySelector('#p-fastLength')?.value === '8', null, { timeout: 10000 });
   assert.match(await page.textContent('#nr-script-status'), /Workspace test: compiles/);
   assert.equal(await page.evaluate(() => document.querySelector('.cm-content').innerText.trimEnd()), GOOD.trimEnd());
+  // "Copy link" carries the script and its inputs: a new tab opening it has them in the panel
+  // (and runs nothing).
+  await page.click('#nr-share');
+  const link = await page.inputValue('.share-link');
+  const runs = (await page.evaluate(() => window.atf.listRuns())).length;
+  const other = await page.context().newPage();
+  await other.goto(link);
+  await other.waitForFunction(() => document.querySelector('#p-fastLength')?.value === '8' && /Workspace test: compiles/.test(document.querySelector('#nr-script-status')?.textContent ?? ''), null, { timeout: 20000 });
+  assert.equal(await other.inputValue('#nr-trade-from'), '2003-01-01');
+  assert.equal(await other.evaluate(() => document.querySelector('.cm-content').innerText.trimEnd()), GOOD.trimEnd());
+  assert.match(await other.textContent('[data-testid="share-out"]'), /shared link/);
+  assert.equal((await other.evaluate(() => window.atf.listRuns())).length, runs);
+  await other.close();
   // The price chart's legend has the OHLC and plotted values of a bar.
   assert.match(await page.textContent('[data-testid="chart-legend"]'), /O .*H .*L .*C .*Fast .*Slow .*RSI/);
   assert.deepEqual(consoleLines.filter((l) => l.startsWith('pageerror')), []);

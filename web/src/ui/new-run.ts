@@ -612,7 +612,10 @@ export class NewRunForm {
   }
 
   /** The answer of a compile for the editor's text: the status line and the inputs form. */
-  private onScriptCheck(_text: string, result: ScriptCheck | null, error?: unknown): void {
+  /** The text of the last compile answer that built the form. */
+  private checkedText: string | null = null;
+
+  private onScriptCheck(text: string, result: ScriptCheck | null, error?: unknown): void {
     if (!result) {
       this.scriptStatus.textContent = `Could not check the script: ${errorText(error)}`;
       return;
@@ -625,6 +628,9 @@ export class NewRunForm {
       const n = result.inputs.length;
       this.scriptStatus.textContent = `✓ ${title}compiles, ${n} input${n === 1 ? '' : 's'}.`;
       this.lastInputs = result.inputs;
+      this.checkedText = text;
+      // (Back in built-in mode meanwhile: the form is rebuilt from lastInputs when the mode returns.)
+      if (this.source !== 'script') return;
       this.buildScriptInputs(result.inputs);
       this.applyPendingInputs();
     } else {
@@ -650,13 +656,50 @@ export class NewRunForm {
     }
     this.tradeFrom.value = typeof req.trade_from === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.trade_from) ? req.trade_from : typeof req.trade_from === 'number' ? new Date(req.trade_from).toISOString().slice(0, 10) : '';
     this.pendingInputs = { ...(req.inputs ?? {}) };
+    // The values go in once the form has this script's inputs: now if its compile answer is in,
+    // else when it comes (the editor checks a new text, and its first text, by itself).
     if (this.editor && this.editor.text() !== req.script) this.editor.setText(req.script);
-    else this.applyPendingInputs();
+    else if (this.checkedText === req.script) this.applyPendingInputs();
     this.editor?.focus();
     this.shareOut.textContent = "Opened from a report: the run's script, inputs and broker fields.";
   }
 
+  /** A shared link with a script: the editor gets its text (nothing runs), the form its inputs,
+   *  axes and broker fields once the script has compiled. */
+  private async fillScript(cfg: SharedConfig): Promise<void> {
+    this.setKind(cfg.kind);
+    await this.openScript({ dataset: cfg.dataset, script: cfg.script ?? '', inputs: cfg.inputs ?? {}, broker: cfg.broker, ...(cfg.trade_from ? { trade_from: cfg.trade_from } : {}) }, cfg.dataset);
+    this.pendingAxes = cfg.kind === 'optimization' ? cfg : null;
+    if (cfg.dataset && !this.ctx.atf.listDatasets().some((d) => d.name === cfg.dataset)) {
+      this.slots.get('dataset')!.textContent = `the link's dataset "${cfg.dataset}" is not in this browser: import it, or pick one here`;
+    }
+    if (!this.pendingInputs) this.applyPendingAxes();
+    this.shareOut.textContent = 'Filled in from a shared link (a script): check it, then run.';
+  }
+
+  /** Axes (and objective) of a shared optimization, once the script's rows exist. */
+  private pendingAxes: SharedConfig | null = null;
+  private applyPendingAxes(): void {
+    const cfg = this.pendingAxes;
+    if (!cfg) return;
+    this.pendingAxes = null;
+    for (const r of this.rows) r.on.checked = false;
+    for (const a of cfg.axes) {
+      const r = this.rows.find((x) => x.p.name === a.name);
+      if (!r) continue;
+      r.on.checked = true;
+      const vals = 'values' in a ? [...a.values].sort((x, y) => x - y) : null;
+      r.min.value = String(vals ? (vals[0] ?? 0) : (a as { min: number }).min);
+      r.max.value = String(vals ? (vals[vals.length - 1] ?? 0) : (a as { max: number }).max);
+      r.step.value = String(vals ? r.p.step : (a as { step: number }).step);
+    }
+    if (cfg.objective && this.ctx.metrics.some((m) => m.name === cfg.objective)) this.objective.value = cfg.objective;
+    if (cfg.direction) this.direction.value = cfg.direction;
+    this.updateCount();
+  }
+
   private applyPendingInputs(): void {
+    this.applyPendingAxesLater();
     const inputs = this.pendingInputs;
     if (!inputs) return;
     this.pendingInputs = null;
@@ -671,6 +714,11 @@ export class NewRunForm {
       else x.el.value = String(v);
     }
     this.updateCount();
+  }
+
+  /** Pending axes wait for the rows of the compile answer that applies the pending inputs. */
+  private applyPendingAxesLater(): void {
+    if (this.pendingAxes) queueMicrotask(() => this.applyPendingAxes());
   }
 
   /** The script in the editor (empty until it is loaded). */
@@ -818,10 +866,6 @@ export class NewRunForm {
     this.clearErrors();
     const req = this.request();
     if (!req) return;
-    if (req.script !== undefined) {
-      this.shareOut.textContent = 'Links do not carry scripts yet: download or copy the script itself.';
-      return;
-    }
     await showShareLink(this.shareOut, configOf(this.kind, req));
   }
 
@@ -830,6 +874,10 @@ export class NewRunForm {
   fill(cfg: SharedConfig): void {
     this.clearErrors();
     this.shareOut.textContent = '';
+    if (cfg.script !== undefined) {
+      void this.fillScript(cfg);
+      return;
+    }
     if (this.source === 'script') void this.setSource('builtin');
     const knownStrategy = this.ctx.strategies.some((s) => s.name === cfg.strategy);
     if (knownStrategy) {

@@ -15,7 +15,14 @@ export interface SharedConfig {
   objective?: string;
   direction?: 'max' | 'min';
   broker: BrokerSettings;
+  /** A Pine script run: the source, the input values and "start trading at". */
+  script?: string;
+  inputs?: Record<string, number | boolean | string>;
+  trade_from?: string;
 }
+
+/** Scripts longer than this are not put in a link (with a message saying so). */
+export const MAX_LINK_SCRIPT = 5000;
 
 /** The broker's numeric settings the panel edits (and a link may carry). */
 export const NUMERIC_BROKER = ['cash', 'size', 'commission_pct', 'commission_fixed', 'commission_per_unit', 'slippage_bps', 'stop_loss_pct', 'take_profit_pct'] as const;
@@ -49,6 +56,8 @@ export function configOf(kind: RunKind, req: BacktestRequest | OptimizationReque
     ...(kind === 'optimization' && o.objective ? { objective: o.objective } : {}),
     ...(kind === 'optimization' && o.direction ? { direction: o.direction } : {}),
     broker: { ...(req.broker ?? {}) },
+    ...(req.script !== undefined ? { script: req.script, inputs: { ...(req.inputs ?? {}) } } : {}),
+    ...(typeof req.trade_from === 'string' ? { trade_from: req.trade_from } : {}),
   };
 }
 
@@ -125,6 +134,15 @@ export function decodeShareHash(hash: string): SharedConfig {
   if (typeof b['allow_short'] === 'boolean') broker.allow_short = b['allow_short'];
   if (typeof b['fractional'] === 'boolean') broker.fractional = b['fractional'];
   if (typeof b['close_at_end'] === 'boolean') broker.close_at_end = b['close_at_end'];
+  // A script is text for the editor (it runs only when the user runs it); inputs are plain values.
+  const script = typeof r['script'] === 'string' && r['script'].length <= 64 * 1024 ? r['script'] : undefined;
+  const inputs: Record<string, number | boolean | string> = {};
+  if (script !== undefined && r['inputs'] && typeof r['inputs'] === 'object' && !Array.isArray(r['inputs'])) {
+    for (const [k, x] of Object.entries(r['inputs'] as Record<string, unknown>)) {
+      if (isName(k) && (isNum(x) || typeof x === 'boolean' || (typeof x === 'string' && x.length <= 256))) inputs[k] = x;
+    }
+  }
+  const tradeFrom = typeof r['trade_from'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(r['trade_from']) ? r['trade_from'] : undefined;
   return {
     kind,
     dataset: isName(r['dataset']) ? r['dataset'] : '',
@@ -134,12 +152,21 @@ export function decodeShareHash(hash: string): SharedConfig {
     ...(isName(r['objective']) ? { objective: r['objective'] } : {}),
     ...(r['direction'] === 'min' || r['direction'] === 'max' ? { direction: r['direction'] } : {}),
     broker,
+    ...(script !== undefined ? { script, inputs } : {}),
+    ...(tradeFrom ? { trade_from: tradeFrom } : {}),
   };
 }
 
 /** Copies a share link to the clipboard and shows it in `out` (as a selectable field, which
  *  is also the way to copy it when the browser refuses the clipboard). */
 export async function showShareLink(out: HTMLElement, cfg: SharedConfig): Promise<void> {
+  const hash = shareHash(cfg);
+  if (cfg.script !== undefined && (cfg.script.length > MAX_LINK_SCRIPT || hash.length > MAX_LINK)) {
+    out.replaceChildren(
+      `This script is too long for a link (${cfg.script.length} characters; a link carries up to ${MAX_LINK_SCRIPT}): download it as a .pine file and share that instead.`,
+    );
+    return;
+  }
   const url = shareUrl(cfg);
   let copied = true;
   try {

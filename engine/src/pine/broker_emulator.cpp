@@ -685,7 +685,9 @@ void BrokerEmulator::margin_check(size_t t, double worst) {
   const double held = std::fabs(position_);
   const double value = held * worst * cfg_.multiplier;
   const double available = equity(worst) - value * ratio;
-  if (!(available < 0)) return;
+  // A shortfall within rounding of the margin is none: an entry of all the cash can leave the
+  // account a few ulps short (the built-in broker's tolerance too).
+  if (!(available < -1e-9 * value * ratio)) return;
   const double loss = available / ratio;
   double cover = -loss / (worst * cfg_.multiplier);
   cover = cfg_.fractional ? cover : std::floor(cover + kQtyEps);

@@ -20,6 +20,7 @@
 #include "atf/market_data.h"
 #include "atf/metrics.h"
 #include "broker_sim.h"
+#include "run_group.h"
 #include "strategies/signal.h"
 
 namespace atf {
@@ -143,9 +144,6 @@ void BarLoop<kRecord, S>::advance(size_t end) {
   next_ = t;
 }
 
-inline Error cancelled_at(size_t end, size_t n) {
-  return Error::make(ErrorCode::kCancelled, "cancelled after " + std::to_string(end) + " of " + std::to_string(n) + " bars");
-}
 
 
 /// Runs one loop over all n bars in batches of kProgressBatch: progress after each batch, the
@@ -207,27 +205,11 @@ void run_trial_group(const MarketData& data, const BrokerConfig& cfg, RunHooks h
     }
   }
   const size_t n = data.bars.size();
-  for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
-    const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
-    int64_t alive = 0;
-    for (size_t i = 0; i < slots.size(); ++i) {
-      if (!slots[i]) continue;
-      try {
-        slots[i]->loop->advance(end);
-        ++alive;
-      } catch (const std::bad_alloc&) {
-        fail(i, slots[i]->loop->failed_bar(), nullptr);
-      } catch (const std::exception& e) {
-        fail(i, slots[i]->loop->failed_bar(), &e);
-      }
-    }
-    if (hooks.progress && alive > 0) hooks.progress->add_bars(alive * static_cast<int64_t>(end - start));
-    if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
-      for (size_t i = 0; i < slots.size(); ++i) {
-        if (slots[i]) out[i] = cancelled_at(end, n);
-      }
-      return;
-    }
+  if (!advance_together(
+          slots, n, hooks, out, [](Slot& s, size_t end) { s.loop->advance(end); },
+          [](const Slot& s) { return s.loop->failed_bar(); },
+          fail)) {
+    return;
   }
   for (size_t i = 0; i < slots.size(); ++i) {
     if (!slots[i]) continue;

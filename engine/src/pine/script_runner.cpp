@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "../run_group.h"
 #include "broker_emulator.h"
 #include "atf/csv_import.h"  // format_time
 #include "program.h"
@@ -12,10 +13,6 @@
 
 namespace atf {
 namespace {
-
-Error cancelled_at(size_t end, size_t n) {
-  return Error::make(ErrorCode::kCancelled, "cancelled after " + std::to_string(end) + " of " + std::to_string(n) + " bars");
-}
 
 pine::ChartInfo chart_of(const MarketData& md, const BacktestRequest& req) {
   pine::ChartInfo c = pine::chart_info_of(md, md.bars.symbol);
@@ -168,8 +165,8 @@ Result<BacktestResult> run_script_backtest(const MarketData& data, const Backtes
 
 std::vector<Result<TrialSummary>> run_script_trials(const MarketData& data, const BacktestRequest& request,
                                                     const std::vector<ParamMap>& params, RunHooks hooks) {
-  // Advanced together one batch of bars at a time (as run_trial_group does for built-in
-  // strategies), so the bars and shared series stay in cache; each run fails alone.
+  // Advanced together one batch of bars at a time (run_group.h, as for built-in strategies), so
+  // the bars and shared series stay in cache; each run fails alone.
   std::vector<Result<TrialSummary>> out(params.size(), Error::make(ErrorCode::kInternal, "not run"));
   std::vector<std::unique_ptr<ScriptRun>> runs(params.size());
   auto fail = [&](size_t i, size_t bar, const std::exception* e) {
@@ -187,27 +184,11 @@ std::vector<Result<TrialSummary>> run_script_trials(const MarketData& data, cons
     }
   }
   const size_t n = data.bars.size();
-  for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
-    const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
-    int64_t alive = 0;
-    for (size_t i = 0; i < runs.size(); ++i) {
-      if (!runs[i]) continue;
-      try {
-        runs[i]->advance(end, nullptr);
-        ++alive;
-      } catch (const std::bad_alloc&) {
-        fail(i, runs[i]->next, nullptr);
-      } catch (const std::exception& e) {
-        fail(i, runs[i]->next, &e);
-      }
-    }
-    if (hooks.progress && alive > 0) hooks.progress->add_bars(alive * static_cast<int64_t>(end - start));
-    if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
-      for (size_t i = 0; i < runs.size(); ++i) {
-        if (runs[i]) out[i] = cancelled_at(end, n);
-      }
-      return out;
-    }
+  if (!advance_together(
+          runs, n, hooks, out, [](ScriptRun& r, size_t end) { r.advance(end, nullptr); },
+          [](const ScriptRun& r) { return r.next; },
+          fail)) {
+    return out;
   }
   const double bars_per_year = request.broker.bars_per_year > 0 ? request.broker.bars_per_year : data.bars_per_year;
   for (size_t i = 0; i < runs.size(); ++i) {

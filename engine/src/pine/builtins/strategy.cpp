@@ -102,48 +102,19 @@ void cancel_all(CallContext& cx, const Value*, Value*, CallState*) {
   s.submit(o);
 }
 
-// strategy.risk.*: rules the broker enforces from the bar they are set.
-void risk_rule(CallContext& cx, RiskRequest r) {
-  OrderSink& s = sink(cx);
-  s.risk(r);
-}
-void risk_allow_entry_in(CallContext& cx, const Value* a, Value*, CallState*) {
+// strategy.risk.*: rules the broker enforces from the bar they are set. Arguments: the
+// direction (allow_entry_in), or the value then, for the money rules, its type.
+template <RiskRequest::Rule kRule>
+void risk_rule(CallContext& cx, const Value* a, Value*, CallState*) {
   RiskRequest r;
-  r.rule = RiskRequest::Rule::kAllowEntryIn;
-  r.direction = text_of(cx, a[0]);
-  risk_rule(cx, r);
-}
-void risk_max_position_size(CallContext& cx, const Value* a, Value*, CallState*) {
-  RiskRequest r;
-  r.rule = RiskRequest::Rule::kMaxPositionSize;
-  r.value = a[0];
-  risk_rule(cx, r);
-}
-void risk_max_intraday_filled_orders(CallContext& cx, const Value* a, Value*, CallState*) {
-  RiskRequest r;
-  r.rule = RiskRequest::Rule::kMaxIntradayFilledOrders;
-  r.value = a[0];
-  risk_rule(cx, r);
-}
-void risk_max_cons_loss_days(CallContext& cx, const Value* a, Value*, CallState*) {
-  RiskRequest r;
-  r.rule = RiskRequest::Rule::kMaxConsLossDays;
-  r.value = a[0];
-  risk_rule(cx, r);
-}
-void risk_max_intraday_loss(CallContext& cx, const Value* a, Value*, CallState*) {
-  RiskRequest r;
-  r.rule = RiskRequest::Rule::kMaxIntradayLoss;
-  r.value = a[0];
-  r.type = text_of(cx, a[1]);
-  risk_rule(cx, r);
-}
-void risk_max_drawdown(CallContext& cx, const Value* a, Value*, CallState*) {
-  RiskRequest r;
-  r.rule = RiskRequest::Rule::kMaxDrawdown;
-  r.value = a[0];
-  r.type = text_of(cx, a[1]);
-  risk_rule(cx, r);
+  r.rule = kRule;
+  if constexpr (kRule == RiskRequest::Rule::kAllowEntryIn) {
+    r.direction = text_of(cx, a[0]);
+  } else {
+    r.value = a[0];
+    if constexpr (kRule == RiskRequest::Rule::kMaxIntradayLoss || kRule == RiskRequest::Rule::kMaxDrawdown) r.type = text_of(cx, a[1]);
+  }
+  sink(cx).risk(r);
 }
 
 // strategy.opentrades.* / strategy.closedtrades.*(trade_num): na when trade_num is out of range,
@@ -213,18 +184,18 @@ void register_strategy(Registry& reg) {
   register_trades<true>(reg);
   register_trades<false>(reg);
   reg.function("strategy.risk.allow_entry_in(simple string value) -> void",
-               "Allows entries in one direction only; an entry the other way only closes the position.", risk_allow_entry_in);
+               "Allows entries in one direction only; an entry the other way only closes the position.", risk_rule<RiskRequest::Rule::kAllowEntryIn>);
   reg.function("strategy.risk.max_position_size(simple float contracts) -> void",
-               "Caps the position's size; larger entries are reduced.", risk_max_position_size);
+               "Caps the position's size; larger entries are reduced.", risk_rule<RiskRequest::Rule::kMaxPositionSize>);
   reg.function("strategy.risk.max_intraday_filled_orders(simple int count, simple string alert_message = na) -> void",
                "After `count` fills in a day, cancels orders, closes the position and trades no more that day.",
-               risk_max_intraday_filled_orders);
+               risk_rule<RiskRequest::Rule::kMaxIntradayFilledOrders>);
   reg.function("strategy.risk.max_intraday_loss(simple float value, simple string type = \"percent_of_equity\", simple string alert_message = na) -> void",
-               "After a day's loss reaches `value`, closes the position and trades no more that day.", risk_max_intraday_loss);
+               "After a day's loss reaches `value`, closes the position and trades no more that day.", risk_rule<RiskRequest::Rule::kMaxIntradayLoss>);
   reg.function("strategy.risk.max_drawdown(simple float value, simple string type, simple string alert_message = na) -> void",
-               "After equity falls `value` from its peak, closes the position and stops trading.", risk_max_drawdown);
+               "After equity falls `value` from its peak, closes the position and stops trading.", risk_rule<RiskRequest::Rule::kMaxDrawdown>);
   reg.function("strategy.risk.max_cons_loss_days(simple int count, simple string alert_message = na) -> void",
-               "After `count` losing days in a row, closes the position and stops trading.", risk_max_cons_loss_days);
+               "After `count` losing days in a row, closes the position and stops trading.", risk_rule<RiskRequest::Rule::kMaxConsLossDays>);
   reg.function(
       "strategy.entry(series string id, series int direction, series float qty = na, series float limit = na, "
       "series float stop = na, series string oca_name = na, series string oca_type = na, series string comment = na, "

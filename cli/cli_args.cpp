@@ -118,8 +118,10 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
         if (!v) return v.error();
         *field = *v;
         handled = true;
+        // The BrokerConfig field the flag sets (what script_broker_config looks for).
         std::string key = std::string(name + 2);
         for (char& c : key) c = c == '-' ? '_' : c;
+        if (key == "margin_long" || key == "margin_short") key += "_pct";
         o.broker_given.insert(key);
       }
     }

@@ -178,10 +178,9 @@ json to_json(const BacktestResult& r, bool with_curve) {
   j["initial_capital"] = r.initial_capital;
   j["performance"] = to_json(r.performance);
   if (with_curve) j["equity_curve"] = r.equity_curve;
-  if (!r.script_hash.empty()) {
-    j["script_hash"] = r.script_hash;
-    j["plots"] = plots_json(r.plots);
-  }
+  if (!r.script_hash.empty()) j["script_hash"] = r.script_hash;
+  // A script's plot() series, or the indicators a built-in strategy trades on.
+  if (!r.script_hash.empty() || !r.plots.empty()) j["plots"] = plots_json(r.plots);
   return j;
 }
 

@@ -51,6 +51,11 @@ squeeze=("$atf" backtest --data "$tmp/squeeze.csv" --strategy rsi_reversion --pa
 check "a squeezed short is margin-called" 0 "equity +32,930\.00 final" -- "${squeeze[@]}"
 check "--margin-short 0: no margin rule" 0 "equity +-97,880\.00 final" -- "${squeeze[@]}" --margin-short 0
 check "--margin-long needs a number" 2 "^atf: --margin-long: " -- "${squeeze[@]}" --margin-long lots
+# The same squeeze for a Pine script short from the first bar: margin-called at strategy()'s
+# default 100 %; --margin-short 0 overrides the script's setting.
+printf '//@version=6\nstrategy("s", initial_capital = 10000, default_qty_value = 50)\nif bar_index == 0\n    strategy.entry("S", strategy.short)\n' >"$tmp/short.pine"
+check "a script's short is margin-called" 0 '"exit_reason": "margin_call"' -- "$atf" backtest --data "$tmp/squeeze.csv" --script "$tmp/short.pine" --json
+check "--margin-short 0 overrides the script's margin" 0 "equity +-" -- "$atf" backtest --data "$tmp/squeeze.csv" --script "$tmp/short.pine" --margin-short 0
 check "missing file" 2 "cannot read" -- "$atf" backtest --data "$tmp/none.csv" --strategy sma_cross
 printf 'Date,Open,High,Low,Close\n2020-01-01,1,2,0.5,1.5\n2020-01-02,1,abc,0.5,1.5\n' >"$tmp/bad.csv"
 check "bad CSV names line and column" 2 "line 3, column 3 \(high\): expected a number, found 'abc'" -- \

@@ -167,7 +167,7 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
   if (r) {
     el.append(metricCards(ctx, r.metrics));
     const plots = r.plots ?? [];
-    const priceFig = chartBox(plots.some((p) => !p.overlay) ? 'Price with entries, exits and plots (the script\'s other plots in the pane below)' : 'Price with entries (▲ long, ▼ short) and exits (● with the trade return)');
+    const priceFig = chartBox(plots.some((p) => !p.overlay) ? 'Price with entries, exits and plots (the other plots in the pane below)' : 'Price with entries (▲ long, ▼ short) and exits (● with the trade return)');
     if (plots.length) {
       priceFig.box.dataset['plots'] = String(plots.length);
       priceFig.box.querySelector('figcaption')?.append(

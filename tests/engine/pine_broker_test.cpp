@@ -270,7 +270,9 @@ TEST_CASE("Pine broker: strategy.closedtrades.* and opentrades.* read the trade 
                             "plot(strategy.closedtrades.profit(0), \"profit\")\n"
                             "plot(strategy.opentrades.entry_price(0), \"open\")\n"
                             "plot(strategy.closedtrades.exit_price(5), \"none\")\n"
-                            "plot(str.length(strategy.closedtrades.entry_comment(0)), \"len\")"),
+                            "plot(str.length(strategy.closedtrades.entry_comment(0)), \"len\")\n"
+                            "plot(strategy.closedtrades.exit_id(0) == \"L\" ? 1 : 0, \"exit id\")\n"
+                            "plot(strategy.closedtrades.exit_comment(0) == \"out\" ? 1 : 0, \"exit comment\")"),
                   {kFlat, {101, 102, 100, 101}, {103, 104, 102, 103}, {104, 105, 103, 104}});
   CHECK(std::isnan(r.plots[0].values[1]));
   CHECK(r.plots[0].values[2] == 103);
@@ -279,6 +281,8 @@ TEST_CASE("Pine broker: strategy.closedtrades.* and opentrades.* read the trade 
   CHECK(std::isnan(r.plots[2].values[2]));
   CHECK(std::isnan(r.plots[3].values[3]));
   CHECK(r.plots[4].values[3] == 2);
+  CHECK(r.plots[5].values[3] == 1);  // strategy.close("L"): the exit's id is the entry's
+  CHECK(r.plots[6].values[3] == 1);  // and its comment the close's
   REQUIRE(r.trades.size() == 1);
   CHECK(r.trades[0].entry_signal == "go");
   CHECK(r.trades[0].exit_signal == "out");

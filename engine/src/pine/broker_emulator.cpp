@@ -329,7 +329,8 @@ void BrokerEmulator::open_entry(size_t t, const Order& o, int side, double qty, 
   ++day_orders_;
 }
 
-void BrokerEmulator::close_entry(size_t t, size_t i, double qty, double price, const std::string& signal, ExitReason reason) {
+void BrokerEmulator::close_entry(size_t t, size_t i, double qty, double price, const ExitLabel& label, ExitReason reason) {
+  const std::string& signal = label.signal;
   OpenEntry& e = open_[i];
   const bool whole = qty >= e.qty - kQtyEps;
   if (whole) qty = e.qty;
@@ -356,7 +357,8 @@ void BrokerEmulator::close_entry(size_t t, size_t i, double qty, double price, c
   ClosedTrade rec;
   rec.entry_id = e.id_name;
   rec.entry_comment = e.comment_name;
-  rec.exit_id = intern_name(signal);
+  rec.exit_id = intern_name(label.id);
+  rec.exit_comment = intern_name(label.comment);
   rec.size = signed_qty;
   rec.entry_price = e.price;
   rec.exit_price = price;
@@ -401,7 +403,7 @@ void BrokerEmulator::close_entry(size_t t, size_t i, double qty, double price, c
 // Closes `qty` contracts of the entries named `from_entry` ("" = all). FIFO (the default rule)
 // takes them from the oldest entries of the position whatever their name; ANY from the named ones.
 void BrokerEmulator::close_qty(size_t t, double qty, double price, const std::string& from_entry,
-                               const std::string& signal, ExitReason reason) {
+                               const ExitLabel& label, ExitReason reason) {
   size_t i = 0;
   while (qty > kQtyEps && i < open_.size()) {
     if (!cfg_.close_entries_fifo && !from_entry.empty() && open_[i].id != from_entry) {
@@ -410,7 +412,7 @@ void BrokerEmulator::close_qty(size_t t, double qty, double price, const std::st
     }
     const double take = std::min(qty, open_[i].qty);
     const size_t before = open_.size();
-    close_entry(t, i, take, price, signal, reason);
+    close_entry(t, i, take, price, label, reason);
     qty -= take;
     if (open_.size() == before) ++i;  // partially closed: stays, move on
   }
@@ -439,16 +441,17 @@ void BrokerEmulator::after_fill(const Order& o, double filled) {
 /// Fills order `o` at `price` (slippage already applied). Returns through the position changes.
 void BrokerEmulator::execute(size_t t, Order& o, double price, bool stop_leg) {
   readout_dirty_ = true;
-  const std::string entry_signal = o.comment.empty() ? o.id : o.comment;
+  // An entry or order that closes (part of) the position names the exit after itself.
+  const ExitLabel by_order{o.id, o.comment, o.comment.empty() ? o.id : o.comment};
   switch (o.kind) {
     case OrderKind::kEntry: {
       int dir = o.dir;
       if (allow_dir_ != 0 && dir != allow_dir_) {
         // strategy.risk.allow_entry_in: an entry the other way only exits the position.
-        if (position_sign() == -dir) close_qty(t, std::fabs(position_), price, "", entry_signal, ExitReason::kSignal);
+        if (position_sign() == -dir) close_qty(t, std::fabs(position_), price, "", by_order, ExitReason::kSignal);
         return;
       }
-      if (position_sign() == -dir) close_qty(t, std::fabs(position_), price, "", entry_signal, ExitReason::kSignal);
+      if (position_sign() == -dir) close_qty(t, std::fabs(position_), price, "", by_order, ExitReason::kSignal);
       if (position_sign() == dir && static_cast<int>(open_.size()) >= cfg_.pyramiding) return;
       if (!(o.qty > 0)) return;  // a rejected reversal: only the close
       open_entry(t, o, dir, o.qty, price);
@@ -459,7 +462,7 @@ void BrokerEmulator::execute(size_t t, Order& o, double price, bool stop_leg) {
       double qty = o.qty;
       if (position_sign() == -o.dir) {
         const double reduce = std::min(qty, std::fabs(position_));
-        close_qty(t, reduce, price, "", entry_signal, ExitReason::kSignal);
+        close_qty(t, reduce, price, "", by_order, ExitReason::kSignal);
         qty -= reduce;
       }
       if (qty > kQtyEps && !(allow_dir_ != 0 && o.dir != allow_dir_)) open_entry(t, o, o.dir, qty, price);
@@ -475,15 +478,18 @@ void BrokerEmulator::execute(size_t t, Order& o, double price, bool stop_leg) {
       const ExitReason reason = o.kind == OrderKind::kClose ? ExitReason::kSignal
                                 : stop_leg                     ? ExitReason::kStopLoss
                                                                : ExitReason::kTakeProfit;
-      std::string signal;
+      ExitLabel label;
+      label.id = o.id;
       if (o.kind == OrderKind::kClose) {
-        signal = !o.comment.empty() ? o.comment : o.from_entry.empty() ? "Close position order" : "Close entry(s) order " + o.from_entry;
+        label.comment = o.comment;
+        label.signal = !o.comment.empty() ? o.comment : o.from_entry.empty() ? "Close position order" : "Close entry(s) order " + o.from_entry;
       } else {
         const std::string& leg = reason == ExitReason::kStopLoss ? (o.trail_active && !o.comment_trailing.empty() ? o.comment_trailing : o.comment_loss)
                                                                  : o.comment_profit;
-        signal = !leg.empty() ? leg : !o.comment.empty() ? o.comment : o.id;
+        label.comment = !leg.empty() ? leg : o.comment;
+        label.signal = !label.comment.empty() ? label.comment : o.id;
       }
-      if (qty > kQtyEps) close_qty(t, qty, price, o.from_entry, signal, reason);
+      if (qty > kQtyEps) close_qty(t, qty, price, o.from_entry, label, reason);
       return;
     }
   }
@@ -694,7 +700,7 @@ void BrokerEmulator::margin_check(size_t t, double worst) {
   if (!(cover > 0)) cover = cfg_.fractional ? -loss / (worst * cfg_.multiplier) : 1;
   const double qty = std::min(held, cover * 4);
   readout_dirty_ = true;
-  close_qty(t, qty, worst, "", "Margin call", ExitReason::kMarginCall);
+  close_qty(t, qty, worst, "", ExitLabel{"Margin call", "", "Margin call"}, ExitReason::kMarginCall);
 }
 
 void BrokerEmulator::drop_orphan_exits() {
@@ -774,7 +780,7 @@ double BrokerEmulator::end_script_full(size_t t) {
   const double c = bars_.close[t];
   if (!orders_.empty()) fill_market_orders(t, c, true);
   if (t + 1 == n_ && cfg_.close_at_end && position_ != 0) {
-    close_qty(t, std::fabs(position_), c, "", "Close at end", ExitReason::kEnd);
+    close_qty(t, std::fabs(position_), c, "", ExitLabel{"Close at end", "", "Close at end"}, ExitReason::kEnd);
     closed_at_end_ = true;
     ++exposed_bars_;  // held into that close, as a position left open is
   }
@@ -867,7 +873,7 @@ const TradeRecord* BrokerEmulator::trade(bool open, int64_t i) const {
     rec.entry_id = names_[c.entry_id];
     rec.entry_comment = names_[c.entry_comment];
     rec.exit_id = names_[c.exit_id];
-    rec.exit_comment = names_[c.exit_id];
+    rec.exit_comment = names_[c.exit_comment];
     rec.size = c.size;
     rec.entry_price = c.entry_price;
     rec.exit_price = c.exit_price;

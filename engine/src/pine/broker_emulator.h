@@ -177,8 +177,13 @@ class BrokerEmulator final : public OrderSink {
   void execute(size_t t, Order& o, double price, bool stop_leg);
   int exit_side(const Order& o) const;
   void open_entry(size_t t, const Order& o, int side, double qty, double price);
-  void close_qty(size_t t, double qty, double price, const std::string& from_entry, const std::string& signal, ExitReason reason);
-  void close_entry(size_t t, size_t i, double qty, double price, const std::string& signal, ExitReason reason);
+  /// What an exit is called: its order id, its comment, and the "Signal" of the trade list
+  /// (the comment when given, else the id or TradingView's name for the kind of close).
+  struct ExitLabel {
+    std::string id, comment, signal;
+  };
+  void close_qty(size_t t, double qty, double price, const std::string& from_entry, const ExitLabel& label, ExitReason reason);
+  void close_entry(size_t t, size_t i, double qty, double price, const ExitLabel& label, ExitReason reason);
   void after_fill(const Order& o, double filled);
   void mark_excursions(double price) {
     for (auto& e : open_) {
@@ -212,7 +217,7 @@ class BrokerEmulator final : public OrderSink {
   /// A closed trade as the accessors need it; names are indexes into names_, so closing a trade
   /// allocates nothing (grids close millions).
   struct ClosedTrade {
-    uint32_t entry_id = 0, entry_comment = 0, exit_id = 0;
+    uint32_t entry_id = 0, entry_comment = 0, exit_id = 0, exit_comment = 0;
     double size = 0, entry_price = 0, exit_price = 0, profit = 0, commission = 0, max_runup = 0, max_drawdown = 0;
     int64_t entry_bar = 0, exit_bar = 0;
   };

@@ -465,7 +465,9 @@ const CANCEL_RACE = async ({ n, parallel, seed }) => {
       for (let k = Math.floor(rnd() * 20); k > 0; k--) await Promise.resolve();
     } else if (pick < 0.85) {
       timings.timer++;
-      await window.t.sleep(rnd() * 6);
+      // Mostly within a run's few milliseconds; sometimes later, so that completions win too
+      // where a run takes longer (the message fallback, a loaded machine).
+      await window.t.sleep(rnd() < 0.7 ? rnd() * 6 : 6 + rnd() * 60);
     } else {
       timings.running++;
       const end = performance.now() + 200;

@@ -57,6 +57,7 @@ options:
   --stop-loss-pct F        exit when price moves F % against the entry
   --take-profit-pct F      exit when price moves F % in favour
   --bars-per-year N        annualisation (default: measured from the data)
+  --plots                  built-in strategies: also return the indicators they trade on as plots (JSON)
   --trades-csv FILE        backtest (or optimize --rerun): also write TradingView's "List of trades"
                            CSV to FILE (two rows per trade, exit then entry; money and % to 2 decimals)
 
@@ -128,6 +129,8 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
     if (handled) continue;
     if (flag == "--json") {
       o.json = true;
+    } else if (flag == "--plots") {
+      o.request.base.indicator_plots = true;
     } else if (flag == "--fractional") {
       b.fractional = true;
       o.broker_given.insert("fractional");

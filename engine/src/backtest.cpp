@@ -160,7 +160,7 @@ Result<BacktestResult> run_builtin(const MarketData& data, const BacktestRequest
   if (broker.quantity() != 0) result.open_position = broker.open_position_at(last);
   result.rejected_orders = broker.rejected_orders();
   result.warmup_bars = static_cast<int64_t>(run.warmup);
-  result.plots = builtin_plots(data, request.strategy, *params);
+  if (request.indicator_plots) result.plots = builtin_plots(data, request.strategy, *params);
   result.metrics = acc.finish(result.final_equity, data.years, result.bars_per_year);
   return result;
 }

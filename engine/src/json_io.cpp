@@ -261,6 +261,10 @@ Result<BacktestRequest> backtest_request_from_json(const json& j) {
     return field_error("schema", std::string("must be \"") + kSchemaVersion + "\"");
   }
   BacktestRequest r;
+  if (j.contains("indicator_plots") && !j["indicator_plots"].is_null()) {
+    if (!j["indicator_plots"].is_boolean()) return field_error("indicator_plots", "must be true or false");
+    r.indicator_plots = j["indicator_plots"].get<bool>();
+  }
   const bool has_script = j.contains("script") && !j["script"].is_null();
   if (has_script) {
     // A Pine script (its source text) instead of a built-in strategy; "inputs" override its

@@ -35,6 +35,7 @@ std::map<std::string, std::vector<double>> plots_of(const BacktestResult& r) {
 BacktestResult run_builtin(const std::string& strategy) {
   BacktestRequest req;
   req.strategy = strategy;
+  req.indicator_plots = true;
   auto r = run_backtest(*orcl(), req);
   REQUIRE(r.ok());
   return *r;
@@ -101,6 +102,14 @@ TEST_CASE("built-in strategies plot the indicators they trade on, as their Pine 
       for (double x : v) finite += std::isfinite(x);
       CHECK(finite > v.size() / 2);
     }
+  }
+  // Only when asked for: a plain request carries none.
+  {
+    BacktestRequest plain;
+    plain.strategy = "sma_cross";
+    auto r = run_backtest(*orcl(), plain);
+    REQUIRE(r.ok());
+    CHECK(r->plots.empty());
   }
   // Overlay series sit on the price chart, oscillators in a pane.
   const auto sma = run_builtin("sma_cross");

@@ -32,6 +32,9 @@ struct BacktestRequest {
   /// override a script's strategy() settings when prepare_script_request merges them.
   std::set<std::string> broker_given;
   bool script_prepared = false;  ///< prepare_script_request ran
+  /// Built-in strategies: also return the indicators they trade on as `plots` (off by default:
+  /// on a multi-million-bar dataset they are large, and stored reports would carry them).
+  bool indicator_plots = false;
 };
 
 /// For a script request: merges the script's strategy() settings under the broker fields the

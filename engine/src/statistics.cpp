@@ -1,0 +1,393 @@
+// Overfitting statistics; each formula is written once, here, with its source (see statistics.h).
+#include "atf/statistics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
+
+#include "rng.h"
+
+namespace atf {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kEulerGamma = 0.57721566490153286061;
+constexpr double kE = 2.71828182845904523536;
+
+/// Quantile q in [0, 1] of sorted values, linear between order statistics (Hyndman & Fan's
+/// type 7, numpy's default).
+double quantile_sorted(const std::vector<double>& v, double q) {
+  if (v.empty()) return kNaN;
+  const double h = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<size_t>(std::floor(h));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+/// Sharpe ratio per observation from n, Σr and Σr² (sample stddev); a flat series (no variance)
+/// earns nothing: 0. Non-finite inputs (a ruined equity) rank last: −∞.
+double block_sharpe(double n, double s1, double s2) {
+  if (!std::isfinite(s1) || !std::isfinite(s2)) return -kInf;
+  const double mean = s1 / n;
+  const double var = (s2 - s1 * mean) / (n - 1);
+  return var > 0 ? mean / std::sqrt(var) : 0.0;
+}
+
+/// Coordinates of a mixed-radix index, the first axis varying slowest.
+std::vector<int64_t> coordinates(const std::vector<int64_t>& sizes, int64_t index) {
+  std::vector<int64_t> c(sizes.size());
+  for (size_t i = sizes.size(); i-- > 0;) {
+    c[i] = index % sizes[i];
+    index /= sizes[i];
+  }
+  return c;
+}
+
+/// Calls f(index) for every cell of the Moore neighbourhood of `centre` (itself excluded unless
+/// `with_centre`), clipped at the grid's edges.
+template <class F>
+void for_each_neighbour(const std::vector<int64_t>& sizes, int64_t centre, bool with_centre, F f) {
+  const std::vector<int64_t> c = coordinates(sizes, centre);
+  const size_t d = sizes.size();
+  std::vector<int> off(d, -1);
+  for (;;) {
+    bool is_centre = true, inside = true;
+    int64_t index = 0;
+    for (size_t i = 0; i < d; ++i) {
+      const int64_t x = c[i] + off[i];
+      if (off[i] != 0) is_centre = false;
+      if (x < 0 || x >= sizes[i]) inside = false;
+      index = index * sizes[i] + x;
+    }
+    if (inside && (with_centre || !is_centre)) f(index);
+    size_t i = d;  // next offset vector, the last axis fastest
+    while (i > 0 && off[i - 1] == 1) off[--i] = -1;
+    if (i == 0) return;
+    ++off[i - 1];
+  }
+}
+
+}  // namespace
+
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+double normal_quantile(double p) {
+  if (std::isnan(p) || p < 0 || p > 1) return kNaN;
+  if (p == 0) return -kInf;
+  if (p == 1) return kInf;
+  // Acklam (2003), "An algorithm for computing the inverse normal cumulative distribution function".
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                 6.680131188771972e+01,  -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                 3.754408661907416e+00};
+  constexpr double p_low = 0.02425;
+  double x;
+  if (p < p_low || p > 1 - p_low) {
+    const double q = std::sqrt(-2 * std::log(p < p_low ? p : 1 - p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    if (p > 1 - p_low) x = -x;
+  } else {
+    const double q = p - 0.5, r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  }
+  // One step of Halley's method on Φ(x) − p brings the 1.15e-9 approximation to full precision.
+  const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
+  const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(x * x / 2);
+  return x - u / (1 + x * u / 2);
+}
+
+ReturnMoments return_moments(const std::vector<double>& returns) {
+  ReturnMoments m;
+  m.n = static_cast<int64_t>(returns.size());
+  if (m.n == 0) {
+    m.sharpe = kNaN;
+    return m;
+  }
+  const double n = static_cast<double>(m.n);
+  m.mean = std::accumulate(returns.begin(), returns.end(), 0.0) / n;
+  double m2 = 0, m3 = 0, m4 = 0;
+  for (double r : returns) {
+    const double x = r - m.mean, x2 = x * x;
+    m2 += x2;
+    m3 += x2 * x;
+    m4 += x2 * x2;
+  }
+  m2 /= n;
+  m3 /= n;
+  m4 /= n;
+  m.stddev = m.n > 1 ? std::sqrt(m2 * n / (n - 1)) : 0.0;
+  m.skewness = m2 > 0 ? m3 / std::pow(m2, 1.5) : 0.0;
+  m.kurtosis = m2 > 0 ? m4 / (m2 * m2) : 3.0;
+  m.sharpe = m.stddev > 0 ? m.mean / m.stddev : kNaN;
+  return m;
+}
+
+double probabilistic_sharpe_ratio(double sharpe, double benchmark, double n, double skewness, double kurtosis) {
+  if (!(n >= 2) || std::isnan(sharpe) || std::isnan(benchmark) || std::isnan(skewness) || std::isnan(kurtosis)) return kNaN;
+  // Bailey & López de Prado (2012), eq. (9): the standard error of the estimated Sharpe ratio
+  // under non-normal returns (Mertens 2002) is √((1 − γ3·SR + (γ4 − 1)/4·SR²) / (n − 1)).
+  const double var = 1 - skewness * sharpe + (kurtosis - 1) / 4 * sharpe * sharpe;
+  if (!(var > 0)) return kNaN;
+  return normal_cdf((sharpe - benchmark) * std::sqrt(n - 1) / std::sqrt(var));
+}
+
+double expected_max_sharpe(double variance, double trials) {
+  if (!(trials >= 1) || !(variance >= 0)) return kNaN;
+  if (trials == 1) return 0.0;  // one trial: nothing was selected, no selection bias
+  // Bailey & López de Prado (2014), eq. (2), from the False Strategy theorem: the expected
+  // maximum of N standard normals ≈ (1 − γ)·Φ⁻¹(1 − 1/N) + γ·Φ⁻¹(1 − 1/(N·e)).
+  return std::sqrt(variance) *
+         ((1 - kEulerGamma) * normal_quantile(1 - 1 / trials) + kEulerGamma * normal_quantile(1 - 1 / (trials * kE)));
+}
+
+double deflated_sharpe_ratio(double sharpe, double n, double skewness, double kurtosis, double variance, double trials) {
+  return probabilistic_sharpe_ratio(sharpe, expected_max_sharpe(variance, trials), n, skewness, kurtosis);
+}
+
+std::vector<int64_t> block_bounds(int64_t bars, int blocks) {
+  std::vector<int64_t> bounds(static_cast<size_t>(blocks) + 1);
+  for (int b = 0; b <= blocks; ++b) bounds[static_cast<size_t>(b)] = bars * b / blocks;
+  return bounds;
+}
+
+PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& trials, const std::vector<int64_t>& bounds) {
+  PboResult r;
+  const int S = static_cast<int>(bounds.size()) - 1;
+  r.blocks = S;
+  r.trials = static_cast<int64_t>(trials.size());
+  if (S < 2 || S % 2 != 0) {
+    r.reason = "PBO needs an even number of blocks (S = " + std::to_string(S) + ")";
+    return r;
+  }
+  if (trials.size() < 2) {
+    r.reason = "PBO needs at least 2 successful trials (" + std::to_string(trials.size()) + ")";
+    return r;
+  }
+  for (int b = 0; b < S; ++b) {
+    if (bounds[static_cast<size_t>(b) + 1] - bounds[static_cast<size_t>(b)] < 2) {
+      r.reason = "PBO needs at least 2 bars per block (" + std::to_string(bounds.back()) + " bars in " +
+                 std::to_string(S) + " blocks)";
+      return r;
+    }
+  }
+  const size_t N = trials.size();
+  for (const auto& t : trials) {
+    if (t.sums.size() != 2 * static_cast<size_t>(S)) {
+      r.reason = "trial block returns do not match the " + std::to_string(S) + " blocks";
+      return r;
+    }
+  }
+  // Structure of arrays: block b's Σr of every trial in one row, so the sums vectorize.
+  std::vector<std::vector<double>> s1(static_cast<size_t>(S), std::vector<double>(N)), s2 = s1;
+  std::vector<double> t1(N, 0.0), t2(N, 0.0);
+  for (size_t i = 0; i < N; ++i) {
+    for (size_t b = 0; b < static_cast<size_t>(S); ++b) {
+      s1[b][i] = trials[i].sums[2 * b];
+      s2[b][i] = trials[i].sums[2 * b + 1];
+      t1[i] += s1[b][i];
+      t2[i] += s2[b][i];
+    }
+  }
+  const int half = S / 2;
+  // Depth-first over the halves that hold block 0 (each unordered split once); partial sums per
+  // depth are shared by a subtree. Each split gives two combinations: A in-sample with B out of
+  // sample, and the reverse — together all C(S, S/2).
+  std::vector<std::vector<double>> p1(static_cast<size_t>(half) + 1, std::vector<double>(N, 0.0)), p2 = p1;
+  std::vector<double> is_score(N), oos_score(N), b1(N), b2(N);
+  std::vector<double> logits;
+  int64_t losses = 0;
+  const double total_bars = static_cast<double>(bounds.back());
+  auto evaluate = [&](const std::vector<double>& is1, const std::vector<double>& is2, double n_is,
+                      const std::vector<double>& oos1, const std::vector<double>& oos2, double n_oos) {
+    size_t best = 0;
+    for (size_t i = 0; i < N; ++i) {
+      is_score[i] = block_sharpe(n_is, is1[i], is2[i]);
+      oos_score[i] = block_sharpe(n_oos, oos1[i], oos2[i]);
+      if (is_score[i] > is_score[best]) best = i;  // ties: the lowest index, as the optimizer ranks
+    }
+    const double target = oos_score[best];
+    int64_t less = 0, equal = 0;
+    for (size_t i = 0; i < N; ++i) {
+      less += oos_score[i] < target;
+      equal += oos_score[i] == target;
+    }
+    // Relative rank ω in (0, 1): ascending rank (ties at their mean rank) over N + 1.
+    const double rank = static_cast<double>(less) + (static_cast<double>(equal) + 1) / 2;
+    const double w = rank / (static_cast<double>(N) + 1);
+    logits.push_back(std::log(w / (1 - w)));
+    losses += oos1[best] < 0;
+  };
+  std::vector<int> chosen{0};
+  std::vector<double> n_at(static_cast<size_t>(half) + 1, 0.0);
+  auto add_block = [&](size_t depth, int b) {
+    const auto bs = static_cast<size_t>(b);
+    for (size_t i = 0; i < N; ++i) {
+      p1[depth][i] = p1[depth - 1][i] + s1[bs][i];
+      p2[depth][i] = p2[depth - 1][i] + s2[bs][i];
+    }
+    n_at[depth] = n_at[depth - 1] + static_cast<double>(bounds[bs + 1] - bounds[bs]);
+  };
+  add_block(1, 0);
+  // Iterative DFS: chosen holds ascending block numbers; depth = chosen.size().
+  auto recurse = [&](auto&& self, int from) -> void {
+    const size_t depth = chosen.size();
+    if (static_cast<int>(depth) == half) {
+      for (size_t i = 0; i < N; ++i) {
+        b1[i] = t1[i] - p1[depth][i];
+        b2[i] = t2[i] - p2[depth][i];
+      }
+      const double n_a = n_at[depth], n_b = total_bars - n_a;
+      evaluate(p1[depth], p2[depth], n_a, b1, b2, n_b);
+      evaluate(b1, b2, n_b, p1[depth], p2[depth], n_a);
+      return;
+    }
+    for (int b = from; b <= S - (half - static_cast<int>(depth)); ++b) {
+      chosen.push_back(b);
+      add_block(depth + 1, b);
+      self(self, b + 1);
+      chosen.pop_back();
+    }
+  };
+  recurse(recurse, 1);
+
+  r.ok = true;
+  r.combinations = static_cast<int64_t>(logits.size());
+  const auto overfit = std::count_if(logits.begin(), logits.end(), [](double l) { return l <= 0; });
+  r.pbo = static_cast<double>(overfit) / static_cast<double>(logits.size());
+  r.prob_oos_loss = static_cast<double>(losses) / static_cast<double>(logits.size());
+  r.logit_mean = std::accumulate(logits.begin(), logits.end(), 0.0) / static_cast<double>(logits.size());
+  std::vector<double> sorted = logits;
+  std::sort(sorted.begin(), sorted.end());
+  r.logit_median = quantile_sorted(sorted, 0.5);
+  r.logit_min = sorted.front();
+  r.logit_max = sorted.back();
+  constexpr int kBins = 20;
+  r.logit_bins.assign(kBins, 0);
+  const double width = (r.logit_max - r.logit_min) / kBins;
+  for (double l : logits) {
+    const int bin = width > 0 ? std::min(kBins - 1, static_cast<int>((l - r.logit_min) / width)) : 0;
+    ++r.logit_bins[static_cast<size_t>(bin)];
+  }
+  return r;
+}
+
+MonteCarloResult monte_carlo_trades(const std::vector<double>& trade_returns_pct, double initial, int paths,
+                                    uint64_t seed) {
+  MonteCarloResult r;
+  r.paths = paths;
+  r.seed = seed;
+  r.initial = initial;
+  r.trades = static_cast<int64_t>(trade_returns_pct.size());
+  if (trade_returns_pct.empty()) {
+    r.reason = "no closed trade to resample";
+    return r;
+  }
+  if (paths < 1) {
+    r.reason = "paths must be at least 1";
+    return r;
+  }
+  const int64_t n = r.trades;
+  // The fan at up to 50 evenly spaced trade counts (the last one always).
+  for (int64_t k = 1; k <= 50; ++k) {
+    const int64_t step = std::max<int64_t>(1, n * k / 50);
+    if (r.fan_steps.empty() || step > r.fan_steps.back()) r.fan_steps.push_back(step);
+  }
+  const size_t steps = r.fan_steps.size();
+  std::vector<double> finals(static_cast<size_t>(paths)), drawdowns(static_cast<size_t>(paths));
+  std::vector<double> at_step(static_cast<size_t>(paths) * steps);
+  Rng rng(seed);
+  int64_t losing = 0;
+  for (int p = 0; p < paths; ++p) {
+    double equity = initial, peak = initial, max_dd = 0;
+    size_t next_step = 0;
+    for (int64_t k = 1; k <= n; ++k) {
+      const double ret = trade_returns_pct[rng.below(static_cast<uint64_t>(n))];
+      equity = std::max(0.0, equity * (1 + ret / 100));  // a loss beyond 100 % ruins: equity 0
+      peak = std::max(peak, equity);
+      if (peak > 0) max_dd = std::max(max_dd, (peak - equity) / peak * 100);
+      if (next_step < steps && k == r.fan_steps[next_step]) at_step[next_step++ * static_cast<size_t>(paths) + static_cast<size_t>(p)] = equity;
+    }
+    finals[static_cast<size_t>(p)] = equity;
+    drawdowns[static_cast<size_t>(p)] = max_dd;
+    losing += equity < initial;
+  }
+  std::sort(finals.begin(), finals.end());
+  std::sort(drawdowns.begin(), drawdowns.end());
+  r.final_equity_p5 = quantile_sorted(finals, 0.05);
+  r.final_equity_p50 = quantile_sorted(finals, 0.50);
+  r.final_equity_p95 = quantile_sorted(finals, 0.95);
+  r.max_drawdown_p5 = quantile_sorted(drawdowns, 0.05);
+  r.max_drawdown_p50 = quantile_sorted(drawdowns, 0.50);
+  r.max_drawdown_p95 = quantile_sorted(drawdowns, 0.95);
+  r.prob_loss = static_cast<double>(losing) / paths;
+  for (size_t s = 0; s < steps; ++s) {
+    std::vector<double> col(at_step.begin() + static_cast<std::ptrdiff_t>(s * static_cast<size_t>(paths)),
+                            at_step.begin() + static_cast<std::ptrdiff_t>((s + 1) * static_cast<size_t>(paths)));
+    std::sort(col.begin(), col.end());
+    r.fan_p5.push_back(quantile_sorted(col, 0.05));
+    r.fan_p25.push_back(quantile_sorted(col, 0.25));
+    r.fan_p50.push_back(quantile_sorted(col, 0.50));
+    r.fan_p75.push_back(quantile_sorted(col, 0.75));
+    r.fan_p95.push_back(quantile_sorted(col, 0.95));
+  }
+  r.ok = true;
+  return r;
+}
+
+StabilityResult neighbourhood_stability(const std::vector<int64_t>& sizes, const std::vector<double>& values,
+                                        int64_t best) {
+  StabilityResult r;
+  r.verdict = "n/a";
+  if (best < 0 || best >= static_cast<int64_t>(values.size()) || std::isnan(values[static_cast<size_t>(best)])) {
+    r.reason = "no best cell";
+    return r;
+  }
+  r.best = values[static_cast<size_t>(best)];
+  double sum = 0, lo = kInf;
+  for_each_neighbour(sizes, best, false, [&](int64_t i) {
+    const double v = values[static_cast<size_t>(i)];
+    if (std::isnan(v)) return;
+    sum += v;
+    lo = std::min(lo, v);
+    ++r.neighbours;
+  });
+  if (r.neighbours == 0) {
+    r.reason = "the best cell has no evaluated neighbour";
+    return r;
+  }
+  r.ok = true;
+  r.neighbour_mean = sum / static_cast<double>(r.neighbours);
+  r.neighbour_min = lo;
+  if (r.best > 0 && std::isfinite(r.best)) {
+    r.ratio = r.neighbour_mean / r.best;
+    r.verdict = r.ratio >= 0.75 ? "plateau" : r.ratio >= 0.4 ? "slope" : "spike";
+  } else {
+    r.ratio = kNaN;
+    r.reason = "the ratio needs a positive, finite best objective";
+  }
+  return r;
+}
+
+double neighbourhood_mean(const std::vector<int64_t>& sizes, const std::vector<double>& values, int64_t index) {
+  double sum = 0;
+  int64_t count = 0;
+  for_each_neighbour(sizes, index, true, [&](int64_t i) {
+    const double v = values[static_cast<size_t>(i)];
+    if (std::isnan(v)) return;
+    sum += v;
+    ++count;
+  });
+  return count > 0 ? sum / static_cast<double>(count) : kNaN;
+}
+
+}  // namespace atf

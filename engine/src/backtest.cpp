@@ -1,7 +1,7 @@
 #include "atf/backtest.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <memory>
 #include <new>
@@ -69,7 +69,7 @@ struct LoopRun {
 /// Runs strategy `name` with resolved params, reporting progress and checking cancel once per
 /// batch; strategy exceptions become kRuntime errors naming the strategy, its parameters and bar.
 LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& params, const BrokerConfig& cfg,
-                RunHooks hooks, BrokerSim& broker, MetricsAccumulator& acc, double* curve) {
+                RunHooks hooks, BrokerSim& broker, MetricsAccumulator& acc, double* curve, size_t trade_from) {
   LoopRun out;
   auto strategy = make_strategy(name);
   if (!strategy) {
@@ -89,9 +89,11 @@ LoopRun run_any(const MarketData& md, const std::string& name, const ParamMap& p
           using S = std::decay_t<decltype(s)>;
           if (curve) {
             BarLoop<true, S> loop(s, md, cfg, broker, acc, curve);
+            loop.set_trade_from(trade_from);
             return run(loop);
           }
           BarLoop<false, S> loop(s, md, cfg, broker, acc, nullptr);
+          loop.set_trade_from(trade_from);
           return run(loop);
         },
         *strategy);
@@ -149,8 +151,13 @@ Result<BacktestResult> run_builtin(const MarketData& data, const BacktestRequest
   if (record_equity_curve) result.equity_curve.assign(data.bars.size(), 0.0);
   MetricsAccumulator acc(request.broker.cash);
   BrokerSim broker(request.broker, data.bars, acc, &result.trades);
+  const auto& times = data.bars.time;
+  const size_t trade_from =
+      request.trade_from_ms
+          ? static_cast<size_t>(std::lower_bound(times.begin(), times.end(), *request.trade_from_ms) - times.begin())
+          : 0;
   LoopRun run = run_any(data, request.strategy, *params, request.broker, hooks, broker, acc,
-                        record_equity_curve ? result.equity_curve.data() : nullptr);
+                        record_equity_curve ? result.equity_curve.data() : nullptr, trade_from);
   if (!run.status) return run.status.error();
 
   const size_t last = data.bars.size() - 1;
@@ -187,7 +194,7 @@ Result<TrialSummary> run_trial(const MarketData& data, const std::string& strate
 
 std::vector<Result<TrialSummary>> run_trials(const MarketData& data, const std::string& strategy,
                                              const std::vector<ParamMap>& params, const BrokerConfig& cfg,
-                                             RunHooks hooks) {
+                                             RunHooks hooks, const std::vector<int64_t>& block_bounds) {
   std::vector<Result<TrialSummary>> out(params.size(), Error::make(ErrorCode::kInternal, "not run"));
   auto proto = make_strategy(strategy);
   if (!proto) {
@@ -209,7 +216,8 @@ std::vector<Result<TrialSummary>> run_trials(const MarketData& data, const std::
               return e ? runtime_error_at(data, strategy, params[i], bar, *e)
                        : Error::make(ErrorCode::kLimit, strategy + "(" + format_params(params[i]) +
                                                             ") ran out of memory at bar " + std::to_string(bar));
-            });
+            },
+            block_bounds);
       },
       *proto);
   return out;

@@ -51,6 +51,11 @@ class BarLoop {
   size_t failed_bar() const { return failed_bar_; }
   /// Bars before the strategy's first possible signal.
   size_t warmup() const { return strategy_.warmup(); }
+  /// No order before bar `t` (BacktestRequest::trade_from_ms): the strategy still sees those bars,
+  /// so its state is what a run from the first bar gives, but its signals are dropped.
+  void set_trade_from(size_t t) { trade_from_ = t; }
+  /// The per-bar statistics so far (bars [0, next())).
+  const BarStats& stats() const { return stats_; }
   /// Hands the per-bar statistics back to the accumulator.
   void finish() { acc_.set_bar_stats(stats_, static_cast<int64_t>(next_)); }
 
@@ -64,7 +69,7 @@ class BarLoop {
   BarStats stats_;
   BrokerSim::Mark mark_;
   int pending_ = kNoOrder;
-  size_t next_ = 0, failed_bar_ = 0;
+  size_t next_ = 0, failed_bar_ = 0, trade_from_ = 0;
 };
 
 template <bool kRecord, class S>
@@ -92,6 +97,13 @@ void BarLoop<kRecord, S>::advance(size_t end) {
     if (kRecord) curve[t] = mark.cash;
   }
   try {
+    // Before trade_from: signals computed and dropped, so no order and equity is the cash (a
+    // separate loop keeps the test out of the main one).
+    for (; t < end && t < trade_from_; ++t) {
+      (void)strategy.signal(t, 0);
+      stats.on_unchanged_bar(static_cast<int64_t>(t));
+      if (kRecord) curve[t] = mark.cash;
+    }
     for (; t < end; ++t) {
       if (pending != kNoOrder) {
         broker.market_to(pending, open[t], t, true);
@@ -178,7 +190,8 @@ Status drive_loop(Loop& loop, size_t n, RunHooks hooks, size_t& failed_bar) {
 /// marks the unfinished runs cancelled.
 template <class S, class Make, class Fail>
 void run_trial_group(const MarketData& data, const BrokerConfig& cfg, RunHooks hooks,
-                     std::vector<Result<TrialSummary>>& out, Make make, Fail fail_error) {
+                     std::vector<Result<TrialSummary>>& out, Make make, Fail fail_error,
+                     const std::vector<int64_t>& block_bounds) {
   // Each run's accumulator, broker and loop; the broker keeps a reference to the accumulator,
   // so a slot never moves.
   struct Slot {
@@ -205,10 +218,12 @@ void run_trial_group(const MarketData& data, const BrokerConfig& cfg, RunHooks h
     }
   }
   const size_t n = data.bars.size();
+  const size_t blocks = block_bounds.empty() ? 0 : block_bounds.size() - 1;
+  std::vector<std::vector<double>> cum(out.size(), std::vector<double>(2 * blocks));
   if (!advance_together(
           slots, n, hooks, out, [](Slot& s, size_t end) { s.loop->advance(end); },
           [](const Slot& s) { return s.loop->failed_bar(); },
-          fail)) {
+          fail, block_bounds, [&](size_t i, const Slot& s, size_t k) { snapshot_block(cum[i], k, s.loop->stats()); })) {
     return;
   }
   for (size_t i = 0; i < slots.size(); ++i) {
@@ -223,6 +238,7 @@ void run_trial_group(const MarketData& data, const BrokerConfig& cfg, RunHooks h
     summary.rejected_orders = slot.broker.rejected_orders();
     summary.warmup_bars = static_cast<int64_t>(slot.loop->warmup());
     summary.metrics = slot.acc.finish(summary.final_equity, data.years, cfg.bars_per_year > 0 ? cfg.bars_per_year : data.bars_per_year);
+    if (blocks > 0) summary.block_sums = block_sums_from(cum[i]);
     out[i] = summary;
   }
 }

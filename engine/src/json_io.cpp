@@ -155,6 +155,9 @@ json to_json(const OptimizationRequest& r) {
   j["direction"] = r.maximize ? "max" : "min";
   j["threads"] = r.threads;
   j["max_combinations"] = r.max_combinations;
+  j["search"] = to_string(r.search);
+  j["seed"] = r.search.seed;
+  if (r.statistics_blocks > 0) j["statistics_blocks"] = r.statistics_blocks;
   return j;
 }
 
@@ -198,6 +201,7 @@ json to_json(const OptimizationResult& r, int64_t max_trials) {
             {"rejected_orders", t.ok ? json(t.rejected_orders) : json(nullptr)},
             {"error_message", t.ok ? json(nullptr) : json(t.error_message)},
             {"error_stack_trace", t.ok ? json(nullptr) : json(t.error_stack_trace)}};
+    if (!t.block_sums.empty()) tj["block_sums"] = t.block_sums;
     trials.push_back(std::move(tj));
   }
   json best = nullptr;
@@ -219,8 +223,66 @@ json to_json(const OptimizationResult& r, int64_t max_trials) {
               {"completed", r.completed},
               {"failed", r.failed},
               {"cancelled", r.cancelled},
+              {"search", to_string(r.search)},
               {"best", best},
               {"trials", trials}};
+}
+
+json to_json(const OptimizationStatistics& s) {
+  auto n = number_or_null;
+  json pbo{{"ok", s.pbo.ok}};
+  if (s.pbo.ok) {
+    pbo.update({{"pbo", n(s.pbo.pbo)},
+                {"blocks", s.pbo.blocks},
+                {"combinations", s.pbo.combinations},
+                {"trials", s.pbo.trials},
+                {"logit_mean", n(s.pbo.logit_mean)},
+                {"logit_median", n(s.pbo.logit_median)},
+                {"prob_oos_loss", n(s.pbo.prob_oos_loss)},
+                {"logit_min", n(s.pbo.logit_min)},
+                {"logit_max", n(s.pbo.logit_max)},
+                {"logit_bins", s.pbo.logit_bins}});
+  } else {
+    pbo["reason"] = s.pbo.reason;
+  }
+  const MonteCarloResult& m = s.monte_carlo;
+  json mc{{"ok", m.ok}};
+  if (m.ok) {
+    mc.update({{"paths", m.paths},
+               {"trades", m.trades},
+               {"seed", m.seed},
+               {"initial", m.initial},
+               {"final_equity", {{"p5", n(m.final_equity_p5)}, {"p50", n(m.final_equity_p50)}, {"p95", n(m.final_equity_p95)}}},
+               {"max_drawdown_pct", {{"p5", n(m.max_drawdown_p5)}, {"p50", n(m.max_drawdown_p50)}, {"p95", n(m.max_drawdown_p95)}}},
+               {"prob_loss", n(m.prob_loss)},
+               {"fan", {{"steps", m.fan_steps}, {"p5", m.fan_p5}, {"p25", m.fan_p25}, {"p50", m.fan_p50},
+                        {"p75", m.fan_p75}, {"p95", m.fan_p95}}}});
+  } else {
+    mc["reason"] = m.reason;
+  }
+  json st{{"ok", s.stability.ok}, {"verdict", s.stability.verdict}};
+  if (s.stability.ok) {
+    st.update({{"best", n(s.stability.best)},
+               {"neighbour_mean", n(s.stability.neighbour_mean)},
+               {"neighbour_min", n(s.stability.neighbour_min)},
+               {"neighbours", s.stability.neighbours},
+               {"ratio", n(s.stability.ratio)}});
+  }
+  if (!s.stability.reason.empty()) st["reason"] = s.stability.reason;
+  return json{{"trials", s.trials},
+              {"observations", s.observations},
+              {"bars_per_year", s.bars_per_year},
+              {"best_index", s.best_index},
+              {"best_sharpe", n(s.best_sharpe)},
+              {"sharpe_variance", n(s.sharpe_variance)},
+              {"expected_max_sharpe", n(s.expected_max_sharpe)},
+              {"skewness", n(s.returns.skewness)},
+              {"kurtosis", n(s.returns.kurtosis)},
+              {"psr", n(s.psr)},
+              {"dsr", n(s.dsr)},
+              {"pbo", pbo},
+              {"monte_carlo", mc},
+              {"stability", st}};
 }
 
 Result<BrokerConfig> broker_from_json(const json& j) {
@@ -376,6 +438,20 @@ Result<OptimizationRequest> optimization_request_from_json(const json& j) {
   if (j.contains("threads")) {
     if (!j["threads"].is_number_integer()) return field_error("threads", "must be a whole number");
     r.threads = j["threads"].get<int>();
+  }
+  if (j.contains("search")) {
+    if (!j["search"].is_string()) return field_error("search", "must be \"grid\", \"random:N\" or \"genetic:pop=P,gen=G,...\"");
+    auto spec = parse_search(j["search"].get<std::string>());
+    if (!spec) return spec.error();
+    r.search = *spec;
+  }
+  if (j.contains("seed")) {
+    if (!j["seed"].is_number_unsigned()) return field_error("seed", "must be a whole number ≥ 0");
+    r.search.seed = j["seed"].get<uint64_t>();
+  }
+  if (j.contains("statistics_blocks")) {
+    if (!j["statistics_blocks"].is_number_integer()) return field_error("statistics_blocks", "must be a whole number");
+    r.statistics_blocks = j["statistics_blocks"].get<int>();
   }
   return r;
 }

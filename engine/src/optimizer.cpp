@@ -8,7 +8,9 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
+#include "atf/statistics.h"
 #include "atf/strategy.h"
 #include "pine/script_runner.h"
 
@@ -135,6 +137,9 @@ Result<Grid> Grid::make(const OptimizationRequest& request) {
     grid.base_[name] = value;
   }
   if (request.max_combinations < 1) return Error::validation("max_combinations", "max_combinations must be at least 1");
+  // A sampled search bounds its trials, not the grid (checked in validate_optimization).
+  OptimizationRequest bounded = request;
+  if (request.search.method != SearchSpec::Method::kGrid) bounded.max_combinations = int64_t{1} << 53;
   int64_t size = 1;
   for (const auto& axis : request.axes) {
     auto it = std::find_if(info->params.begin(), info->params.end(), [&](const ParamSpec& s) { return s.name == axis.name; });
@@ -147,11 +152,11 @@ Result<Grid> Grid::make(const OptimizationRequest& request) {
       if (auto st = check_param(*it, v); !st) return axis_error(axis.name, st.error().message);
     }
     const auto n = static_cast<int64_t>(axis.values.size());
-    if (size > request.max_combinations / n) return grid_limit_error(request);
+    if (size > bounded.max_combinations / n) return grid_limit_error(bounded);
     size *= n;
     grid.axes_.push_back(axis);
   }
-  if (size > request.max_combinations) return grid_limit_error(request);
+  if (size > bounded.max_combinations) return grid_limit_error(bounded);
   grid.size_ = size;
   return grid;
 }
@@ -180,6 +185,17 @@ Result<Grid> validate_optimization(const OptimizationRequest& request) {
     return e;
   }
   if (request.threads < 1 || request.threads > 256) return Error::validation("threads", "threads must be between 1 and 256");
+  if (auto st = validate_search(request.search); !st) return st.error();
+  if (const int64_t planned = planned_trials(request.search, grid->size()); planned > request.max_combinations) {
+    Error e = Error::make(ErrorCode::kLimit, "the search plans " + std::to_string(planned) + " trials, over the limit of " +
+                                                 std::to_string(request.max_combinations));
+    e.field = "search";
+    return e;
+  }
+  if (request.statistics_blocks != 0 && (request.statistics_blocks < 2 || request.statistics_blocks > 32 ||
+                                         request.statistics_blocks % 2 != 0)) {
+    return Error::validation("statistics_blocks", "statistics_blocks must be an even number from 2 to 32 (or 0: none)");
+  }
   return grid;
 }
 
@@ -200,7 +216,16 @@ TrialResult to_trial(int64_t index, const std::string& strategy, const Result<Tr
   out.final_equity = summary->final_equity;
   out.rejected_orders = summary->rejected_orders;
   out.warmup_bars = summary->warmup_bars;
+  out.block_sums = summary->block_sums;
   return out;
+}
+
+/// The statistics blocks' bar bounds for this request over this data (empty: none asked for, or
+/// too few bars for two per block).
+std::vector<int64_t> statistics_bounds(const OptimizationRequest& request, const MarketData& data) {
+  const auto n = static_cast<int64_t>(data.bars.size());
+  if (request.statistics_blocks <= 0 || n < 2 * request.statistics_blocks) return {};
+  return block_bounds(n, request.statistics_blocks);
 }
 
 }  // namespace
@@ -224,9 +249,10 @@ std::vector<TrialResult> run_grid_trials(const MarketData& data, const Optimizat
     params.push_back(std::move(*resolved));
   }
   if (params.empty()) return out;
+  const std::vector<int64_t> bounds = statistics_bounds(request, data);
   try {
-    auto summaries = request.base.script ? run_script_trials(data, request.base, params, hooks)
-                                         : run_trials(data, strategy, params, request.base.broker, hooks);
+    auto summaries = request.base.script ? run_script_trials(data, request.base, params, hooks, bounds)
+                                         : run_trials(data, strategy, params, request.base.broker, hooks, bounds);
     for (size_t j = 0; j < runnable.size(); ++j) out[runnable[j]] = to_trial(indexes[runnable[j]], strategy, summaries[j]);
   } catch (const std::exception& e) {  // the boundary: nothing a trial does escapes it
     for (size_t j = 0; j < runnable.size(); ++j) {
@@ -261,24 +287,19 @@ void rank_trials(std::vector<TrialResult>& trials, const std::string& objective,
   });
 }
 
-Result<OptimizationResult> run_optimization(const MarketData& data, const OptimizationRequest& request, RunHooks hooks) {
-  auto grid = validate_optimization(request);
-  if (!grid) return grid.error();
-  OptimizationResult result;
-  result.grid = *grid;
-  result.objective = request.objective;
-  result.maximize = request.maximize;
-  result.total = grid->size();
+namespace {
 
+/// Runs trials index_at(0 .. count − 1) on the thread pool (claimed in groups, each failing
+/// alone) and appends them to `finished`. Returns false when a cancel stopped it.
+template <class IndexAt>
+bool run_pool(const MarketData& data, const OptimizationRequest& request, const Grid& grid, int64_t count,
+              IndexAt index_at, RunHooks hooks, std::vector<TrialResult>& finished) {
   std::atomic<int64_t> next{0};
   std::atomic<bool> stop{false};
   std::mutex mu;
-  std::vector<TrialResult> finished;
-  finished.reserve(static_cast<size_t>(std::min<int64_t>(result.total, 1 << 20)));
-
   // Trials are claimed in small groups that advance together over the bars (cache reuse); the
-  // group shrinks for small grids so every thread gets work.
-  const int64_t group = trial_group_size(result.total, request.threads);
+  // group shrinks for small batches so every thread gets work.
+  const int64_t group = trial_group_size(count, request.threads);
   auto worker = [&] {
     std::vector<TrialResult> local;
     for (;;) {
@@ -288,10 +309,10 @@ Result<OptimizationResult> run_optimization(const MarketData& data, const Optimi
         break;
       }
       const int64_t first = next.fetch_add(group, std::memory_order_relaxed);
-      if (first >= result.total) break;
+      if (first >= count) break;
       std::vector<int64_t> indexes;
-      for (int64_t i = first; i < std::min(first + group, result.total); ++i) indexes.push_back(i);
-      for (TrialResult& tr : run_grid_trials(data, request, *grid, indexes, hooks)) {
+      for (int64_t i = first; i < std::min(first + group, count); ++i) indexes.push_back(index_at(i));
+      for (TrialResult& tr : run_grid_trials(data, request, grid, indexes, hooks)) {
         if (tr.cancelled) {  // cut short by cancel: not a result
           stop.store(true, std::memory_order_relaxed);
           continue;
@@ -309,7 +330,7 @@ Result<OptimizationResult> run_optimization(const MarketData& data, const Optimi
     for (auto& t : local) finished.push_back(std::move(t));
   };
 
-  const int threads = static_cast<int>(std::min<int64_t>(request.threads, std::max<int64_t>(1, result.total)));
+  const int threads = static_cast<int>(std::min<int64_t>(request.threads, std::max<int64_t>(1, count)));
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) {
     try {
@@ -320,9 +341,64 @@ Result<OptimizationResult> run_optimization(const MarketData& data, const Optimi
   }
   worker();
   for (auto& th : pool) th.join();
+  return !stop.load();  // only a cancel sets it
+}
+
+}  // namespace
+
+Result<OptimizationResult> run_optimization(const MarketData& data, const OptimizationRequest& request, RunHooks hooks) {
+  auto grid = validate_optimization(request);
+  if (!grid) return grid.error();
+  OptimizationResult result;
+  result.grid = *grid;
+  result.objective = request.objective;
+  result.maximize = request.maximize;
+  result.search = request.search;
+  result.block_bounds = statistics_bounds(request, data);
+  result.total = planned_trials(request.search, grid->size());
+
+  std::vector<TrialResult> finished;
+  finished.reserve(static_cast<size_t>(std::min<int64_t>(result.total, 1 << 20)));
+  bool stopped = false;
+  switch (request.search.method) {
+    case SearchSpec::Method::kGrid:
+      stopped = !run_pool(data, request, *grid, result.total, [](int64_t i) { return i; }, hooks, finished);
+      break;
+    case SearchSpec::Method::kRandom: {
+      const std::vector<int64_t> sample = random_sample(grid->size(), request.search.samples, request.search.seed);
+      stopped = !run_pool(data, request, *grid, static_cast<int64_t>(sample.size()),
+                          [&](int64_t i) { return sample[static_cast<size_t>(i)]; }, hooks, finished);
+      break;
+    }
+    case SearchSpec::Method::kGenetic: {
+      const MetricInfo* metric = find_metric(request.objective);
+      std::vector<int64_t> sizes;
+      for (const auto& axis : grid->axes()) sizes.push_back(static_cast<int64_t>(axis.values.size()));
+      // Each generation's new individuals run as one pool batch; their fitness is the objective
+      // (negated when minimizing), NaN for a failed trial.
+      genetic_search(request.search, sizes, [&](const std::vector<int64_t>& batch) -> std::optional<std::vector<double>> {
+        const size_t before = finished.size();
+        if (!run_pool(data, request, *grid, static_cast<int64_t>(batch.size()),
+                      [&](int64_t i) { return batch[static_cast<size_t>(i)]; }, hooks, finished)) {
+          stopped = true;
+          return std::nullopt;
+        }
+        std::unordered_map<int64_t, double> by_index;
+        for (size_t k = before; k < finished.size(); ++k) {
+          const TrialResult& t = finished[k];
+          const double v = t.ok ? t.metrics.*(metric->field) : std::nan("");
+          by_index[t.index] = request.maximize ? v : -v;
+        }
+        std::vector<double> f;
+        for (int64_t i : batch) f.push_back(by_index.count(i) ? by_index[i] : std::nan(""));
+        return f;
+      });
+      break;
+    }
+  }
 
   for (const auto& t : finished) (t.ok ? result.completed : result.failed)++;
-  result.cancelled = result.completed + result.failed < result.total;
+  result.cancelled = stopped && result.completed + result.failed < result.total;
   rank_trials(finished, request.objective, request.maximize);
   if (!finished.empty() && finished.front().ok) result.best_index = finished.front().index;
   result.trials = std::move(finished);

@@ -13,6 +13,7 @@
 
 #include "atf/backtest.h"
 #include "atf/error.h"
+#include "atf/metrics.h"
 #include "atf/progress.h"
 
 namespace atf {
@@ -27,12 +28,19 @@ inline Error cancelled_at(size_t end, size_t n) {
 /// `fail(i, bar, e)` records run i's error (e null: out of memory), after which the run is
 /// dropped — one run fails alone. Progress counts the live runs' bars after each batch. Returns
 /// false when the cancel token fired between batches; the unfinished runs' results in `out` are
-/// then kCancelled.
-template <class Run, class Advance, class FailedBar, class Fail>
+/// then kCancelled. `bounds` (empty, or block_bounds(n, S): S + 1 bar indexes) also ends a batch
+/// at every block boundary, where `at_bound(run_index, run, k)` is called for each live run once
+/// bars [0, bounds[k]) are done (k = 1..S) — how trials snapshot their per-block returns for PBO
+/// without a test in the bar loop.
+template <class Run, class Advance, class FailedBar, class Fail, class AtBound>
 bool advance_together(std::vector<std::unique_ptr<Run>>& runs, size_t n, RunHooks hooks,
-                      std::vector<Result<TrialSummary>>& out, Advance advance, FailedBar failed_bar, Fail fail) {
-  for (size_t start = 0; start < n; start += static_cast<size_t>(kProgressBatch)) {
-    const size_t end = std::min(n, start + static_cast<size_t>(kProgressBatch));
+                      std::vector<Result<TrialSummary>>& out, Advance advance, FailedBar failed_bar, Fail fail,
+                      const std::vector<int64_t>& bounds, AtBound at_bound) {
+  size_t next_bound = 1;
+  for (size_t start = 0, end = 0; start < n; start = end) {
+    end = std::min(n, start + static_cast<size_t>(kProgressBatch));
+    while (next_bound < bounds.size() && static_cast<size_t>(bounds[next_bound]) <= start) ++next_bound;
+    if (next_bound < bounds.size()) end = std::min(end, static_cast<size_t>(bounds[next_bound]));
     int64_t alive = 0;
     for (size_t i = 0; i < runs.size(); ++i) {
       if (!runs[i]) continue;
@@ -47,6 +55,12 @@ bool advance_together(std::vector<std::unique_ptr<Run>>& runs, size_t n, RunHook
         runs[i].reset();
       }
     }
+    if (next_bound < bounds.size() && static_cast<size_t>(bounds[next_bound]) == end) {
+      for (size_t i = 0; i < runs.size(); ++i) {
+        if (runs[i]) at_bound(i, *runs[i], next_bound);
+      }
+      ++next_bound;
+    }
     if (hooks.progress && alive > 0) hooks.progress->add_bars(alive * static_cast<int64_t>(end - start));
     if (end < n && hooks.cancel && hooks.cancel->cancelled()) {
       for (size_t i = 0; i < runs.size(); ++i) {
@@ -56,6 +70,23 @@ bool advance_together(std::vector<std::unique_ptr<Run>>& runs, size_t n, RunHook
     }
   }
   return true;
+}
+
+/// Per-block return sums (TrialSummary::block_sums) from the cumulative Σr and Σr² snapshots
+/// taken at each bound: snapshot k (k = 1..S) at cum[2(k−1)], cum[2(k−1) + 1].
+inline std::vector<double> block_sums_from(const std::vector<double>& cum) {
+  std::vector<double> out(cum.size());
+  for (size_t k = 0; k + 1 < cum.size(); k += 2) {
+    out[k] = cum[k] - (k >= 2 ? cum[k - 2] : 0.0);
+    out[k + 1] = cum[k + 1] - (k >= 2 ? cum[k - 1] : 0.0);
+  }
+  return out;
+}
+
+/// Records the cumulative Σr, Σr² of `stats` as snapshot k (1-based) in `cum` (2·S entries).
+inline void snapshot_block(std::vector<double>& cum, size_t k, const BarStats& stats) {
+  cum[2 * (k - 1)] = stats.sum_r;
+  cum[2 * (k - 1) + 1] = stats.sum_r2;
 }
 
 }  // namespace atf

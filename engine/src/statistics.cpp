@@ -344,18 +344,19 @@ MonteCarloResult monte_carlo_trades(const std::vector<double>& trade_returns_pct
   return r;
 }
 
-StabilityResult neighbourhood_stability(const std::vector<int64_t>& sizes, const std::vector<double>& values,
-                                        int64_t best) {
+StabilityResult neighbourhood_stability(const std::vector<int64_t>& sizes, const CellValue& value, int64_t best) {
   StabilityResult r;
   r.verdict = "n/a";
-  if (best < 0 || best >= static_cast<int64_t>(values.size()) || std::isnan(values[static_cast<size_t>(best)])) {
+  int64_t cells = 1;
+  for (int64_t n : sizes) cells *= n;
+  if (best < 0 || best >= cells || std::isnan(value(best))) {
     r.reason = "no best cell";
     return r;
   }
-  r.best = values[static_cast<size_t>(best)];
+  r.best = value(best);
   double sum = 0, lo = kInf;
   for_each_neighbour(sizes, best, false, [&](int64_t i) {
-    const double v = values[static_cast<size_t>(i)];
+    const double v = value(i);
     if (std::isnan(v)) return;
     sum += v;
     lo = std::min(lo, v);
@@ -378,11 +379,11 @@ StabilityResult neighbourhood_stability(const std::vector<int64_t>& sizes, const
   return r;
 }
 
-double neighbourhood_mean(const std::vector<int64_t>& sizes, const std::vector<double>& values, int64_t index) {
+double neighbourhood_mean(const std::vector<int64_t>& sizes, const CellValue& value, int64_t index) {
   double sum = 0;
   int64_t count = 0;
   for_each_neighbour(sizes, index, true, [&](int64_t i) {
-    const double v = values[static_cast<size_t>(i)];
+    const double v = value(i);
     if (std::isnan(v)) return;
     sum += v;
     ++count;

@@ -168,23 +168,24 @@ TEST_CASE("Monte Carlo of trades: hand cases and determinism", "[statistics]") {
 
 TEST_CASE("neighbourhood stability: plateau, spike and edges", "[statistics]") {
   const double nan = std::nan("");
+  auto cells = [](const std::vector<double>& v) { return [v](int64_t i) { return v[static_cast<size_t>(i)]; }; };
   // 3 × 3, best in the centre (index 4).
   std::vector<double> plateau = {9, 9, 9, 9, 10, 9, 9, 9, 9};
-  auto p = neighbourhood_stability({3, 3}, plateau, 4);
+  auto p = neighbourhood_stability({3, 3}, cells(plateau), 4);
   REQUIRE(p.ok);
   CHECK(p.neighbours == 8);
   CHECK(p.neighbour_mean == 9);
   CHECK(p.ratio == Approx(0.9));
   CHECK(p.verdict == "plateau");
   std::vector<double> spike = {0, 1, 0, 1, 10, 1, 0, 1, nan};
-  auto s = neighbourhood_stability({3, 3}, spike, 4);
+  auto s = neighbourhood_stability({3, 3}, cells(spike), 4);
   CHECK(s.neighbours == 7);
   CHECK(s.neighbour_mean == Approx(4.0 / 7));
   CHECK(s.verdict == "spike");
   // A corner has 3 neighbours.
-  auto c = neighbourhood_stability({3, 3}, plateau, 0);
+  auto c = neighbourhood_stability({3, 3}, cells(plateau), 0);
   CHECK(c.neighbours == 3);
   // Index 5 = (1, 2): neighbours (0,1) (0,2) (1,1) (2,1) (2,2) and itself.
-  CHECK(neighbourhood_mean({3, 3}, spike, 5) == Approx((1 + 0 + 10 + 1 + 1) / 5.0));
-  CHECK_FALSE(neighbourhood_stability({3, 3}, spike, 8).ok);
+  CHECK(neighbourhood_mean({3, 3}, cells(spike), 5) == Approx((1 + 0 + 10 + 1 + 1) / 5.0));
+  CHECK_FALSE(neighbourhood_stability({3, 3}, cells(spike), 8).ok);
 }

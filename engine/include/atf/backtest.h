@@ -26,7 +26,7 @@ struct BacktestRequest {
   /// merged into `broker` (script_broker_config).
   std::shared_ptr<const PineScript> script;
   std::map<std::string, std::string> text_inputs;  ///< script inputs that take text (string, source...)
-  std::optional<int64_t> trade_from_ms;  ///< scripts: no order before this UTC ms (earlier bars warm up)
+  std::optional<int64_t> trade_from_ms;  ///< no order before this UTC ms (earlier bars warm up); built-in strategies and scripts
   double mintick = 0;  ///< scripts: syminfo.mintick (price step); 0 = from the data's price decimals
   /// Broker fields the user set (flags given, keys of a request's "broker" object): they
   /// override a script's strategy() settings when prepare_script_request merges them.
@@ -79,6 +79,9 @@ struct TrialSummary {
   double final_equity = 0;
   int64_t rejected_orders = 0;  ///< entries refused for lack of cash or margin
   int64_t warmup_bars = 0;      ///< bars the strategy needs before its first possible signal
+  /// Per-block Σr, Σr² of per-bar returns over the blocks asked for (BlockReturns layout in
+  /// statistics.h); empty unless the caller passed block bounds.
+  std::vector<double> block_sums;
 };
 
 /// The same run without recording trades or the equity curve (identical metrics), for grids.
@@ -89,8 +92,9 @@ Result<TrialSummary> run_trial(const MarketData& data, const std::string& strate
 /// Several runs of one strategy (resolved `params` each) advanced together, one batch of bars at
 /// a time, so the bars and shared series they read stay in cache. Each result equals run_trial's
 /// for the same parameters; a failing run fails alone. Progress counts every run's bars.
+/// `block_bounds` (block_bounds() of statistics.h, or empty) fills each summary's block_sums.
 std::vector<Result<TrialSummary>> run_trials(const MarketData& data, const std::string& strategy,
                                              const std::vector<ParamMap>& params, const BrokerConfig& broker,
-                                             RunHooks hooks);
+                                             RunHooks hooks, const std::vector<int64_t>& block_bounds = {});
 
 }  // namespace atf

@@ -4,6 +4,7 @@
 
 #include "atf/backtest.h"
 #include "atf/error.h"
+#include "atf/optimization_statistics.h"
 #include "atf/optimizer.h"
 #include "atf/strategy.h"
 
@@ -28,6 +29,9 @@ nlohmann::json to_json(const OptimizationRequest& r);
 nlohmann::json to_json(const BacktestResult& r, bool with_curve = true);
 /// `max_trials` caps the trials listed (−1: all); the best is always included.
 nlohmann::json to_json(const OptimizationResult& r, int64_t max_trials = -1);
+/// {"dsr", "psr", "pbo": {...}, "monte_carlo": {...}, "stability": {...}, ...}; NaN -> null. A
+/// part that could not be computed is {"ok": false, "reason": "..."}.
+nlohmann::json to_json(const OptimizationStatistics& s);
 
 /// Parse requests; errors are kValidation naming the offending field ("broker.cash").
 Result<BrokerConfig> broker_from_json(const nlohmann::json& j);

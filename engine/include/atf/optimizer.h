@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "atf/backtest.h"
+#include "atf/search.h"
 
 namespace atf {
 
@@ -34,7 +35,13 @@ struct OptimizationRequest {
   std::string objective = "sharpe";
   bool maximize = true;
   int threads = 1;
+  /// Limit on the trials run: the grid's size for a grid search, the planned evaluations for a
+  /// random or genetic one (whose grid may then hold up to 2^53 combinations).
   int64_t max_combinations = kDefaultMaxCombinations;
+  SearchSpec search;  ///< which combinations to evaluate (default: the whole grid)
+  /// Blocks S of bars over which each trial keeps its return sums, for PBO (statistics.h); 0 =
+  /// none. Costs 16·S bytes per trial.
+  int statistics_blocks = 0;
 };
 
 /// The combinations, in mixed radix: the first axis varies slowest.
@@ -63,14 +70,19 @@ struct TrialResult {
   std::string error_message;      ///< failed trials only
   std::string error_stack_trace;  ///< where it failed: strategy, parameters, bar
   bool cancelled = false;         ///< cut short by a cancel: neither completed nor failed
+  std::vector<double> block_sums; ///< per-block return sums (statistics_blocks > 0; BlockReturns layout)
 };
 
 struct OptimizationResult {
   Grid grid;
   std::string objective;
   bool maximize = true;
+  /// total: the trials planned (planned_trials of search.h); completed + failed < total after a
+  /// cancel, or when a genetic search ends early (grid exhausted): then cancelled says which.
   int64_t total = 0, completed = 0, failed = 0;
   bool cancelled = false;
+  SearchSpec search;
+  std::vector<int64_t> block_bounds;  ///< the bars of the statistics blocks (block_bounds()), if any
   /// Finished trials, ranked: successful ones by objective (best first, undefined last, ties by
   /// index), then failed ones by index.
   std::vector<TrialResult> trials;
@@ -98,8 +110,8 @@ int64_t trial_group_size(int64_t total, int threads);
 /// Sorts trials as OptimizationResult::trials describes.
 void rank_trials(std::vector<TrialResult>& trials, const std::string& objective, bool maximize);
 
-/// Runs every trial. A cancel stops all threads within one progress batch and keeps the trials
-/// that finished (result.cancelled = true).
+/// Runs the trials the search chooses (every combination for a grid). A cancel stops all threads
+/// within one progress batch and keeps the trials that finished (result.cancelled = true).
 Result<OptimizationResult> run_optimization(const MarketData& data, const OptimizationRequest& request,
                                             RunHooks hooks = {});
 

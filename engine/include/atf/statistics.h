@@ -5,6 +5,7 @@
 // and Wasm results are identical.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -119,13 +120,14 @@ struct StabilityResult {
 
 /// The objective at grid cell `best` against its Moore neighbourhood (every cell within one step
 /// on every axis, 3^d − 1 cells at most). `sizes` are the axes' value counts, the first axis
-/// varying slowest (the optimizer's mixed radix); `values[index]` is the objective, NaN where a
-/// cell has no value (failed, skipped or not evaluated).
-StabilityResult neighbourhood_stability(const std::vector<int64_t>& sizes, const std::vector<double>& values,
-                                        int64_t best);
+/// varying slowest (the optimizer's mixed radix); `value(index)` is the objective, NaN where a
+/// cell has no value (failed, skipped or not evaluated) — a function, so that sparse searches
+/// over huge grids need no dense array.
+using CellValue = std::function<double(int64_t)>;
+StabilityResult neighbourhood_stability(const std::vector<int64_t>& sizes, const CellValue& value, int64_t best);
 
 /// The mean of the objective over cell `index` and its Moore neighbourhood (cells with a value):
 /// the "stability map" that smooths away isolated spikes. NaN when no cell has a value.
-double neighbourhood_mean(const std::vector<int64_t>& sizes, const std::vector<double>& values, int64_t index);
+double neighbourhood_mean(const std::vector<int64_t>& sizes, const CellValue& value, int64_t index);
 
 }  // namespace atf

@@ -164,7 +164,8 @@ Result<BacktestResult> run_script_backtest(const MarketData& data, const Backtes
 }
 
 std::vector<Result<TrialSummary>> run_script_trials(const MarketData& data, const BacktestRequest& request,
-                                                    const std::vector<ParamMap>& params, RunHooks hooks) {
+                                                    const std::vector<ParamMap>& params, RunHooks hooks,
+                                                    const std::vector<int64_t>& block_bounds) {
   // Advanced together one batch of bars at a time (run_group.h, as for built-in strategies), so
   // the bars and shared series stay in cache; each run fails alone.
   std::vector<Result<TrialSummary>> out(params.size(), Error::make(ErrorCode::kInternal, "not run"));
@@ -184,10 +185,12 @@ std::vector<Result<TrialSummary>> run_script_trials(const MarketData& data, cons
     }
   }
   const size_t n = data.bars.size();
+  const size_t blocks = block_bounds.empty() ? 0 : block_bounds.size() - 1;
+  std::vector<std::vector<double>> cum(params.size(), std::vector<double>(2 * blocks));
   if (!advance_together(
           runs, n, hooks, out, [](ScriptRun& r, size_t end) { r.advance(end, nullptr); },
           [](const ScriptRun& r) { return r.next; },
-          fail)) {
+          fail, block_bounds, [&](size_t i, const ScriptRun& r, size_t k) { snapshot_block(cum[i], k, r.stats); })) {
     return out;
   }
   const double bars_per_year = request.broker.bars_per_year > 0 ? request.broker.bars_per_year : data.bars_per_year;
@@ -199,6 +202,7 @@ std::vector<Result<TrialSummary>> run_script_trials(const MarketData& data, cons
     summary.final_equity = r.broker.equity(data.bars.close.back());
     summary.rejected_orders = r.broker.rejected_orders();
     summary.metrics = r.acc.finish(summary.final_equity, data.years, bars_per_year);
+    if (blocks > 0) summary.block_sums = block_sums_from(cum[i]);
     out[i] = summary;
   }
   return out;

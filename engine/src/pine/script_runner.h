@@ -14,9 +14,10 @@ Result<BacktestResult> run_script_backtest(const MarketData& data, const Backtes
                                            bool record_equity_curve);
 
 /// Several runs of request.script, one per input set in `params` (already resolved), advanced
-/// together like run_trials. Each fails alone.
+/// together like run_trials (block_bounds too). Each fails alone.
 std::vector<Result<TrialSummary>> run_script_trials(const MarketData& data, const BacktestRequest& request,
-                                                    const std::vector<ParamMap>& params, RunHooks hooks);
+                                                    const std::vector<ParamMap>& params, RunHooks hooks,
+                                                    const std::vector<int64_t>& block_bounds = {});
 
 /// The script's declared numeric inputs with `given` applied and checked (names, types, bounds,
 /// options; text inputs from request.text_inputs). Errors: kValidation with field "inputs.<name>".

@@ -1,5 +1,7 @@
 #include "cli_args.h"
 
+#include <charconv>
+
 #include <cmath>
 #include <cstdlib>
 
@@ -77,8 +79,8 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
   if (args.empty()) return flag_error("command", "missing; try 'atf help'");
   o.command = args[0];
   if (o.command == "--help" || o.command == "-h") o.command = "help";
-  if (o.command != "backtest" && o.command != "optimize" && o.command != "bench" && o.command != "strategies" &&
-      o.command != "help" && o.command != "check") {
+  if (o.command != "backtest" && o.command != "optimize" && o.command != "walkforward" && o.command != "bench" &&
+      o.command != "strategies" && o.command != "help" && o.command != "check") {
     return flag_error("command", "unknown command '" + o.command + "'; try 'atf help'");
   }
   BrokerConfig& b = o.request.base.broker;
@@ -230,8 +232,35 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
         o.request.maximize = dir == "max";
       }
       o.objective_given = true;
+    } else if (flag == "--search") {
+      auto v = value();
+      if (!v) return v.error();
+      const uint64_t seed = o.request.search.seed;
+      auto spec = parse_search(*v);
+      if (!spec) return flag_error(flag, spec.error().message);
+      o.request.search = *spec;
+      o.request.search.seed = seed;
+    } else if (flag == "--seed") {
+      auto v = value();
+      if (!v) return v.error();
+      uint64_t seed = 0;
+      auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), seed);
+      if (ec != std::errc() || p != v->data() + v->size() || v->empty()) return flag_error(flag, "expected a whole number ≥ 0");
+      o.request.search.seed = seed;
+    } else if (flag == "--no-stats") {
+      o.statistics = false;
+    } else if (flag == "--is" || flag == "--oos" || flag == "--step") {
+      auto v = value();
+      if (!v) return v.error();
+      auto w = parse_window_length(*v, flag);
+      if (!w) return w.error();
+      if (flag == "--is") o.walk.in_sample = *w, o.is_given = true;
+      if (flag == "--oos") o.walk.out_of_sample = *w, o.oos_given = true;
+      if (flag == "--step") o.walk.step = *w;
+    } else if (flag == "--anchored") {
+      o.walk.anchored = true;
     } else if (flag == "--threads" || flag == "--top" || flag == "--max-combinations" || flag == "--rerun" ||
-               flag == "--bars") {
+               flag == "--bars" || flag == "--pbo-blocks" || flag == "--mc-paths") {
       auto v = number();
       if (!v) return v.error();
       // Above 2^53 a double is no exact count, and converting one past 2^63 is undefined.
@@ -243,11 +272,19 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
       if (flag == "--max-combinations") o.request.max_combinations = n;
       if (flag == "--rerun") o.rerun = n;
       if (flag == "--bars") o.bench_bars = n;
+      if (flag == "--pbo-blocks") {
+        if (n != 0 && (n < 2 || n > 32 || n % 2 != 0)) return flag_error(flag, "expected an even number from 2 to 32 (0: no PBO)");
+        o.pbo_blocks = static_cast<int>(n);
+      }
+      if (flag == "--mc-paths") {
+        if (n < 1 || n > 1'000'000) return flag_error(flag, "expected 1 to 1000000 paths");
+        o.mc_paths = static_cast<int>(n);
+      }
     } else {
       return flag_error(flag, "unknown option; try 'atf help'");
     }
   }
-  if (o.command == "backtest" || o.command == "optimize") {
+  if (o.command == "backtest" || o.command == "optimize" || o.command == "walkforward") {
     if (o.data_path.empty()) return flag_error("--data", "is required");
     if (o.request.base.strategy.empty() && o.script_path.empty()) return flag_error("--strategy", "is required (or --script FILE.pine)");
     if (!o.request.base.strategy.empty() && !o.script_path.empty()) {
@@ -256,11 +293,19 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
   }
   if (o.command == "check" && o.script_path.empty()) return flag_error("check", "needs a script file: atf check FILE.pine");
   if (o.script_path.empty() && o.request.base.mintick > 0) return flag_error("--mintick", "only applies to a Pine script (--script FILE.pine)");
-  if (o.script_path.empty() && (!o.inputs.empty() || !o.inputs_file.empty() || !o.trade_from.empty())) {
-    return flag_error(!o.inputs.empty() ? "--input" : !o.inputs_file.empty() ? "--inputs" : "--trade-from",
-                      "only applies to a Pine script (--script FILE.pine)");
+  if (o.script_path.empty() && (!o.inputs.empty() || !o.inputs_file.empty())) {
+    return flag_error(!o.inputs.empty() ? "--input" : "--inputs", "only applies to a Pine script (--script FILE.pine)");
   }
-  if (o.command == "optimize" && o.request.axes.empty()) return flag_error("--axis", "at least one is required");
+  if ((o.command == "optimize" || o.command == "walkforward") && o.request.axes.empty()) {
+    return flag_error("--axis", "at least one is required");
+  }
+  if (o.command == "walkforward") {
+    if (!o.is_given) return flag_error("--is", "is required (in-sample length: N bars, or Nd, Nw, Nm, Ny)");
+    if (!o.oos_given) return flag_error("--oos", "is required (out-of-sample length: N bars, or Nd, Nw, Nm, Ny)");
+  } else if (o.is_given || o.oos_given || o.walk.step || o.walk.anchored) {
+    return flag_error(o.is_given ? "--is" : o.oos_given ? "--oos" : o.walk.step ? "--step" : "--anchored",
+                      "only applies to walkforward");
+  }
   if (!o.trades_csv_path.empty() && o.command != "backtest" && !(o.command == "optimize" && o.rerun >= 0)) {
     return flag_error("--trades-csv", "only applies to backtest (or optimize --rerun INDEX)");
   }

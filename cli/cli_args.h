@@ -9,11 +9,12 @@
 #include "atf/csv_import.h"
 #include "atf/error.h"
 #include "atf/optimizer.h"
+#include "atf/walkforward.h"
 
 namespace atf::cli {
 
 struct Options {
-  std::string command;  ///< backtest | optimize | check | bench | strategies | help
+  std::string command;  ///< backtest | optimize | walkforward | check | bench | strategies | help
   std::string data_path;
   std::string from, to;  ///< raw --from/--to text
   DateOrder date_order = DateOrder::kUnknown;  ///< --date-order
@@ -30,6 +31,12 @@ struct Options {
   std::string trade_from;     ///< --trade-from DATE
   std::set<std::string> broker_given;  ///< broker fields set by flags (they override a script's strategy() settings)
   std::string trades_csv_path;  ///< --trades-csv FILE: TradingView's "List of trades" CSV (backtest, optimize --rerun)
+  // Robustness (optimize, walkforward)
+  bool statistics = true;     ///< --no-stats turns the overfitting statistics off
+  int pbo_blocks = -1;        ///< --pbo-blocks S; −1: 16 when the search plans ≤ 250,000 trials, else none
+  int mc_paths = 1000;        ///< --mc-paths N
+  WalkForwardRequest walk;    ///< walkforward: --is, --oos, --step, --anchored (walk.optimization unused)
+  bool is_given = false, oos_given = false;
 };
 
 /// Parses argv (without the program name). Errors are kValidation with `field` = the flag.

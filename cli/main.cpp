@@ -96,9 +96,29 @@ Error script_error(const std::string& path, const Error& e) {
   return out;
 }
 
-/// --script: compiles it and turns the request into a script run (inputs, --trade-from, the
-/// script's strategy() settings under the broker flags given).
+/// --trade-from DATE (or epoch ms): no order before it, for scripts and built-in strategies.
+Status apply_trade_from(cli::Options& o) {
+  if (o.trade_from.empty()) return Ok{};
+  BacktestRequest& base = o.request.base;
+  auto t = parse_time_arg(o.trade_from);
+  if (!t) {
+    // Epoch milliseconds are accepted too.
+    char* end = nullptr;
+    const long long ms = std::strtoll(o.trade_from.c_str(), &end, 10);
+    if (o.trade_from.empty() || end != o.trade_from.c_str() + o.trade_from.size()) {
+      return Error::validation("--trade-from", "--trade-from: " + t.error().message);
+    }
+    base.trade_from_ms = ms;
+  } else {
+    base.trade_from_ms = *t;
+  }
+  return Ok{};
+}
+
+/// --script: compiles it and turns the request into a script run (inputs, the script's
+/// strategy() settings under the broker flags given); --trade-from for every run.
 Status prepare_script(cli::Options& o, const MarketData& md) {
+  if (auto st = apply_trade_from(o); !st) return st;
   if (o.script_path.empty()) return Ok{};
   auto text = read_text(o.script_path, "--script");
   if (!text) return text.error();
@@ -138,20 +158,6 @@ Status prepare_script(cli::Options& o, const MarketData& md) {
   for (auto& axis : o.request.axes) {
     for (const auto& in : (*script)->inputs) {
       if (in.name != axis.name && in.title == axis.name) axis.name = in.name;
-    }
-  }
-  if (!o.trade_from.empty()) {
-    auto t = parse_time_arg(o.trade_from);
-    if (!t) {
-      // Epoch milliseconds are accepted too.
-      char* end = nullptr;
-      const long long ms = std::strtoll(o.trade_from.c_str(), &end, 10);
-      if (o.trade_from.empty() || end != o.trade_from.c_str() + o.trade_from.size()) {
-        return Error::validation("--trade-from", "--trade-from: " + t.error().message);
-      }
-      base.trade_from_ms = ms;
-    } else {
-      base.trade_from_ms = *t;
     }
   }
   base.broker_given = o.broker_given;
@@ -261,6 +267,14 @@ int cmd_backtest(cli::Options o) {
   return 0;
 }
 
+/// PBO's blocks: --pbo-blocks, else 16 while the per-trial block sums stay small (256 bytes a
+/// trial: ≤ 64 MB for 250,000 trials), else none.
+int statistics_blocks_for(const cli::Options& o, int64_t planned) {
+  if (!o.statistics) return 0;
+  if (o.pbo_blocks >= 0) return o.pbo_blocks;
+  return planned <= 250'000 ? 16 : 0;
+}
+
 int cmd_optimize(cli::Options o) {
   cli::ImportSummary summary;
   auto md = load(o, &summary);
@@ -281,24 +295,34 @@ int cmd_optimize(cli::Options o) {
     }
     return 0;
   }
+  const int64_t planned = planned_trials(o.request.search, grid->size());
+  o.request.statistics_blocks = statistics_blocks_for(o, planned);
   AtomicProgress progress;
   const auto t0 = std::chrono::steady_clock::now();
   Result<OptimizationResult> result = Error::make(ErrorCode::kInternal, "not run");
   {
-    cli::ProgressBar bar([&] { return std::pair{progress.completed.load() + progress.failed.load(), grid->size()}; },
+    cli::ProgressBar bar([&] { return std::pair{progress.completed.load() + progress.failed.load(), planned}; },
                          "trials", isatty(STDERR_FILENO) && !o.json);
     result = run_optimization(**md, o.request, RunHooks{&progress, &g_cancel});
   }
   const double secs = seconds_since(t0);
   if (!result) return fail(result.error(), kExitFailed);
+  // The statistics need a best trial (and the run to have finished: a cancelled grid is partial).
+  std::optional<OptimizationStatistics> stats;
+  if (o.statistics && result->best_index && !result->cancelled) {
+    auto s = optimization_statistics(**md, o.request, *result, o.mc_paths, o.request.search.seed);
+    if (s) stats = std::move(*s);
+  }
   if (o.json) {
     nlohmann::json doc = to_json(*result);
     doc["request"] = to_json(o.request);
     doc["data"] = cli::data_json(o.data_path, **md, summary);
     doc["elapsed_s"] = secs;
+    if (stats) doc["statistics"] = to_json(*stats);
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
     cli::print_optimization(o.data_path, **md, o.request, *result, secs, o.top, summary);
+    if (stats) cli::print_statistics(*stats);
   }
   {
     int64_t short_of_warmup = 0, max_warmup = 0;
@@ -322,6 +346,52 @@ int cmd_optimize(cli::Options o) {
   if (result->cancelled) {
     std::fprintf(stderr, "atf: cancelled; %lld of %lld trials finished and are shown\n",
                  static_cast<long long>(result->completed + result->failed), static_cast<long long>(result->total));
+    return kExitCancelled;
+  }
+  return 0;
+}
+
+int cmd_walkforward(cli::Options o) {
+  cli::ImportSummary summary;
+  auto md = load(o, &summary);
+  if (!md) return fail(md.error(), kExitUsage);
+  if (auto st = prepare_script(o, **md); !st) return fail(st.error(), kExitUsage);
+  WalkForwardRequest req = o.walk;
+  req.optimization = o.request;
+  auto grid = validate_optimization(req.optimization);
+  if (!grid) return fail(grid.error(), kExitUsage);
+  auto windows = walk_forward_windows((*md)->bars.time, req);
+  if (!windows) return fail(windows.error(), kExitUsage);
+  const auto per_window = planned_trials(req.optimization.search, grid->size());
+  AtomicProgress progress;
+  std::atomic<int64_t> window{0};
+  const auto n_windows = static_cast<int64_t>(windows->size());
+  WalkForwardHooks hooks;
+  hooks.run = RunHooks{&progress, &g_cancel};
+  hooks.on_window = [&](int64_t k, int64_t) { window.store(k); };
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<WalkForwardResult> result = Error::make(ErrorCode::kInternal, "not run");
+  {
+    // One bar over all trials of all windows; the label says which window runs.
+    cli::ProgressBar bar([&] { return std::pair{progress.completed.load() + progress.failed.load(), per_window * n_windows}; },
+                         "trials", isatty(STDERR_FILENO) && !o.json,
+                         [&] { return "window " + std::to_string(std::min(window.load() + 1, n_windows)) + "/" + std::to_string(n_windows); });
+    result = run_walk_forward(**md, req, hooks);
+  }
+  const double secs = seconds_since(t0);
+  if (!result) return fail(result.error(), kExitFailed);
+  if (o.json) {
+    nlohmann::json doc = to_json(*result, (*md)->bars.time);
+    doc["request"] = to_json(req.optimization);
+    doc["walk_forward"] = to_json(req);
+    doc["data"] = cli::data_json(o.data_path, **md, summary);
+    doc["elapsed_s"] = secs;
+    std::printf("%s\n", doc.dump(2).c_str());
+  } else {
+    cli::print_walk_forward(o.data_path, **md, req, *result, secs, summary);
+  }
+  if (result->cancelled) {
+    std::fprintf(stderr, "atf: cancelled; the windows that finished are shown\n");
     return kExitCancelled;
   }
   return 0;
@@ -362,6 +432,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "backtest") return cmd_backtest(*options);
   if (cmd == "optimize") return cmd_optimize(*options);
+  if (cmd == "walkforward") return cmd_walkforward(*options);
   if (cmd == "strategies") return cmd_strategies(*options);
   if (cmd == "check") return cmd_check(*options);
   return cli::run_bench(*options);

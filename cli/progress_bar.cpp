@@ -5,8 +5,9 @@
 
 namespace atf::cli {
 
-ProgressBar::ProgressBar(std::function<std::pair<int64_t, int64_t>()> read, const char* unit, bool enabled)
-    : read_(std::move(read)), unit_(unit), enabled_(enabled), start_(std::chrono::steady_clock::now()) {
+ProgressBar::ProgressBar(std::function<std::pair<int64_t, int64_t>()> read, const char* unit, bool enabled,
+                         std::function<std::string()> label)
+    : read_(std::move(read)), unit_(unit), label_(std::move(label)), enabled_(enabled), start_(std::chrono::steady_clock::now()) {
   if (!enabled_) return;
   try {
     thread_ = std::thread([this] {
@@ -39,7 +40,8 @@ void ProgressBar::draw(bool /*final_draw*/) {
   bar[kWidth] = '\0';
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
-  std::fprintf(stderr, "\r\033[2K[%s] %5.1f%%  %lld/%lld %s  %.3g %s/s  ETA %.1fs  (Ctrl+C cancels)", bar, frac * 100.0,
+  const std::string label = label_ ? label_() + " " : std::string();
+  std::fprintf(stderr, "\r\033[2K%s[%s] %5.1f%%  %lld/%lld %s  %.3g %s/s  ETA %.1fs  (Ctrl+C cancels)", label.c_str(), bar, frac * 100.0,
                static_cast<long long>(done), static_cast<long long>(total), unit_, rate, unit_, eta);
   std::fflush(stderr);
 }

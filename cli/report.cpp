@@ -177,8 +177,12 @@ void print_optimization(const std::string& path, const MarketData& md, const Opt
   print_header(path, md, summary);
   std::printf("strategy  %s over", req.base.strategy.c_str());
   for (const auto& a : r.grid.axes()) std::printf(" %s[%zu]", a.name.c_str(), a.values.size());
-  std::printf(" = %lld combinations, objective %s (%s), %d thread(s)\n", static_cast<long long>(r.total),
+  std::printf(" = %lld combinations, objective %s (%s), %d thread(s)\n", static_cast<long long>(r.grid.size()),
               r.objective.c_str(), r.maximize ? "max" : "min", req.threads);
+  if (r.search.method != SearchSpec::Method::kGrid) {
+    std::printf("search    %s, seed %llu: %lld trials planned\n", to_string(r.search).c_str(),
+                static_cast<unsigned long long>(r.search.seed), static_cast<long long>(r.total));
+  }
   std::printf("finished  %lld completed, %lld failed%s in %.3f s (%.0f trials/s)\n\n", static_cast<long long>(r.completed),
               static_cast<long long>(r.failed), r.cancelled ? ", CANCELLED" : "", seconds,
               seconds > 0 ? static_cast<double>(r.completed + r.failed) / seconds : 0.0);
@@ -212,6 +216,79 @@ void print_optimization(const std::string& path, const MarketData& md, const Opt
     std::printf("\nbest      #%lld %s (re-run it with --rerun %lld for the full report)\n",
                 static_cast<long long>(*r.best_index), format_params(r.grid.params_at(*r.best_index)).c_str(),
                 static_cast<long long>(*r.best_index));
+  }
+}
+
+void print_statistics(const OptimizationStatistics& s) {
+  std::printf("\nrobustness of the best trial (#%lld) among %lld trials\n", static_cast<long long>(s.best_index),
+              static_cast<long long>(s.trials));
+  std::printf("  PSR  %6s  probability that its true Sharpe ratio (%s) is above 0, from %lld bars\n", num(s.psr, 3).c_str(),
+              num(s.best_sharpe, 2).c_str(), static_cast<long long>(s.observations));
+  std::printf("  DSR  %6s  the same against the best Sharpe ratio luck alone gives %lld trials (%s)\n", num(s.dsr, 3).c_str(),
+              static_cast<long long>(s.trials), num(s.expected_max_sharpe, 2).c_str());
+  if (s.pbo.ok) {
+    std::printf("  PBO  %6s  share of %lld in/out-of-sample splits (%d blocks) where the in-sample best ranked in the\n"
+                "               bottom half out of sample; it lost money out of sample in %s of them\n",
+                num(s.pbo.pbo, 3).c_str(), static_cast<long long>(s.pbo.combinations), s.pbo.blocks,
+                (num(s.pbo.prob_oos_loss * 100, 0) + "%").c_str());
+  } else {
+    std::printf("  PBO       -  %s\n", s.pbo.reason.c_str());
+  }
+  const MonteCarloResult& m = s.monte_carlo;
+  if (m.ok) {
+    std::printf("  Monte Carlo, %d resamplings of its %lld trades (seed %llu):\n", m.paths, static_cast<long long>(m.trades),
+                static_cast<unsigned long long>(m.seed));
+    std::printf("       final equity   5%% %s   50%% %s   95%% %s   (P(loss) %s)\n", money(m.final_equity_p5).c_str(),
+                money(m.final_equity_p50).c_str(), money(m.final_equity_p95).c_str(), num(m.prob_loss, 3).c_str());
+    std::printf("       max drawdown   5%% %s%%   50%% %s%%   95%% %s%%\n", num(m.max_drawdown_p5).c_str(),
+                num(m.max_drawdown_p50).c_str(), num(m.max_drawdown_p95).c_str());
+  } else {
+    std::printf("  Monte Carlo: %s\n", m.reason.c_str());
+  }
+  const StabilityResult& st = s.stability;
+  if (st.ok && !std::isnan(st.ratio)) {
+    std::printf("  stability: %s (its %lld neighbours average %s of the best; the worst %s)\n", st.verdict.c_str(),
+                static_cast<long long>(st.neighbours), num(st.ratio, 2).c_str(), num(st.neighbour_min, 3).c_str());
+  } else {
+    std::printf("  stability: %s\n", st.reason.c_str());
+  }
+}
+
+void print_walk_forward(const std::string& path, const MarketData& md, const WalkForwardRequest& req,
+                        const WalkForwardResult& r, double seconds, const ImportSummary& summary) {
+  print_header(path, md, summary);
+  const bool intra = intraday(md);
+  std::printf("walk-forward %s, in-sample %s, out-of-sample %s, step %s, search %s, objective %s (%s)\n",
+              req.anchored ? "anchored" : "rolling", to_string(req.in_sample).c_str(), to_string(req.out_of_sample).c_str(),
+              to_string(req.step.value_or(req.out_of_sample)).c_str(), to_string(req.optimization.search).c_str(),
+              req.optimization.objective.c_str(), req.optimization.maximize ? "max" : "min");
+  std::printf("finished  %zu windows in %.3f s%s\n\n", r.windows.size(), seconds, r.cancelled ? ", CANCELLED" : "");
+  std::printf("  %-3s %-23s %-23s %-26s %9s %9s %7s\n", "#", "in-sample", "out-of-sample", "best params", "IS cagr%",
+              "OOS cagr%", "trades");
+  for (size_t k = 0; k < r.windows.size(); ++k) {
+    const WalkForwardWindow& w = r.windows[k];
+    const std::string is = when(md.bars.time[static_cast<size_t>(w.is_start)], intra) + ".." +
+                           when(md.bars.time[static_cast<size_t>(w.is_end - 1)], intra);
+    const std::string oos = when(md.bars.time[static_cast<size_t>(w.oos_start)], intra) + ".." +
+                            when(md.bars.time[static_cast<size_t>(w.oos_end - 1)], intra);
+    if (!w.ok) {
+      std::printf("  %-3zu %-23s %-23s %s\n", k + 1, is.c_str(), oos.c_str(), w.error.empty() ? "not run" : w.error.c_str());
+      continue;
+    }
+    std::printf("  %-3zu %-23s %-23s %-26s %9s %9s %7.0f\n", k + 1, is.c_str(), oos.c_str(), format_params(w.params).c_str(),
+                num(w.in_sample.cagr_pct).c_str(), num(w.out_of_sample.cagr_pct).c_str(), w.out_of_sample.trades);
+  }
+  const Metrics& m = r.out_of_sample;
+  std::printf("\nout of sample, stitched: return %s%%, CAGR %s%%, Sharpe %s, max drawdown %s%%, %0.f trades\n",
+              num(m.total_return_pct).c_str(), num(m.cagr_pct).c_str(), num(m.sharpe).c_str(), num(m.max_drawdown_pct).c_str(),
+              m.trades);
+  std::printf("walk-forward efficiency %s (OOS CAGR over the mean in-sample CAGR %s%%)\n", num(r.efficiency, 2).c_str(),
+              num(r.mean_in_sample_cagr).c_str());
+  std::printf("parameter stability across windows\n");
+  for (const ParameterStability& p : r.stability) {
+    std::printf("  %-16s mean %s  sd %s  range %s..%s  %lld distinct, the most common in %s%% of windows\n", p.name.c_str(),
+                num(p.mean).c_str(), num(p.stddev).c_str(), num(p.min).c_str(), num(p.max).c_str(),
+                static_cast<long long>(p.distinct), num(p.mode_share * 100, 0).c_str());
   }
 }
 

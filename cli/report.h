@@ -7,7 +7,9 @@
 
 #include "atf/backtest.h"
 #include "atf/market_data.h"
+#include "atf/optimization_statistics.h"
 #include "atf/optimizer.h"
+#include "atf/walkforward.h"
 
 namespace atf::cli {
 
@@ -27,6 +29,14 @@ void print_backtest(const std::string& path, const MarketData& md, const Backtes
                     const ImportSummary& summary = {});
 void print_optimization(const std::string& path, const MarketData& md, const OptimizationRequest& req,
                         const OptimizationResult& r, double seconds, int top, const ImportSummary& summary = {});
+
+/// The overfitting statistics after an optimization report: PSR, DSR, PBO, Monte Carlo, stability.
+void print_statistics(const OptimizationStatistics& s);
+
+/// A walk-forward run: the windows (dates, best parameters, IS and OOS CAGR), the stitched
+/// out-of-sample figures, walk-forward efficiency and parameter stability.
+void print_walk_forward(const std::string& path, const MarketData& md, const WalkForwardRequest& req,
+                        const WalkForwardResult& r, double seconds, const ImportSummary& summary = {});
 
 /// A warning on stderr when the data holds no more bars than the strategy's warm-up (no signal is
 /// possible): `short_runs` of `runs` runs needed up to `warmup` bars.

@@ -456,4 +456,63 @@ Result<OptimizationRequest> optimization_request_from_json(const json& j) {
   return r;
 }
 
+json to_json(const WalkForwardRequest& r) {
+  return json{{"in_sample", to_string(r.in_sample)},
+              {"out_of_sample", to_string(r.out_of_sample)},
+              {"step", to_string(r.step.value_or(r.out_of_sample))},
+              {"anchored", r.anchored}};
+}
+
+json to_json(const WalkForwardResult& r, const std::vector<int64_t>& time) {
+  auto at = [&](int64_t i) { return time[static_cast<size_t>(i)]; };
+  json windows = json::array();
+  for (const auto& w : r.windows) {
+    json wj{{"is_start", w.is_start},
+            {"is_end", w.is_end},
+            {"oos_start", w.oos_start},
+            {"oos_end", w.oos_end},
+            {"is_start_time", at(w.is_start)},
+            {"is_end_time", at(w.is_end - 1)},
+            {"oos_start_time", at(w.oos_start)},
+            {"oos_end_time", at(w.oos_end - 1)},
+            {"ok", w.ok},
+            {"trials_completed", w.trials_completed},
+            {"trials_failed", w.trials_failed}};
+    if (w.ok) {
+      wj["best_index"] = w.best_index;
+      wj["params"] = params_json(w.params);
+      wj["in_sample"] = to_json(w.in_sample);
+      wj["out_of_sample"] = to_json(w.out_of_sample);
+      wj["efficiency"] = number_or_null(w.efficiency);
+    } else {
+      wj["error"] = w.error;
+    }
+    windows.push_back(std::move(wj));
+  }
+  json stability = json::array();
+  for (const auto& p : r.stability) {
+    stability.push_back({{"name", p.name},
+                         {"values", p.values},
+                         {"mean", number_or_null(p.mean)},
+                         {"stddev", number_or_null(p.stddev)},
+                         {"min", number_or_null(p.min)},
+                         {"max", number_or_null(p.max)},
+                         {"distinct", p.distinct},
+                         {"mode_share", number_or_null(p.mode_share)}});
+  }
+  json equity = json::array();
+  for (size_t i = 0; i < r.equity.size(); ++i) equity.push_back({r.time[i], r.equity[i]});
+  json trades = json::array();
+  for (const auto& t : r.trades) trades.push_back(to_json(t));
+  return json{{"schema", kSchemaVersion},
+              {"windows", windows},
+              {"out_of_sample", to_json(r.out_of_sample)},
+              {"mean_in_sample_cagr_pct", number_or_null(r.mean_in_sample_cagr)},
+              {"efficiency", number_or_null(r.efficiency)},
+              {"stability", stability},
+              {"cancelled", r.cancelled},
+              {"equity", equity},
+              {"trades", trades}};
+}
+
 }  // namespace atf

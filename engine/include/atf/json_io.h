@@ -7,6 +7,7 @@
 #include "atf/optimization_statistics.h"
 #include "atf/optimizer.h"
 #include "atf/strategy.h"
+#include "atf/walkforward.h"
 
 namespace atf {
 
@@ -32,6 +33,12 @@ nlohmann::json to_json(const OptimizationResult& r, int64_t max_trials = -1);
 /// {"dsr", "psr", "pbo": {...}, "monte_carlo": {...}, "stability": {...}, ...}; NaN -> null. A
 /// part that could not be computed is {"ok": false, "reason": "..."}.
 nlohmann::json to_json(const OptimizationStatistics& s);
+/// {"windows": [{is_start, is_end, oos_start, oos_end (bar indexes), *_time (UTC ms), params,
+/// in_sample, out_of_sample (metrics), efficiency, ...}], "out_of_sample", "efficiency",
+/// "stability", "equity": [{time, equity}], "trades"}; `time` is the data's bar times.
+nlohmann::json to_json(const WalkForwardResult& r, const std::vector<int64_t>& time);
+/// The walk-forward settings: {"in_sample": "500bars", "out_of_sample", "step", "anchored"}.
+nlohmann::json to_json(const WalkForwardRequest& r);
 
 /// Parse requests; errors are kValidation naming the offending field ("broker.cash").
 Result<BrokerConfig> broker_from_json(const nlohmann::json& j);

@@ -25,6 +25,7 @@ struct SearchSpec {
   int elite = 2;            ///< genetic: best individuals copied unchanged into the next generation
   int tournament = 3;       ///< genetic: individuals drawn per tournament selection
   uint64_t seed = 1;
+  bool operator==(const SearchSpec&) const = default;
 };
 
 /// Parses "grid", "random:N" or "genetic:pop=P,gen=G[,cx=C][,mut=M][,elite=E][,tour=K]".

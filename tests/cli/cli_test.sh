@@ -218,5 +218,55 @@ check "--trades-csv needs a backtest" 2 "^atf: --trades-csv: only applies to bac
 check "the text report shows TradingView's performance summary" 0 "^  profit_factor +[0-9.]+ +[0-9.+inf]+ +" -- \
   "$atf" backtest --data "$nvda" --strategy sma_cross --param fast=10 --param slow=30 --allow-short
 
+# Robustness: searches, statistics, walk-forward.
+check "optimize prints the overfitting statistics" 0 "PBO +0\.[0-9]+ +share of 12870" -- \
+  "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=5:30:5 --axis slow=40:120:20
+check "optimize --json carries the statistics; --search random:N runs N distinct trials, the same for a seed" 0 "^ok$" -- bash -c "
+'$atf' optimize --data '$orcl' --strategy sma_cross --axis fast=2:60:2 --axis slow=20:300:10 --search random:40 --seed 9 --json > '$tmp/r1.json' &&
+'$atf' optimize --data '$orcl' --strategy sma_cross --axis fast=2:60:2 --axis slow=20:300:10 --search random:40 --seed 9 --threads 2 --json > '$tmp/r2.json' &&
+python3 -c '
+import json
+a, b = (json.load(open(\"$tmp/r%d.json\" % i)) for i in (1, 2))
+assert a[\"total\"] == 40 and a[\"completed\"] + a[\"failed\"] == 40, a[\"total\"]
+assert len({t[\"index\"] for t in a[\"trials\"]}) == 40
+assert [t[\"index\"] for t in a[\"trials\"]] == [t[\"index\"] for t in b[\"trials\"]]
+s = a[\"statistics\"]
+assert 0 <= s[\"dsr\"] <= 1 and 0 <= s[\"psr\"] <= 1 and s[\"pbo\"][\"ok\"] and s[\"pbo\"][\"combinations\"] == 12870, s
+assert s[\"monte_carlo\"][\"paths\"] == 1000 and len(s[\"monte_carlo\"][\"fan\"][\"p50\"]) > 0
+assert a[\"request\"][\"search\"] == \"random:40\" and a[\"request\"][\"seed\"] == 9
+print(\"ok\")'"
+check "--no-stats leaves them out" 0 "^absent$" -- bash -c "'$atf' optimize --data '$orcl' --strategy sma_cross --axis fast=5,10 --axis slow=40,60 --no-stats --json | python3 -c 'import json,sys; print(\"absent\" if \"statistics\" not in json.load(sys.stdin) else \"present\")'"
+check "a genetic search counts evaluations against its budget" 0 "search    genetic:pop=12,gen=5,cx=0.9,mut=0.1,elite=2,tour=3, seed 3: 60 trials planned" -- \
+  "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=2:60:2 --axis slow=20:300:10 --search genetic:pop=12,gen=5 --seed 3
+check "a bad search names the flag" 2 "^atf: --search: unknown genetic setting 'popsize'" -- \
+  "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=5,10 --search genetic:popsize=5
+check "walkforward prints windows, the stitched OOS and the efficiency" 0 "walk-forward efficiency -?[0-9.]+ \(OOS CAGR" -- \
+  "$atf" walkforward --data "$orcl" --strategy sma_cross --axis fast=5:30:5 --axis slow=40:120:20 --is 3y --oos 1y
+check "walkforward --json: windows, stitched equity, stability" 0 "^ok$" -- bash -c "'$atf' walkforward --data '$orcl' --strategy sma_cross --axis fast=5:30:5 --axis slow=40:120:20 --is 750 --oos 250 --anchored --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+w = d[\"windows\"]
+assert len(w) == 18 and all(x[\"is_start\"] == 0 for x in w), len(w)
+assert all(x[\"oos_start\"] == x[\"is_end\"] for x in w)
+assert len(d[\"equity\"]) == sum(x[\"oos_end\"] - x[\"oos_start\"] for x in w)
+assert [s[\"name\"] for s in d[\"stability\"]] == [\"fast\", \"slow\"]
+assert d[\"walk_forward\"] == {\"in_sample\": \"750bars\", \"out_of_sample\": \"250bars\", \"step\": \"250bars\", \"anchored\": True}
+print(\"ok\")'"
+check "walkforward over a script's inputs" 0 "walk-forward efficiency" -- \
+  "$atf" walkforward --data "$orcl" --script "$pine/sma_cross.pine" --axis fastLength=5,10,20 --axis slowLength=40,60 --is 2y --oos 6m
+check "walkforward needs --is" 2 "^atf: --is: is required" -- \
+  "$atf" walkforward --data "$orcl" --strategy sma_cross --axis fast=5,10 --oos 1y
+check "a bad window unit is named" 2 "^atf: --oos: unknown unit 'q'" -- \
+  "$atf" walkforward --data "$orcl" --strategy sma_cross --axis fast=5,10 --is 2y --oos 3q
+check "--is belongs to walkforward" 2 "^atf: --is: only applies to walkforward" -- \
+  "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=5,10 --is 2y
+check "a window longer than the data is refused" 2 "no walk-forward window fits" -- \
+  "$atf" walkforward --data "$orcl" --strategy sma_cross --axis fast=5,10 --is 30y --oos 1y
+check "--trade-from works for built-in strategies" 0 "^ok$" -- bash -c "'$atf' backtest --data '$orcl' --strategy sma_cross --trade-from 2005-01-01 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"trades\"] and all(t[\"entry_time\"] >= 1104537600000 for t in d[\"trades\"]), d[\"trades\"][0]
+print(\"ok\")'"
+
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

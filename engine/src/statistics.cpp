@@ -28,13 +28,19 @@ double quantile_sorted(const std::vector<double>& v, double q) {
   return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-/// Sharpe ratio per observation from n, Σr and Σr² (sample stddev); a flat series (no variance)
-/// earns nothing: 0. Non-finite inputs (a ruined equity) rank last: −∞.
-double block_sharpe(double n, double s1, double s2) {
-  if (!std::isfinite(s1) || !std::isfinite(s2)) return -kInf;
-  const double mean = s1 / n;
-  const double var = (s2 - s1 * mean) / (n - 1);
-  return var > 0 ? mean / std::sqrt(var) : 0.0;
+/// A score that orders trials as their Sharpe ratio over n observations with sums Σr = s1,
+/// Σr² = s2 does, as a fraction num / den (den > 0): sign(SR)·SR² = mean·|mean| / var, a
+/// monotone map of mean / √var, so ranks are the same. Scores are compared by cross-multiplying
+/// (a·d < c·b), without a square root or a division: the PBO loops run 10^8 comparisons. A flat
+/// series (no variance) earns nothing: 0 / 1. Branch-free, so the loops over trials vectorize.
+struct Score {
+  double num, den;
+};
+inline Score sharpe_score(double inv_n, double inv_n1, double s1, double s2) {
+  const double mean = s1 * inv_n;
+  const double var = (s2 - s1 * mean) * inv_n1;
+  const bool pos = var > 0;
+  return {pos ? mean * std::fabs(mean) : 0.0, pos ? var : 1.0};
 }
 
 /// Coordinates of a mixed-radix index, the first axis varying slowest.
@@ -180,85 +186,184 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
       return r;
     }
   }
-  const size_t N = trials.size();
   for (const auto& t : trials) {
     if (t.sums.size() != 2 * static_cast<size_t>(S)) {
       r.reason = "trial block returns do not match the " + std::to_string(S) + " blocks";
       return r;
     }
   }
+  // A trial whose equity was ruined (a return of −100 % makes later returns undefined) has
+  // non-finite sums: it takes no part (it would be no one's in-sample best anyway).
+  std::vector<const BlockReturns*> usable;
+  for (const auto& t : trials) {
+    if (std::all_of(t.sums.begin(), t.sums.end(), [](double v) { return std::isfinite(v); })) usable.push_back(&t);
+  }
+  if (usable.size() < 2) {
+    r.reason = "PBO needs at least 2 trials with finite returns (" + std::to_string(usable.size()) + ")";
+    return r;
+  }
+  const size_t N = usable.size();
+  r.trials = static_cast<int64_t>(N);
   // Structure of arrays: block b's Σr of every trial in one row, so the sums vectorize.
   std::vector<std::vector<double>> s1(static_cast<size_t>(S), std::vector<double>(N)), s2 = s1;
   std::vector<double> t1(N, 0.0), t2(N, 0.0);
   for (size_t i = 0; i < N; ++i) {
     for (size_t b = 0; b < static_cast<size_t>(S); ++b) {
-      s1[b][i] = trials[i].sums[2 * b];
-      s2[b][i] = trials[i].sums[2 * b + 1];
+      s1[b][i] = usable[i]->sums[2 * b];
+      s2[b][i] = usable[i]->sums[2 * b + 1];
       t1[i] += s1[b][i];
       t2[i] += s2[b][i];
     }
   }
   const int half = S / 2;
-  // Depth-first over the halves that hold block 0 (each unordered split once); partial sums per
-  // depth are shared by a subtree. Each split gives two combinations: A in-sample with B out of
-  // sample, and the reverse — together all C(S, S/2).
-  std::vector<std::vector<double>> p1(static_cast<size_t>(half) + 1, std::vector<double>(N, 0.0)), p2 = p1;
-  std::vector<double> is_score(N), oos_score(N), b1(N), b2(N);
-  std::vector<double> logits;
-  int64_t losses = 0;
-  const double total_bars = static_cast<double>(bounds.back());
-  auto evaluate = [&](const std::vector<double>& is1, const std::vector<double>& is2, double n_is,
-                      const std::vector<double>& oos1, const std::vector<double>& oos2, double n_oos) {
-    size_t best = 0;
-    for (size_t i = 0; i < N; ++i) {
-      is_score[i] = block_sharpe(n_is, is1[i], is2[i]);
-      oos_score[i] = block_sharpe(n_oos, oos1[i], oos2[i]);
-      if (is_score[i] > is_score[best]) best = i;  // ties: the lowest index, as the optimizer ranks
-    }
-    const double target = oos_score[best];
-    int64_t less = 0, equal = 0;
-    for (size_t i = 0; i < N; ++i) {
-      less += oos_score[i] < target;
-      equal += oos_score[i] == target;
-    }
-    // Relative rank ω in (0, 1): ascending rank (ties at their mean rank) over N + 1.
-    const double rank = static_cast<double>(less) + (static_cast<double>(equal) + 1) / 2;
-    const double w = rank / (static_cast<double>(N) + 1);
-    logits.push_back(std::log(w / (1 - w)));
-    losses += oos1[best] < 0;
-  };
-  std::vector<int> chosen{0};
-  std::vector<double> n_at(static_cast<size_t>(half) + 1, 0.0);
-  auto add_block = [&](size_t depth, int b) {
-    const auto bs = static_cast<size_t>(b);
-    for (size_t i = 0; i < N; ++i) {
-      p1[depth][i] = p1[depth - 1][i] + s1[bs][i];
-      p2[depth][i] = p2[depth - 1][i] + s2[bs][i];
-    }
-    n_at[depth] = n_at[depth - 1] + static_cast<double>(bounds[bs + 1] - bounds[bs]);
-  };
-  add_block(1, 0);
-  // Iterative DFS: chosen holds ascending block numbers; depth = chosen.size().
-  auto recurse = [&](auto&& self, int from) -> void {
-    const size_t depth = chosen.size();
-    if (static_cast<int>(depth) == half) {
-      for (size_t i = 0; i < N; ++i) {
-        b1[i] = t1[i] - p1[depth][i];
-        b2[i] = t2[i] - p2[depth][i];
-      }
-      const double n_a = n_at[depth], n_b = total_bars - n_a;
-      evaluate(p1[depth], p2[depth], n_a, b1, b2, n_b);
-      evaluate(b1, b2, n_b, p1[depth], p2[depth], n_a);
+  // The splits: every half A of the blocks that holds block 0 (each unordered split once); each
+  // gives two combinations, A in sample with B out of sample and the reverse: all C(S, S/2).
+  std::vector<uint32_t> masks;
+  auto enumerate = [&](auto&& self, uint32_t mask, int count, int from) -> void {
+    if (count == half) {
+      masks.push_back(mask);
       return;
     }
-    for (int b = from; b <= S - (half - static_cast<int>(depth)); ++b) {
-      chosen.push_back(b);
-      add_block(depth + 1, b);
-      self(self, b + 1);
-      chosen.pop_back();
+    for (int b = from; b <= S - (half - count); ++b) self(self, mask | (1u << b), count + 1, b + 1);
+  };
+  enumerate(enumerate, 1u, 1, 1);
+  const size_t J = masks.size();
+  const double total_bars = static_cast<double>(bounds.back());
+  std::vector<double> n_a(J);
+  for (size_t j = 0; j < J; ++j) {
+    double n = 0;
+    for (int b = 0; b < S; ++b) {
+      if (masks[j] >> b & 1) n += static_cast<double>(bounds[static_cast<size_t>(b) + 1] - bounds[static_cast<size_t>(b)]);
+    }
+    n_a[j] = n;
+  }
+
+  // The trials are walked in chunks that fit in cache (the whole set is memory-bound: ~16 passes
+  // over N values per split). For each chunk, a depth-first walk over the splits shares partial
+  // sums between splits with a common prefix; `leaf(j, lo, len, an, ad, bn, bd)` gets split j's
+  // scores (sharpe_score: numerators, denominators) of trials lo .. lo + len − 1 on A and on B.
+  constexpr size_t kChunk = 1024;
+  std::vector<std::vector<double>> p1(static_cast<size_t>(half) + 1, std::vector<double>(kChunk, 0.0)), p2 = p1;
+  std::vector<double> na_num(kChunk), na_den(kChunk), nb_num(kChunk), nb_den(kChunk), zeros(kChunk, 0.0);
+  auto walk = [&](auto&& leaf) {
+    for (size_t lo = 0; lo < N; lo += kChunk) {
+      const size_t len = std::min(kChunk, N - lo);
+      auto add_block = [&](size_t depth, int b) {
+        const auto bs = static_cast<size_t>(b);
+        double* __restrict d1 = p1[depth].data();
+        double* __restrict d2 = p2[depth].data();
+        const double* __restrict q1 = p1[depth - 1].data();
+        const double* __restrict q2 = p2[depth - 1].data();
+        const double* __restrict x1 = s1[bs].data() + lo;
+        const double* __restrict x2 = s2[bs].data() + lo;
+        for (size_t i = 0; i < len; ++i) {
+          d1[i] = q1[i] + x1[i];
+          d2[i] = q2[i] + x2[i];
+        }
+      };
+      add_block(1, 0);
+      size_t j = 0;
+      // Split j's scores from the partial sums q of its first half − 1 blocks plus block `last`
+      // (added here, not stored: the leaves are most of the walk's nodes).
+      auto score_leaf = [&](const double* __restrict q1, const double* __restrict q2, int last) {
+        const double na = n_a[j], nb = total_bars - na;
+        const double ia = 1 / na, ia1 = 1 / (na - 1), ib = 1 / nb, ib1 = 1 / (nb - 1);
+        const double* __restrict x1 = last >= 0 ? s1[static_cast<size_t>(last)].data() + lo : zeros.data();
+        const double* __restrict x2 = last >= 0 ? s2[static_cast<size_t>(last)].data() + lo : zeros.data();
+        const double* __restrict u1 = t1.data() + lo;
+        const double* __restrict u2 = t2.data() + lo;
+        double* __restrict an = na_num.data();
+        double* __restrict ad = na_den.data();
+        double* __restrict bn = nb_num.data();
+        double* __restrict bd = nb_den.data();
+        for (size_t i = 0; i < len; ++i) {
+          const double a1 = q1[i] + x1[i], a2 = q2[i] + x2[i];
+          const Score x = sharpe_score(ia, ia1, a1, a2);
+          const Score y = sharpe_score(ib, ib1, u1[i] - a1, u2[i] - a2);
+          an[i] = x.num, ad[i] = x.den, bn[i] = y.num, bd[i] = y.den;
+        }
+        leaf(j++, lo, len, an, ad, bn, bd);
+      };
+      auto recurse = [&](auto&& self, int depth, int from) -> void {
+        const auto d = static_cast<size_t>(depth);
+        if (depth == half) {  // only when S = 2: the half is block 0 alone
+          score_leaf(p1[d].data(), p2[d].data(), -1);
+          return;
+        }
+        for (int b = from; b <= S - (half - depth); ++b) {
+          if (depth + 1 == half) {
+            score_leaf(p1[d].data(), p2[d].data(), b);
+            continue;
+          }
+          add_block(d + 1, b);
+          self(self, depth + 1, b + 1);
+        }
+      };
+      recurse(recurse, 1, 1);
     }
   };
-  recurse(recurse, 1);
+
+  // Pass 1: each direction's in-sample best (the first maximum: ties go to the lowest index, as
+  // the optimizer ranks; chunks come in index order, and a new maximum is rare, so the branches
+  // predict well).
+  std::vector<Score> top_a(J, Score{-kInf, 1}), top_b(J, Score{-kInf, 1});
+  std::vector<size_t> best_a(J, 0), best_b(J, 0);
+  walk([&](size_t j, size_t lo, size_t len, const double* an, const double* ad, const double* bn, const double* bd) {
+    Score ta = top_a[j], tb = top_b[j];
+    size_t ba = best_a[j], bb = best_b[j];
+    for (size_t i = 0; i < len; ++i) {
+      if (an[i] * ta.den > ta.num * ad[i]) ta = {an[i], ad[i]}, ba = lo + i;
+      if (bn[i] * tb.den > tb.num * bd[i]) tb = {bn[i], bd[i]}, bb = lo + i;
+    }
+    top_a[j] = ta, top_b[j] = tb, best_a[j] = ba, best_b[j] = bb;
+  });
+  // The best's out-of-sample score, summed in the walk's order so that it equals the walk's value.
+  auto half_sums = [&](uint32_t mask, size_t i, double& a1, double& a2) {
+    a1 = 0;
+    a2 = 0;
+    for (int b = 0; b < S; ++b) {
+      if (mask >> b & 1) a1 += s1[static_cast<size_t>(b)][i], a2 += s2[static_cast<size_t>(b)][i];
+    }
+  };
+  std::vector<Score> target_b(J), target_a(J);
+  int64_t losses = 0;
+  for (size_t j = 0; j < J; ++j) {
+    const double na = n_a[j], nb = total_bars - na;
+    double a1, a2;
+    half_sums(masks[j], best_a[j], a1, a2);  // A in sample: its best measured on B
+    const size_t i = best_a[j];
+    target_b[j] = sharpe_score(1 / nb, 1 / (nb - 1), t1[i] - a1, t2[i] - a2);
+    losses += t1[i] - a1 < 0;
+    half_sums(masks[j], best_b[j], a1, a2);  // B in sample: its best measured on A
+    target_a[j] = sharpe_score(1 / na, 1 / (na - 1), a1, a2);
+    losses += a1 < 0;
+  }
+  // Pass 2: the out-of-sample ranks of those bests (ties at their mean rank).
+  std::vector<int64_t> less_b(J, 0), equal_b(J, 0), less_a(J, 0), equal_a(J, 0);
+  walk([&](size_t j, size_t, size_t len, const double* an, const double* ad, const double* bn, const double* bd) {
+    const Score tb = target_b[j], ta = target_a[j];
+    int64_t lb = 0, eb = 0, la = 0, ea = 0;
+    for (size_t i = 0; i < len; ++i) {
+      const double xb = bn[i] * tb.den, yb = tb.num * bd[i];
+      const double xa = an[i] * ta.den, ya = ta.num * ad[i];
+      lb += xb < yb ? 1 : 0;
+      eb += xb == yb ? 1 : 0;
+      la += xa < ya ? 1 : 0;
+      ea += xa == ya ? 1 : 0;
+    }
+    less_b[j] += lb, equal_b[j] += eb, less_a[j] += la, equal_a[j] += ea;
+  });
+  std::vector<double> logits;
+  logits.reserve(2 * J);
+  auto logit = [&](int64_t less, int64_t equal) {
+    const double rank = static_cast<double>(less) + (static_cast<double>(equal) + 1) / 2;
+    const double w = rank / (static_cast<double>(N) + 1);
+    return std::log(w / (1 - w));
+  };
+  for (size_t j = 0; j < J; ++j) {
+    logits.push_back(logit(less_b[j], equal_b[j]));
+    logits.push_back(logit(less_a[j], equal_a[j]));
+  }
 
   r.ok = true;
   r.combinations = static_cast<int64_t>(logits.size());

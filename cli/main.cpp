@@ -314,7 +314,8 @@ int cmd_optimize(cli::Options o) {
     if (s) stats = std::move(*s);
   }
   if (o.json) {
-    nlohmann::json doc = to_json(*result);
+    // Trials list their block sums only when asked (--pbo-blocks): e.g. shards to merge later.
+    nlohmann::json doc = to_json(*result, -1, o.pbo_blocks > 0);
     doc["request"] = to_json(o.request);
     doc["data"] = cli::data_json(o.data_path, **md, summary);
     doc["elapsed_s"] = secs;

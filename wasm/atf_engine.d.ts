@@ -109,6 +109,21 @@ export interface AtfEngineModule {
    *  "validation" with field "index". */
   rerunTrial(dataset: number, requestJson: string, index: number): string;
 
+  /** The overfitting statistics of an optimization whose trials ran elsewhere: `trialsJson` is a
+   *  JSON array of runTrials' trials (with block_sums when the request set statistics_blocks,
+   *  e.g. 16, for PBO). Ranks them as the native optimizer does and re-runs the best. Returns
+   *  JSON Outcome<{psr, dsr, expected_max_sharpe, trials, observations, pbo: {ok, pbo, ...} |
+   *  {ok: false, reason}, monte_carlo: {...}, stability: {...}}>. */
+  optimizationStatistics(dataset: number, requestJson: string, trialsJson: string, mcPaths: number,
+                         seed: number): string;
+  /** A walk-forward run: requestJson is an optimization request plus "walk_forward":
+   *  {in_sample: "3y" | bars, out_of_sample, step?, anchored?}. onProgress counts every trial's
+   *  bars (return true to cancel); onWindow({k, n}) as window k of n starts (k = n at the end).
+   *  Returns JSON Outcome<{windows, out_of_sample, efficiency, stability, equity, trades,
+   *  cancelled}>. */
+  runWalkForward(dataset: number, requestJson: string, onProgress: ProgressCallback,
+                 onWindow: (w: { k: number; n: number }) => void): string;
+
   /** Test hook: executes an unreachable instruction (a real Wasm trap) so that worker replacement
    *  can be tested against the real module. */
   debugTrap(): void;

@@ -29,9 +29,12 @@
 #include "atf/pine_json.h"
 #include "atf/market_data.h"
 #include "atf/metrics.h"
+#include "atf/optimization_statistics.h"
 #include "atf/optimizer.h"
 #include "atf/progress.h"
+#include "atf/statistics.h"
 #include "atf/strategy.h"
+#include "atf/walkforward.h"
 
 #include "answer.h"
 #include "js_callbacks.h"
@@ -467,6 +470,91 @@ std::string compile_script(const val& source_arg) {
   });
 }
 
+/// The overfitting statistics (atf::optimization_statistics) of an optimization whose trials
+/// were run elsewhere (the page's workers): `trials_json` is a JSON array of trials as runTrials
+/// reported them (with block_sums when the request asked for statistics_blocks). The trials are
+/// ranked here as the native optimizer ranks them; the best is re-run for its returns and trades.
+std::string optimization_statistics(int dataset, const val& request_json, const val& trials_json, double mc_paths,
+                                    double seed) {
+  return guarded([&] {
+    auto md = registry().find(dataset);
+    if (!md) return fail(dataset_not_found(dataset));
+    auto req = optimization_request(request_json);
+    if (!req) return fail(req.error());
+    if (auto st = atf::prepare_script_request(req->base, *md); !st) return fail(st.error());
+    auto grid = atf::validate_optimization(*req);
+    if (!grid) return fail(grid.error());
+    auto text = string_arg(trials_json, "trials");
+    if (!text) return fail(text.error());
+    auto j = parse_json(*text, "trials");
+    if (!j) return fail(j.error());
+    if (!j->is_array()) return fail(atf::Error::validation("trials", "trials must be a JSON array"));
+    if (!(mc_paths >= 1 && mc_paths <= 1e6) || mc_paths != std::floor(mc_paths)) {
+      return fail(atf::Error::validation("mcPaths", "mcPaths must be a whole number from 1 to 1000000"));
+    }
+    if (!(seed >= 0 && seed <= 9007199254740992.0) || seed != std::floor(seed)) {
+      return fail(atf::Error::validation("seed", "seed must be a whole number ≥ 0"));
+    }
+    atf::OptimizationResult result;
+    result.grid = std::move(*grid);
+    result.objective = req->objective;
+    result.maximize = req->maximize;
+    result.search = req->search;
+    if (req->statistics_blocks > 0 && static_cast<int64_t>(md->bars.size()) >= 2 * req->statistics_blocks) {
+      result.block_bounds = atf::block_bounds(static_cast<int64_t>(md->bars.size()), req->statistics_blocks);
+    }
+    for (const json& tj : *j) {
+      auto t = atf::trial_from_json(tj);
+      if (!t) return fail(t.error());
+      if (t->index < 0 || t->index >= result.grid.size()) {
+        return fail(atf::Error::validation("trials", "trial index " + std::to_string(t->index) + " is outside the grid"));
+      }
+      (t->ok ? result.completed : result.failed)++;
+      result.trials.push_back(std::move(*t));
+    }
+    result.total = result.completed + result.failed;
+    atf::rank_trials(result.trials, result.objective, result.maximize);
+    if (!result.trials.empty() && result.trials.front().ok) result.best_index = result.trials.front().index;
+    auto stats = atf::optimization_statistics(*md, *req, result, static_cast<int>(mc_paths), static_cast<uint64_t>(seed));
+    if (!stats) return fail(stats.error());
+    return ok(atf::to_json(*stats));
+  });
+}
+
+/// A walk-forward run (atf::run_walk_forward) over a dataset: `request_json` is an optimization
+/// request plus "walk_forward" (walk_forward_request_from_json). onProgress counts the bars of
+/// every trial of every window and may cancel; onWindow({k, n}) is called as window k of n starts.
+std::string run_walk_forward(int dataset, const val& request_json, val on_progress, val on_window_fn) {
+  return guarded([&] {
+    auto md = registry().find(dataset);
+    if (!md) return fail(dataset_not_found(dataset));
+    auto text = string_arg(request_json, "request");
+    if (!text) return fail(text.error());
+    auto j = parse_json(*text, "request");
+    if (!j) return fail(j.error());
+    auto req = atf::walk_forward_request_from_json(*j);
+    if (!req) return fail(req.error());
+    if (auto st = atf::prepare_script_request(req->optimization.base, *md); !st) return fail(st.error());
+    JsHooks hooks(std::move(on_progress));
+    Callback on_window(std::move(on_window_fn), "onWindow");
+    atf::WalkForwardHooks wf_hooks;
+    wf_hooks.run = hooks.hooks();
+    wf_hooks.on_window = [&](int64_t k, int64_t n) {
+      if (on_window.failed()) return;
+      val w = val::object();
+      w.set("k", static_cast<double>(k));
+      w.set("n", static_cast<double>(n));
+      on_window(w);
+    };
+    auto result = atf::run_walk_forward(*md, *req, wf_hooks);
+    hooks.flush();
+    if (hooks.callback().failed()) return fail(hooks.callback().error());
+    if (on_window.failed()) return fail(on_window.error());
+    if (!result) return fail(result.error());
+    return ok(atf::to_json(*result, md->bars.time));
+  });
+}
+
 /// A real Wasm trap (`unreachable`), for testing worker replacement against the real module.
 [[gnu::noinline]] void debug_trap() { __builtin_trap(); }
 
@@ -486,5 +574,7 @@ EMSCRIPTEN_BINDINGS(atf_engine) {
   emscripten::function("runTrials", &run_trials);
   emscripten::function("rerunTrial", &rerun_trial);
   emscripten::function("compileScript", &compile_script);
+  emscripten::function("optimizationStatistics", &optimization_statistics);
+  emscripten::function("runWalkForward", &run_walk_forward);
   emscripten::function("debugTrap", &debug_trap);
 }

@@ -187,7 +187,7 @@ json to_json(const BacktestResult& r, bool with_curve) {
   return j;
 }
 
-json to_json(const OptimizationResult& r, int64_t max_trials) {
+json to_json(const OptimizationResult& r, int64_t max_trials, bool block_sums) {
   json trials = json::array();
   int64_t listed = 0;
   for (const auto& t : r.trials) {
@@ -201,7 +201,7 @@ json to_json(const OptimizationResult& r, int64_t max_trials) {
             {"rejected_orders", t.ok ? json(t.rejected_orders) : json(nullptr)},
             {"error_message", t.ok ? json(nullptr) : json(t.error_message)},
             {"error_stack_trace", t.ok ? json(nullptr) : json(t.error_stack_trace)}};
-    if (!t.block_sums.empty()) tj["block_sums"] = t.block_sums;
+    if (block_sums && !t.block_sums.empty()) tj["block_sums"] = t.block_sums;
     trials.push_back(std::move(tj));
   }
   json best = nullptr;
@@ -513,6 +513,68 @@ json to_json(const WalkForwardResult& r, const std::vector<int64_t>& time) {
               {"cancelled", r.cancelled},
               {"equity", equity},
               {"trades", trades}};
+}
+
+Result<WalkForwardRequest> walk_forward_request_from_json(const json& j) {
+  auto opt = optimization_request_from_json(j);
+  if (!opt) return opt.error();
+  WalkForwardRequest r;
+  r.optimization = std::move(*opt);
+  if (!j.contains("walk_forward") || !j["walk_forward"].is_object()) {
+    return field_error("walk_forward", "is required: {\"in_sample\": \"3y\", \"out_of_sample\": \"1y\"}");
+  }
+  const json& w = j["walk_forward"];
+  for (auto [key, field] : {std::pair{"in_sample", &r.in_sample}, {"out_of_sample", &r.out_of_sample}}) {
+    const std::string name = std::string("walk_forward.") + key;
+    if (!w.contains(key) || !(w[key].is_string() || w[key].is_number_integer())) {
+      return field_error(name, "is required: bars (a number) or a length such as \"6m\"");
+    }
+    auto len = parse_window_length(w[key].is_string() ? w[key].get<std::string>() : std::to_string(w[key].get<int64_t>()), name);
+    if (!len) return len.error();
+    *field = *len;
+  }
+  if (w.contains("step") && !w["step"].is_null()) {
+    if (!(w["step"].is_string() || w["step"].is_number_integer())) return field_error("walk_forward.step", "must be a length");
+    auto len = parse_window_length(w["step"].is_string() ? w["step"].get<std::string>() : std::to_string(w["step"].get<int64_t>()),
+                                   "walk_forward.step");
+    if (!len) return len.error();
+    r.step = *len;
+  }
+  if (w.contains("anchored")) {
+    if (!w["anchored"].is_boolean()) return field_error("walk_forward.anchored", "must be true or false");
+    r.anchored = w["anchored"].get<bool>();
+  }
+  return r;
+}
+
+Result<TrialResult> trial_from_json(const json& j) {
+  if (!j.is_object() || !j.contains("index") || !j["index"].is_number_integer()) {
+    return field_error("trials", "each trial needs an integer index");
+  }
+  TrialResult t;
+  t.index = j["index"].get<int64_t>();
+  t.ok = j.value("status", "") == "completed";
+  if (t.ok) {
+    if (!j.contains("metrics") || !j["metrics"].is_object()) return field_error("trials", "a completed trial needs its metrics");
+    for (const auto& info : metric_catalog()) {
+      const json& v = j["metrics"].contains(info.name) ? j["metrics"][info.name] : json(nullptr);
+      double x = std::nan("");
+      if (v.is_number()) x = v.get<double>();
+      else if (v.is_string()) x = v.get<std::string>() == "Infinity" ? INFINITY : v.get<std::string>() == "-Infinity" ? -INFINITY : x;
+      t.metrics.*(info.field) = x;
+    }
+    if (j.contains("final_equity") && j["final_equity"].is_number()) t.final_equity = j["final_equity"].get<double>();
+  } else {
+    t.error_message = j.contains("error_message") && j["error_message"].is_string() ? j["error_message"].get<std::string>() : "";
+  }
+  if (j.contains("block_sums")) {
+    if (!j["block_sums"].is_array()) return field_error("trials", "block_sums must be a list of numbers");
+    for (const auto& v : j["block_sums"]) {
+      if (!v.is_number()) return field_error("trials", "block_sums must be a list of numbers");
+      t.block_sums.push_back(v.get<double>());
+    }
+  }
+  return t;
 }
 
 }  // namespace atf

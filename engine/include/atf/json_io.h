@@ -28,8 +28,9 @@ nlohmann::json to_json(const BacktestRequest& r);
 nlohmann::json to_json(const OptimizationRequest& r);
 /// `with_curve` includes the per-bar equity curve.
 nlohmann::json to_json(const BacktestResult& r, bool with_curve = true);
-/// `max_trials` caps the trials listed (−1: all); the best is always included.
-nlohmann::json to_json(const OptimizationResult& r, int64_t max_trials = -1);
+/// `max_trials` caps the trials listed (−1: all); the best is always included. `block_sums`:
+/// list each trial's block_sums (when it has them: statistics_blocks > 0).
+nlohmann::json to_json(const OptimizationResult& r, int64_t max_trials = -1, bool block_sums = true);
 /// {"dsr", "psr", "pbo": {...}, "monte_carlo": {...}, "stability": {...}, ...}; NaN -> null. A
 /// part that could not be computed is {"ok": false, "reason": "..."}.
 nlohmann::json to_json(const OptimizationStatistics& s);
@@ -44,5 +45,12 @@ nlohmann::json to_json(const WalkForwardRequest& r);
 Result<BrokerConfig> broker_from_json(const nlohmann::json& j);
 Result<BacktestRequest> backtest_request_from_json(const nlohmann::json& j);
 Result<OptimizationRequest> optimization_request_from_json(const nlohmann::json& j);
+/// A walk-forward request: an optimization request plus "walk_forward": {"in_sample": "3y",
+/// "out_of_sample": "1y", "step"?: ..., "anchored"?: bool} (lengths as parse_window_length).
+Result<WalkForwardRequest> walk_forward_request_from_json(const nlohmann::json& j);
+/// One trial as to_json(OptimizationResult)["trials"][i] writes it (index, status, metrics,
+/// final_equity, block_sums?, error_message): how trials gathered elsewhere (browser workers,
+/// shards) come back for ranking and statistics. Errors: kValidation on field "trials".
+Result<TrialResult> trial_from_json(const nlohmann::json& j);
 
 }  // namespace atf

@@ -1,0 +1,93 @@
+// optimizationStatistics / runWalkForward: the statistics of trials gathered by runTrials, and a
+// walk-forward, each equal to the native CLI's figures (native and Wasm results are identical).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+
+import { NATIVE_ATF, SAMPLES_DIR, counter, error, loadEngine, readSample, value } from './helpers.mjs';
+
+const FILE = 'ORCL-1d-1995-2014.csv';
+const GRID = { strategy: 'sma_cross', statistics_blocks: 16,
+               axes: [{ name: 'fast', min: 5, max: 30, step: 5 }, { name: 'slow', min: 40, max: 120, step: 20 }] };
+const GRID_ARGS = ['--strategy', 'sma_cross', '--axis', 'fast=5:30:5', '--axis', 'slow=40:120:20'];
+
+let engine, id;
+before(async () => {
+  engine = await loadEngine();
+  id = value(engine.importCsv(readSample(FILE), '{}')).dataset;
+});
+
+function allTrials(request) {
+  const total = value(engine.validateOptimization(id, JSON.stringify(request))).total_combinations;
+  const trials = [];
+  value(engine.runTrials(id, JSON.stringify(request), counter(total), (t) => trials.push(JSON.parse(t)), null));
+  return trials;
+}
+
+function native(args) {
+  return JSON.parse(execFileSync(NATIVE_ATF, args, { maxBuffer: 256 << 20 }).toString());
+}
+
+test('runTrials with statistics_blocks reports block sums; optimizationStatistics equals the native figures', (t) => {
+  const trials = allTrials(GRID);
+  assert.equal(trials.length, 30);
+  for (const tr of trials) assert.equal(tr.block_sums.length, 32, `trial ${tr.index}`);
+  // Shuffled on purpose: the engine ranks them itself.
+  trials.reverse();
+  const stats = value(engine.optimizationStatistics(id, JSON.stringify(GRID), JSON.stringify(trials), 1000, 1));
+  assert.equal(stats.trials, 30);
+  assert.ok(stats.pbo.ok);
+  assert.equal(stats.pbo.combinations, 12870);
+  assert.ok(stats.dsr >= 0 && stats.dsr <= stats.psr && stats.psr <= 1, JSON.stringify(stats));
+  assert.equal(stats.monte_carlo.paths, 1000);
+  if (!existsSync(NATIVE_ATF)) {
+    t.skip(`${NATIVE_ATF} is not built`);
+    return;
+  }
+  const cli = native(['optimize', '--data', path.join(SAMPLES_DIR, FILE), ...GRID_ARGS, '--json']);
+  assert.deepStrictEqual(stats, cli.statistics);
+});
+
+test('optimizationStatistics names what is wrong', () => {
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '{"a":1}', 1000, 1)).field, 'trials');
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[{"index": 9999, "status": "completed", "metrics": {}}]', 10, 1)).field, 'trials');
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[]', 0, 1)).field, 'mcPaths');
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[]', 10, 1)).field, 'trials');  // no successful trial
+  assert.equal(error(engine.optimizationStatistics(999, JSON.stringify(GRID), '[]', 10, 1)).code, 'not_found');
+});
+
+test('runWalkForward: windows, progress on two levels, and the native result', (t) => {
+  const request = { ...GRID, statistics_blocks: 0, walk_forward: { in_sample: '3y', out_of_sample: '1y' } };
+  const windows = [];
+  let lastBars = 0;
+  const wf = value(engine.runWalkForward(id, JSON.stringify(request), (bars) => { lastBars = bars; return false; },
+                                         (w) => windows.push([w.k, w.n])));
+  const n = wf.windows.length;
+  assert.ok(n >= 15, `${n} windows`);
+  assert.deepEqual(windows, [...Array(n + 1).keys()].map((k) => [k, n]));
+  assert.ok(lastBars > 0);
+  assert.equal(wf.equity.length, wf.windows.reduce((s, w) => s + w.oos_end - w.oos_start, 0));
+  for (const w of wf.windows) assert.equal(w.trials_completed + w.trials_failed, 30);
+  assert.equal(wf.cancelled, false);
+  if (!existsSync(NATIVE_ATF)) {
+    t.skip(`${NATIVE_ATF} is not built`);
+    return;
+  }
+  const cli = native(['walkforward', '--data', path.join(SAMPLES_DIR, FILE), ...GRID_ARGS, '--is', '3y', '--oos', '1y', '--json']);
+  for (const key of ['windows', 'out_of_sample', 'efficiency', 'stability', 'equity', 'trades']) {
+    assert.deepStrictEqual(wf[key], cli[key], key);
+  }
+});
+
+test('runWalkForward: a cancel from onProgress stops it; bad settings are named', () => {
+  const request = { ...GRID, statistics_blocks: 0, walk_forward: { in_sample: 1000, out_of_sample: 250 } };
+  const wf = value(engine.runWalkForward(id, JSON.stringify(request), () => true, () => {}));
+  assert.equal(wf.cancelled, true);
+  assert.equal(error(engine.runWalkForward(id, JSON.stringify(GRID), null, null)).field, 'walk_forward');
+  const bad = { ...GRID, walk_forward: { in_sample: '3q', out_of_sample: '1y' } };
+  assert.equal(error(engine.runWalkForward(id, JSON.stringify(bad), null, null)).field, 'walk_forward.in_sample');
+  const long = { ...GRID, walk_forward: { in_sample: '40y', out_of_sample: '1y' } };
+  assert.equal(error(engine.runWalkForward(id, JSON.stringify(long), null, null)).field, 'in_sample');
+});

@@ -240,12 +240,13 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
 
   // The trials are walked in chunks that fit in cache (the whole set is memory-bound: ~16 passes
   // over N values per split). For each chunk, a depth-first walk over the splits shares partial
-  // sums between splits with a common prefix; `leaf(j, lo, len, an, ad, bn, bd)` gets split j's
-  // scores (sharpe_score: numerators, denominators) of trials lo .. lo + len − 1 on A and on B.
+  // sums between splits with a common prefix. For split j, `k.begin(j)`, then `k.item(i, a, b)`
+  // with trial i's scores on A and B (sharpe_score), then `k.end(j)`: the kernel runs inside the
+  // score loop, so no score is stored and read back.
   constexpr size_t kChunk = 1024;
   std::vector<std::vector<double>> p1(static_cast<size_t>(half) + 1, std::vector<double>(kChunk, 0.0)), p2 = p1;
-  std::vector<double> na_num(kChunk), na_den(kChunk), nb_num(kChunk), nb_den(kChunk), zeros(kChunk, 0.0);
-  auto walk = [&](auto&& leaf) {
+  std::vector<double> zeros(kChunk, 0.0);
+  auto walk = [&](auto& k) {
     for (size_t lo = 0; lo < N; lo += kChunk) {
       const size_t len = std::min(kChunk, N - lo);
       auto add_block = [&](size_t depth, int b) {
@@ -272,17 +273,12 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
         const double* __restrict x2 = last >= 0 ? s2[static_cast<size_t>(last)].data() + lo : zeros.data();
         const double* __restrict u1 = t1.data() + lo;
         const double* __restrict u2 = t2.data() + lo;
-        double* __restrict an = na_num.data();
-        double* __restrict ad = na_den.data();
-        double* __restrict bn = nb_num.data();
-        double* __restrict bd = nb_den.data();
+        k.begin(j);
         for (size_t i = 0; i < len; ++i) {
           const double a1 = q1[i] + x1[i], a2 = q2[i] + x2[i];
-          const Score x = sharpe_score(ia, ia1, a1, a2);
-          const Score y = sharpe_score(ib, ib1, u1[i] - a1, u2[i] - a2);
-          an[i] = x.num, ad[i] = x.den, bn[i] = y.num, bd[i] = y.den;
+          k.item(lo + i, sharpe_score(ia, ia1, a1, a2), sharpe_score(ib, ib1, u1[i] - a1, u2[i] - a2));
         }
-        leaf(j++, lo, len, an, ad, bn, bd);
+        k.end(j++);
       };
       auto recurse = [&](auto&& self, int depth, int from) -> void {
         const auto d = static_cast<size_t>(depth);
@@ -308,15 +304,21 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
   // predict well).
   std::vector<Score> top_a(J, Score{-kInf, 1}), top_b(J, Score{-kInf, 1});
   std::vector<size_t> best_a(J, 0), best_b(J, 0);
-  walk([&](size_t j, size_t lo, size_t len, const double* an, const double* ad, const double* bn, const double* bd) {
-    Score ta = top_a[j], tb = top_b[j];
-    size_t ba = best_a[j], bb = best_b[j];
-    for (size_t i = 0; i < len; ++i) {
-      if (an[i] * ta.den > ta.num * ad[i]) ta = {an[i], ad[i]}, ba = lo + i;
-      if (bn[i] * tb.den > tb.num * bd[i]) tb = {bn[i], bd[i]}, bb = lo + i;
+  struct Bests {
+    std::vector<Score>& top_a_;
+    std::vector<Score>& top_b_;
+    std::vector<size_t>& best_a_;
+    std::vector<size_t>& best_b_;
+    Score ta{}, tb{};
+    size_t ba = 0, bb = 0;
+    void begin(size_t j) { ta = top_a_[j], tb = top_b_[j], ba = best_a_[j], bb = best_b_[j]; }
+    void item(size_t i, Score a, Score b) {
+      if (a.num * ta.den > ta.num * a.den) ta = a, ba = i;
+      if (b.num * tb.den > tb.num * b.den) tb = b, bb = i;
     }
-    top_a[j] = ta, top_b[j] = tb, best_a[j] = ba, best_b[j] = bb;
-  });
+    void end(size_t j) { top_a_[j] = ta, top_b_[j] = tb, best_a_[j] = ba, best_b_[j] = bb; }
+  } bests{top_a, top_b, best_a, best_b};
+  walk(bests);
   // The best's out-of-sample score, summed in the walk's order so that it equals the walk's value.
   auto half_sums = [&](uint32_t mask, size_t i, double& a1, double& a2) {
     a1 = 0;
@@ -340,19 +342,27 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
   }
   // Pass 2: the out-of-sample ranks of those bests (ties at their mean rank).
   std::vector<int64_t> less_b(J, 0), equal_b(J, 0), less_a(J, 0), equal_a(J, 0);
-  walk([&](size_t j, size_t, size_t len, const double* an, const double* ad, const double* bn, const double* bd) {
-    const Score tb = target_b[j], ta = target_a[j];
-    int64_t lb = 0, eb = 0, la = 0, ea = 0;
-    for (size_t i = 0; i < len; ++i) {
-      const double xb = bn[i] * tb.den, yb = tb.num * bd[i];
-      const double xa = an[i] * ta.den, ya = ta.num * ad[i];
-      lb += xb < yb ? 1 : 0;
-      eb += xb == yb ? 1 : 0;
+  struct Ranks {
+    const std::vector<Score>& target_a_;
+    const std::vector<Score>& target_b_;
+    std::vector<int64_t>& less_a_;
+    std::vector<int64_t>& equal_a_;
+    std::vector<int64_t>& less_b_;
+    std::vector<int64_t>& equal_b_;
+    Score ta{}, tb{};
+    int64_t la = 0, ea = 0, lb = 0, eb = 0;
+    void begin(size_t j) { ta = target_a_[j], tb = target_b_[j], la = ea = lb = eb = 0; }
+    void item(size_t, Score a, Score b) {
+      const double xa = a.num * ta.den, ya = ta.num * a.den;
+      const double xb = b.num * tb.den, yb = tb.num * b.den;
       la += xa < ya ? 1 : 0;
       ea += xa == ya ? 1 : 0;
+      lb += xb < yb ? 1 : 0;
+      eb += xb == yb ? 1 : 0;
     }
-    less_b[j] += lb, equal_b[j] += eb, less_a[j] += la, equal_a[j] += ea;
-  });
+    void end(size_t j) { less_a_[j] += la, equal_a_[j] += ea, less_b_[j] += lb, equal_b_[j] += eb; }
+  } ranks{target_a, target_b, less_a, equal_a, less_b, equal_b};
+  walk(ranks);
   std::vector<double> logits;
   logits.reserve(2 * J);
   auto logit = [&](int64_t less, int64_t equal) {

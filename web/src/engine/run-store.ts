@@ -1,0 +1,104 @@
+// The client's side of persistence: saving runs to the repository (Pending rows, terminal rows),
+// streaming an optimization's trials to it in batches, and keeping in memory what storage refused
+// (quota, private mode) so the run stays readable in this page, with a warning saying why.
+import type { RunRepository } from './repository';
+import type { RunKind, StoredRun, TrialRecord } from './types';
+
+/** Trials are written when this many are waiting, else at least every TRIAL_FLUSH_MS. */
+const TRIAL_BATCH = 500;
+const TRIAL_FLUSH_MS = 500;
+
+/** What the store needs of a run in flight to stream its trials. */
+export interface TrialStream {
+  id: string;
+  kind: RunKind;
+  trialBuffer: TrialRecord[];
+  trialSaves: Promise<void>;
+  trialTimer: ReturnType<typeof setTimeout> | null;
+}
+
+export class RunStore {
+  /** Finished runs the repository refused to store: still readable here. */
+  private readonly unsaved = new Map<string, StoredRun>();
+  /** Why results may not be kept, for the page to show; null while storage works. */
+  warning: string | null;
+
+  constructor(
+    readonly repo: RunRepository,
+    warning: string | undefined,
+  ) {
+    this.warning = warning ?? null;
+  }
+
+  private refuse(message: string): void {
+    this.warning = message;
+    console.error('[atf]', message);
+  }
+
+  /** Saves a run's Pending row. A refusal does not stop the run: its result is kept in this page
+   *  (saveFinal tries to save it again) and the page says why. */
+  async savePending(run: StoredRun): Promise<void> {
+    try {
+      await this.repo.save(run);
+    } catch (e) {
+      this.refuse(`Run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Saves a run's terminal row; if storage refuses it, the run stays readable in this page. */
+  async saveFinal(run: StoredRun): Promise<void> {
+    try {
+      await this.repo.save(run);
+      this.unsaved.delete(run.id);
+    } catch (e) {
+      this.unsaved.set(run.id, run);
+      this.refuse(`Run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)} Its result stays available in this page until it is closed.`);
+    }
+  }
+
+  /** The copy storage refused, else the repository's. The refused copy comes first: the
+   *  repository may still hold the run's earlier (Pending) row. */
+  async get(id: string): Promise<StoredRun | undefined> {
+    return this.unsaved.get(id) ?? (await this.repo.get(id));
+  }
+
+  /** Saved runs of a kind (all kinds if undefined), with refused copies over stale saved rows. */
+  async list(kind: RunKind | undefined): Promise<Map<string, StoredRun>> {
+    const byId = new Map((await this.repo.list({ kind })).map((r) => [r.id, r]));
+    for (const [id, r] of this.unsaved) byId.set(id, r);
+    return byId;
+  }
+
+  /** Deletes a run from storage and from the refused copies; false if neither held it. */
+  async delete(id: string): Promise<boolean> {
+    const wasUnsaved = this.unsaved.delete(id);
+    return (await this.repo.delete(id)) || wasUnsaved;
+  }
+
+  /** Queues finished trials for the repository: written in batches of up to TRIAL_BATCH, at least
+   *  every TRIAL_FLUSH_MS, so an interrupted optimization keeps what it computed. */
+  bufferTrials(run: TrialStream, trials: TrialRecord[]): void {
+    if (trials.length === 0 || run.kind !== 'optimization') return;
+    run.trialBuffer.push(...trials);
+    if (run.trialBuffer.length >= TRIAL_BATCH) {
+      void this.flushTrials(run);
+    } else if (run.trialTimer === null) {
+      run.trialTimer = setTimeout(() => void this.flushTrials(run), TRIAL_FLUSH_MS);
+    }
+  }
+
+  /** Writes the waiting trials; resolves once every trial write of the run so far is done. */
+  flushTrials(run: TrialStream): Promise<void> {
+    if (run.trialTimer !== null) clearTimeout(run.trialTimer);
+    run.trialTimer = null;
+    const batch = run.trialBuffer.splice(0);
+    if (batch.length > 0) {
+      run.trialSaves = run.trialSaves
+        .then(() => this.repo.saveTrials(run.id, batch))
+        .catch((e: unknown) => {
+          this.warning = `Trials of run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`;
+        });
+    }
+    return run.trialSaves;
+  }
+}

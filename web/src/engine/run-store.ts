@@ -30,8 +30,13 @@ export class RunStore {
     this.warning = warning ?? null;
   }
 
-  private refuse(message: string): void {
+  /** Sets the warning the page shows (what could not be kept, and why). */
+  warn(message: string): void {
     this.warning = message;
+  }
+
+  private refuse(message: string): void {
+    this.warn(message);
     console.error('[atf]', message);
   }
 
@@ -96,7 +101,7 @@ export class RunStore {
       run.trialSaves = run.trialSaves
         .then(() => this.repo.saveTrials(run.id, batch))
         .catch((e: unknown) => {
-          this.warning = `Trials of run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`;
+          this.warn(`Trials of run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`);
         });
     }
     return run.trialSaves;

@@ -1,12 +1,15 @@
-// The queue of Pending runs and the hand-out of free engine workers. What a run does with a
-// worker is its kind's job (a RunExecutor: backtest-runner.ts, optimization-runner.ts); a new
-// run kind plugs in by adding an executor, not by growing this file or the client.
+// The queue of Pending runs, the hand-out of free engine workers, and the routing of the
+// workers' events to their runs. What a run does with a worker is its kind's job (a RunExecutor:
+// backtest-runner.ts, optimization-runner.ts); a new run kind plugs in by adding an executor,
+// not by growing this file or the client.
 import type { EnginePool } from './engine-pool';
 import type { LiveRun } from './live-run';
 import type { FinishExtra, LiveStore } from './live-store';
 import type { RunStore } from './run-store';
 import type { DatasetRegistry } from './datasets';
-import type { RunKind } from './types';
+import type { RunLog } from './log';
+import { assertNever, type WorkerEvent } from './protocol';
+import type { RunKind, TrialRecord } from './types';
 import type { EngineWorker } from './worker-pool';
 
 /** What the executors of run kinds share: the pool, the live store, persistence, datasets. */
@@ -15,6 +18,7 @@ export interface RunContext {
   readonly live: LiveStore;
   readonly store: RunStore;
   readonly datasets: DatasetRegistry;
+  readonly log: RunLog;
   /** Shared-memory mode (workers claim work through the board). */
   readonly shared: boolean;
   /** Asks the scheduler to hand out free workers again (a worker came free). */
@@ -23,6 +27,8 @@ export interface RunContext {
 
 /** How runs of one kind use engine workers. */
 export interface RunExecutor {
+  /** Adds the fields this kind needs to the engine request before it is validated. */
+  prepare?(engineRequest: Record<string, unknown>): void;
   /** Starts a Pending run (it becomes Running) on some of the free workers; takes the ones it
    *  uses out of `free`. */
   start(run: LiveRun, free: EngineWorker[]): void;
@@ -32,6 +38,8 @@ export interface RunExecutor {
   settle?(run: LiveRun): void;
   /** What a cancelled run of this kind keeps (an optimization: the trials it finished). */
   cancelledResult?(run: LiveRun): FinishExtra;
+  /** Trials a worker reported for the run (optimization-like kinds). */
+  onTrials?(run: LiveRun, trials: TrialRecord[], sharedCounted: boolean): void;
 }
 
 export class Scheduler {
@@ -97,6 +105,30 @@ export class Scheduler {
         return;
       }
       this.executor(run.kind).start(run, free);
+    }
+  }
+
+  /** An unsolicited event of a worker: progress and trials go to the run they belong to. */
+  onWorkerEvent(e: WorkerEvent): void {
+    switch (e.kind) {
+      case 'progress': {
+        const run = this.live.get(e.runId);
+        if (run && !run.finishing) {
+          this.live.board.raise(run.slot, 'Processed', e.processed);
+          this.live.board.beat(run.slot);
+        }
+        return;
+      }
+      case 'trials': {
+        const run = this.live.get(e.runId);
+        if (run) this.executor(run.kind).onTrials?.(run, e.trials, e.sharedCounted);
+        return;
+      }
+      case 'log':
+        console[e.level === 'info' ? 'info' : e.level === 'warn' ? 'warn' : 'error']('[atf worker]', e.message);
+        return;
+      default:
+        assertNever(e);
     }
   }
 }

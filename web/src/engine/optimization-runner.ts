@@ -1,0 +1,167 @@
+// The optimization run kind: its combinations shared out to every free engine worker (claimed
+// through the board's next index in shared-memory mode, handed out in chunks by the trial ledger
+// otherwise), the trials the workers report counted, logged and streamed to storage, trials of a
+// lost worker recorded as failed, and the terminal state once nothing of the run is out.
+import { assertNever, type TrialsReply } from './protocol';
+import type { LiveRun } from './live-run';
+import { describe, errorOf } from './run-utils';
+import { releaseWorker, type RunContext, type RunExecutor } from './scheduler';
+import type { FinishExtra } from './live-store';
+import type { OptimizationResult, TrialRecord } from './types';
+import type { EngineWorker } from './worker-pool';
+
+export class OptimizationRunner implements RunExecutor {
+  constructor(private readonly ctx: RunContext) {}
+
+  /** The engine sizes its trial groups by the number of workers sharing the combinations. */
+  prepare(engineRequest: Record<string, unknown>): void {
+    engineRequest['threads'] = this.ctx.pool.size;
+  }
+
+  start(run: LiveRun, free: EngineWorker[]): void {
+    this.ctx.live.markRunning(run);
+    this.join(run, free);
+  }
+
+  /** Gives free workers shares of the combinations still unclaimed, then ends the run if
+   *  nothing is left to do. */
+  join(run: LiveRun, free: EngineWorker[]): void {
+    while (free.length > 0) {
+      const w = free[0];
+      if (!w || !this.dispatch(run, w)) break;
+      free.shift();
+    }
+    this.settle(run);
+  }
+
+  cancelledResult(run: LiveRun): FinishExtra {
+    return { result: this.result(run, true) };
+  }
+
+  /** Trials a worker reported (an event while its share runs). */
+  onTrials(run: LiveRun, trials: TrialRecord[], sharedCounted: boolean): void {
+    this.addTrials(run, trials, sharedCounted);
+  }
+
+  /** Gives `w` a share of the optimization's combinations; false if none are left. */
+  private dispatch(run: LiveRun, w: EngineWorker): boolean {
+    const { shared, live, datasets } = this.ctx;
+    if (run.cancelRequested || run.fatal || run.finishing) return false;
+    const sharedLeft = shared && live.board.load(run.slot, 'NextIndex') < run.total;
+    const claim = run.ledger.take(w, sharedLeft);
+    if (!claim) return false;
+    w.runId = run.id;
+    run.workers.add(w);
+    w.runTrials(
+      { runId: run.id, slot: run.slot, requestJson: run.requestJson, total: run.total, claim, debug: run.debug },
+      run.dataset,
+      () => datasets.loaded(run.dataset),
+    ).then(
+      (reply) => this.onReply(run, w, reply),
+      (e: unknown) => this.onLost(run, w, errorOf(e)),
+    );
+    return true;
+  }
+
+  private onReply(run: LiveRun, w: EngineWorker, reply: TrialsReply): void {
+    const { shared, live, pool } = this.ctx;
+    const plan = run.ledger.release(w);
+    releaseWorker(run, w);
+    switch (reply.outcome) {
+      case 'done':
+        run.engineMs += reply.engineMs;
+        break;
+      case 'failed': {
+        const e = reply.error;
+        if (e.code === 'trap') {
+          pool.retire(w, e.message, 'trap', e.stack, run.id);
+          for (const i of run.ledger.lost(plan, e.trialIndex, reply.unfinished)) this.recordLostTrial(run, i, describe(e), e.stack ?? '');
+        } else {
+          run.fatal = e;
+          if (shared) live.board.store(run.slot, 'Cancel', 1);
+        }
+        break;
+      }
+      default:
+        assertNever(reply);
+    }
+    pool.recycleIfLarge(w, run.id);
+    // Fallback mode: the worker takes the next chunk at once.
+    if (!shared && !run.cancelRequested && !run.fatal && !w.dead && this.dispatch(run, w)) return;
+    this.settle(run);
+    this.ctx.pump();
+  }
+
+  /** The worker died (terminated for cancel, or crashed) while running trials. */
+  private onLost(run: LiveRun, w: EngineWorker, e: { errorMessage: string; errorStackTrace?: string; code: string }): void {
+    const plan = run.ledger.release(w);
+    releaseWorker(run, w);
+    if (!run.cancelRequested && e.code !== 'terminated') {
+      for (const i of run.ledger.lost(plan, undefined, undefined)) this.recordLostTrial(run, i, e.errorMessage, e.errorStackTrace ?? '');
+    }
+    this.settle(run);
+    this.ctx.pump();
+  }
+
+  private recordLostTrial(run: LiveRun, index: number, message: string, stack: string): void {
+    const trial: TrialRecord = {
+      index,
+      params: null,
+      status: 'failed',
+      metrics: null,
+      final_equity: null,
+      error_message: message,
+      error_stack_trace: stack,
+    };
+    this.addTrials(run, [trial], false);
+  }
+
+  private addTrials(run: LiveRun, trials: TrialRecord[], sharedCounted: boolean): void {
+    const { live, store, log } = this.ctx;
+    const board = live.board;
+    const fresh = run.ledger.add(trials);
+    store.bufferTrials(run, fresh);
+    for (const t of fresh) {
+      if (!sharedCounted) {
+        board.add(run.slot, t.status === 'completed' ? 'Completed' : 'Failed', 1);
+        board.add(run.slot, 'Processed', 1);
+        board.beat(run.slot);
+      }
+      if (t.status === 'failed') {
+        log.write({
+          event: 'trial_failed',
+          runId: run.id,
+          kind: run.kind,
+          status: run.status,
+          elapsedMs: Math.round(performance.now() - run.t0),
+          counts: { index: t.index, ...live.counts(run) },
+          message: t.error_message ?? '',
+        });
+      }
+    }
+  }
+
+  /** Ends the run once none of its workers is still out: Failed (an engine error), Cancelled
+   *  (keeping the finished trials) or, with every combination claimed, Completed. */
+  settle(run: LiveRun): void {
+    const { shared, live } = this.ctx;
+    if (run.kind !== 'optimization' || run.finishing || run.status !== 'Running' || run.workers.size > 0) return;
+    if (run.fatal) {
+      void live.finish(run, 'Failed', { errorMessage: describe(run.fatal), errorStackTrace: run.fatal.stack });
+      return;
+    }
+    if (run.cancelRequested) {
+      void live.finish(run, 'Cancelled', this.cancelledResult(run));
+      return;
+    }
+    const unclaimed = run.ledger.queued || (shared && live.board.load(run.slot, 'NextIndex') < run.total);
+    if (unclaimed) return; // a worker that frees up (or a replacement) takes the rest
+    // Every combination was claimed; any not reported (a worker lost without a reply) failed.
+    for (const i of run.ledger.missing()) this.recordLostTrial(run, i, 'trial lost: its engine worker stopped', '');
+    void live.finish(run, 'Completed', { result: this.result(run, false) });
+  }
+
+  private result(run: LiveRun, cancelled: boolean): OptimizationResult {
+    return run.ledger.result(run.objective, run.direction, cancelled);
+  }
+}

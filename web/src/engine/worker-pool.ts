@@ -1,6 +1,6 @@
 // Page side of the engine workers: spawns them from one precompiled WebAssembly.Module,
 // correlates requests and replies, routes unsolicited events, and replaces a worker that trapped
-// or died. Scheduling (which run goes to which worker) lives in client.ts.
+// or died. The pool of them is engine-pool.ts; which run goes to which worker is scheduler.ts's job.
 import { EngineError, type SerializedError } from './errors';
 import {
   assertNever,

@@ -34,6 +34,13 @@ usage:
   atf optimize --data FILE --strategy NAME --axis name=min:max:step|name=v1,v2,... [--axis ...]
                [--objective metric:max|min] [--threads N] [--max-combinations N] [--top N]
                [--rerun INDEX] [options] [--json]
+               [--search grid|random:N|genetic:pop=P,gen=G,...] [--seed S] [--shard K/N]
+               [--no-stats] [--pbo-blocks S] [--mc-paths N]
+  atf walkforward --data FILE --strategy NAME|--script FILE.pine --axis ... --is LEN --oos LEN
+               [--step LEN] [--anchored] [--search ...] [--objective metric:max|min] [--json]
+               (LEN: N bars, or Nd, Nw, Nm, Ny)
+  atf merge OUT.json SHARD.json... [--data FILE] [--out-sqlite FILE]
+               merge `optimize --shard K/N --json` outputs into one ranked result
   atf bench [--bars N] [--threads N] [--json]
   atf strategies [--json]
 
@@ -247,6 +254,24 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
       auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), seed);
       if (ec != std::errc() || p != v->data() + v->size() || v->empty()) return flag_error(flag, "expected a whole number ≥ 0");
       o.request.search.seed = seed;
+    } else if (flag == "--shard") {
+      auto v = value();
+      if (!v) return v.error();
+      const auto slash = v->find('/');
+      int64_t k = 0, n = 0;
+      const char* begin = v->data();
+      const char* end = v->data() + v->size();
+      auto [p1, e1] = std::from_chars(begin, slash == std::string::npos ? end : begin + slash, k);
+      bool ok = slash != std::string::npos && e1 == std::errc() && p1 == begin + slash;
+      if (ok) {
+        auto [p2, e2] = std::from_chars(begin + slash + 1, end, n);
+        ok = e2 == std::errc() && p2 == end;
+      }
+      if (!ok || n < 1 || k < 1 || k > n || n > 1'000'000) {
+        return flag_error(flag, "expected K/N with 1 ≤ K ≤ N (the K-th of N slices), found '" + *v + "'");
+      }
+      o.request.shard_index = k - 1;
+      o.request.shard_count = n;
     } else if (flag == "--no-stats") {
       o.statistics = false;
     } else if (flag == "--is" || flag == "--oos" || flag == "--step") {
@@ -299,6 +324,8 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
   if ((o.command == "optimize" || o.command == "walkforward") && o.request.axes.empty()) {
     return flag_error("--axis", "at least one is required");
   }
+  if (o.request.shard_count > 1 && o.command != "optimize") return flag_error("--shard", "only applies to optimize");
+  if (o.request.shard_count > 1 && o.rerun >= 0) return flag_error("--shard", "does not combine with --rerun");
   if (o.command == "walkforward") {
     if (!o.is_given) return flag_error("--is", "is required (in-sample length: N bars, or Nd, Nw, Nm, Ny)");
     if (!o.oos_given) return flag_error("--oos", "is required (out-of-sample length: N bars, or Nd, Nw, Nm, Ny)");

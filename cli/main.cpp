@@ -23,6 +23,7 @@
 #include "bench.h"
 #include "cli_args.h"
 #include "progress_bar.h"
+#include "merge.h"
 #include "report.h"
 
 namespace {
@@ -295,8 +296,11 @@ int cmd_optimize(cli::Options o) {
     }
     return 0;
   }
-  const int64_t planned = planned_trials(o.request.search, grid->size());
-  o.request.statistics_blocks = statistics_blocks_for(o, planned);
+  const int64_t all_planned = planned_trials(o.request.search, grid->size());
+  o.request.statistics_blocks = statistics_blocks_for(o, all_planned);
+  // A shard runs its slice of the plan (its progress counts against that).
+  const int64_t planned = all_planned * (o.request.shard_index + 1) / o.request.shard_count -
+                          all_planned * o.request.shard_index / o.request.shard_count;
   AtomicProgress progress;
   const auto t0 = std::chrono::steady_clock::now();
   Result<OptimizationResult> result = Error::make(ErrorCode::kInternal, "not run");
@@ -307,9 +311,10 @@ int cmd_optimize(cli::Options o) {
   }
   const double secs = seconds_since(t0);
   if (!result) return fail(result.error(), kExitFailed);
-  // The statistics need a best trial (and the run to have finished: a cancelled grid is partial).
+  // The statistics need a best trial (and the run to have finished: a cancelled grid is partial);
+  // a shard's are computed by `atf merge` over all shards.
   std::optional<OptimizationStatistics> stats;
-  if (o.statistics && result->best_index && !result->cancelled) {
+  if (o.statistics && result->best_index && !result->cancelled && o.request.shard_count == 1) {
     auto s = optimization_statistics(**md, o.request, *result, o.mc_paths, o.request.search.seed);
     if (s) stats = std::move(*s);
   }
@@ -320,6 +325,12 @@ int cmd_optimize(cli::Options o) {
     doc["data"] = cli::data_json(o.data_path, **md, summary);
     doc["elapsed_s"] = secs;
     if (stats) doc["statistics"] = to_json(*stats);
+    if (o.request.base.script) {  // the source too: `atf merge` rebuilds the grid from it
+      doc["script"] = {{"path", o.script_path},
+                       {"hash", o.request.base.script->hash},
+                       {"title", o.request.base.script->settings.title},
+                       {"source", o.request.base.script->source}};
+    }
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
     cli::print_optimization(o.data_path, **md, o.request, *result, secs, o.top, summary);
@@ -423,6 +434,8 @@ int cmd_strategies(const cli::Options& o) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // merge has positional files and its own flags.
+  if (!args.empty() && args[0] == "merge") return cli::run_merge({args.begin() + 1, args.end()});
   auto options = cli::parse_args(args);
   if (!options) return fail(options.error(), kExitUsage);
   std::signal(SIGINT, on_sigint);

@@ -24,6 +24,7 @@ packages=(
   libclang-rt-14-dev   # compiler-rt: clang's sanitizers and libFuzzer
   catch2               # Catch2 2.13, header-only (/usr/include/catch2)
   nlohmann-json3-dev   # nlohmann/json 3.11, header-only
+  libsqlite3-dev       # SQLite: `atf merge --out-sqlite` writes the web app's database
   emscripten           # 3.1.6 + binaryen 108 + node-acorn (its JS optimizer needs acorn)
   nodejs               # system node; a newer one already installed (e.g. NodeSource) is kept
 )

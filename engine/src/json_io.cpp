@@ -216,16 +216,21 @@ json to_json(const OptimizationResult& r, int64_t max_trials, bool block_sums) {
       }
     }
   }
-  return json{{"schema", kSchemaVersion},
-              {"objective", r.objective},
-              {"direction", r.maximize ? "max" : "min"},
-              {"total", r.total},
-              {"completed", r.completed},
-              {"failed", r.failed},
-              {"cancelled", r.cancelled},
-              {"search", to_string(r.search)},
-              {"best", best},
-              {"trials", trials}};
+  json out{{"schema", kSchemaVersion},
+           {"objective", r.objective},
+           {"direction", r.maximize ? "max" : "min"},
+           {"total", r.total},
+           {"completed", r.completed},
+           {"failed", r.failed},
+           {"cancelled", r.cancelled},
+           {"search", to_string(r.search)},
+           {"best", best},
+           {"trials", trials}};
+  if (r.shard_count > 1) {
+    out["shard"] = {{"index", r.shard_index + 1}, {"count", r.shard_count}, {"planned", r.planned},
+                    {"first", r.shard_first}, {"end", r.shard_end}};
+  }
+  return out;
 }
 
 json to_json(const OptimizationStatistics& s) {
@@ -564,8 +569,10 @@ Result<TrialResult> trial_from_json(const json& j) {
       t.metrics.*(info.field) = x;
     }
     if (j.contains("final_equity") && j["final_equity"].is_number()) t.final_equity = j["final_equity"].get<double>();
+    if (j.contains("rejected_orders") && j["rejected_orders"].is_number_integer()) t.rejected_orders = j["rejected_orders"].get<int64_t>();
   } else {
     t.error_message = j.contains("error_message") && j["error_message"].is_string() ? j["error_message"].get<std::string>() : "";
+    t.error_stack_trace = j.contains("error_stack_trace") && j["error_stack_trace"].is_string() ? j["error_stack_trace"].get<std::string>() : "";
   }
   if (j.contains("block_sums")) {
     if (!j["block_sums"].is_array()) return field_error("trials", "block_sums must be a list of numbers");

@@ -192,6 +192,14 @@ Result<Grid> validate_optimization(const OptimizationRequest& request) {
     e.field = "search";
     return e;
   }
+  if (request.shard_count < 1 || request.shard_count > 1'000'000 || request.shard_index < 0 ||
+      request.shard_index >= request.shard_count) {
+    return Error::validation("shard", "shard must be K/N with 1 ≤ K ≤ N ≤ 1000000");
+  }
+  if (request.shard_count > 1 && request.search.method == SearchSpec::Method::kGenetic) {
+    return Error::validation("shard", "a genetic search cannot be split into shards (each generation needs the last); "
+                                      "use a grid or random search");
+  }
   if (request.statistics_blocks != 0 && (request.statistics_blocks < 2 || request.statistics_blocks > 32 ||
                                          request.statistics_blocks % 2 != 0)) {
     return Error::validation("statistics_blocks", "statistics_blocks must be an even number from 2 to 32 (or 0: none)");
@@ -355,19 +363,27 @@ Result<OptimizationResult> run_optimization(const MarketData& data, const Optimi
   result.maximize = request.maximize;
   result.search = request.search;
   result.block_bounds = statistics_bounds(request, data);
-  result.total = planned_trials(request.search, grid->size());
+  result.planned = planned_trials(request.search, grid->size());
+  result.shard_index = request.shard_index;
+  result.shard_count = request.shard_count;
+  // This shard's slice of the plan (the whole plan without shards).
+  const int64_t first = result.planned * request.shard_index / request.shard_count;
+  const int64_t end = result.planned * (request.shard_index + 1) / request.shard_count;
+  result.shard_first = first;
+  result.shard_end = end;
+  result.total = end - first;
 
   std::vector<TrialResult> finished;
   finished.reserve(static_cast<size_t>(std::min<int64_t>(result.total, 1 << 20)));
   bool stopped = false;
   switch (request.search.method) {
     case SearchSpec::Method::kGrid:
-      stopped = !run_pool(data, request, *grid, result.total, [](int64_t i) { return i; }, hooks, finished);
+      stopped = !run_pool(data, request, *grid, result.total, [first](int64_t i) { return first + i; }, hooks, finished);
       break;
     case SearchSpec::Method::kRandom: {
       const std::vector<int64_t> sample = random_sample(grid->size(), request.search.samples, request.search.seed);
-      stopped = !run_pool(data, request, *grid, static_cast<int64_t>(sample.size()),
-                          [&](int64_t i) { return sample[static_cast<size_t>(i)]; }, hooks, finished);
+      stopped = !run_pool(data, request, *grid, result.total,
+                          [&](int64_t i) { return sample[static_cast<size_t>(first + i)]; }, hooks, finished);
       break;
     }
     case SearchSpec::Method::kGenetic: {

@@ -8,3 +8,9 @@ declare module '*?url' {
   const url: string;
   export default url;
 }
+
+declare module '*?raw' {
+  /** The file's text (Vite). */
+  const text: string;
+  export default text;
+}

@@ -6,7 +6,10 @@
 // payload ran (window.__pwned) and that no CSP violation happened (the app never produced
 // markup from data, so the policy never had to block anything).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -229,6 +232,43 @@ describe('hostile content never executes', () => {
     const message = await importThroughUi('wrong-columns.sqlite', bytes);
     assert.match(message, /was not imported: .*backtest_runs/);
     assert.deepEqual(await page.evaluate(() => window.atf.listRuns()), before);
+    await assertClean();
+  });
+
+  test('a database written by `atf merge --out-sqlite` opens as a normal optimization', async (t) => {
+    // The distributed path (issue 15): shards of a grid run by the native CLI, merged into a
+    // database in the app's schema, imported through the UI.
+    const atf = fileURLToPath(new URL('../../build/native/atf', import.meta.url));
+    if (!existsSync(atf)) {
+      t.skip(`${atf} is not built`);
+      return;
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'atf-merge-'));
+    const data = fileURLToPath(new URL('../../data/samples/ORCL-1d-1995-2014.csv', import.meta.url));
+    const grid = ['--strategy', 'sma_cross', '--axis', 'fast=5:30:5', '--axis', 'slow=20:120:20'];
+    const shards = [1, 2].map((k) => {
+      const file = path.join(dir, `s${k}.json`);
+      writeFileSync(file, execFileSync(atf, ['optimize', '--data', data, ...grid, '--shard', `${k}/2`, '--json']));
+      return file;
+    });
+    const db = path.join(dir, 'merged.sqlite');
+    execFileSync(atf, ['merge', path.join(dir, 'merged.json'), ...shards, '--out-sqlite', db]);
+    const merged = JSON.parse(readFileSync(path.join(dir, 'merged.json'), 'utf8'));
+    const message = await importThroughUi('merged.sqlite', readFileSync(db));
+    assert.match(message, /Imported merged\.sqlite\./);
+    const runs = await page.evaluate(() => window.atf.listRuns());
+    const run = runs.find((r) => r.kind === 'optimization' && r.id.startsWith('merged-'));
+    assert.ok(run, JSON.stringify(runs));
+    const stored = await page.evaluate((i) => window.atf.getOptimizationRun(i), run.id);
+    assert.equal(stored.status, 'Completed');
+    assert.equal(stored.total, merged.total);
+    assert.equal(stored.completed, merged.completed);
+    assert.equal(stored.failed, merged.failed);
+    await page.evaluate((i) => (location.hash = `#/run/optimization/${i}`), run.id);
+    await page.waitForSelector(`article.report[data-run="${run.id}"]`);
+    const best = merged.best.params;
+    await page.waitForFunction((b) => document.getElementById('main').textContent.includes(String(b.slow)), best);
+    await page.screenshot({ path: `${SHOTS}merged-optimization-imported.png` });
     await assertClean();
   });
 });

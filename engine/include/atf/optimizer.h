@@ -42,6 +42,11 @@ struct OptimizationRequest {
   /// Blocks S of bars over which each trial keeps its return sums, for PBO (statistics.h); 0 =
   /// none. Costs 16·S bytes per trial.
   int statistics_blocks = 0;
+  /// Runs only slice `shard_index` (0-based) of `shard_count` of the planned trials: positions
+  /// [P·k/N, P·(k+1)/N) of the plan (the grid's indexes, or the random sample, in order), so the
+  /// slices are contiguous, balanced to one trial and together exactly the plan. A genetic search
+  /// cannot be sliced (each generation depends on the last).
+  int64_t shard_index = 0, shard_count = 1;
 };
 
 /// The combinations, in mixed radix: the first axis varies slowest.
@@ -83,6 +88,8 @@ struct OptimizationResult {
   bool cancelled = false;
   SearchSpec search;
   std::vector<int64_t> block_bounds;  ///< the bars of the statistics blocks (block_bounds()), if any
+  /// A shard's place: total is then its slice [shard_first, shard_end) of `planned` trials.
+  int64_t shard_index = 0, shard_count = 1, planned = 0, shard_first = 0, shard_end = 0;
   /// Finished trials, ranked: successful ones by objective (best first, undefined last, ties by
   /// index), then failed ones by index.
   std::vector<TrialResult> trials;

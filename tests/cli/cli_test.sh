@@ -268,5 +268,61 @@ d = json.load(sys.stdin)
 assert d[\"trades\"] and all(t[\"entry_time\"] >= 1104537600000 for t in d[\"trades\"]), d[\"trades\"][0]
 print(\"ok\")'"
 
+# Shards and merge (issue 15): the merged result is the single-process result.
+check "shards merge into the single-process result, trial for trial" 0 "^ok$" -- bash -c "
+g=(--data '$orcl' --strategy sma_cross --axis fast=2:40:2 --axis slow=20:200:10)
+'$atf' optimize \"\${g[@]}\" --json > '$tmp/one.json' &&
+for k in 1 2 3 4 5; do '$atf' optimize \"\${g[@]}\" --shard \$k/5 --pbo-blocks 16 --json > '$tmp/sh'\$k'.json' || exit 1; done &&
+'$atf' merge '$tmp/merged.json' '$tmp/sh4.json' '$tmp/sh2.json' '$tmp/sh1.json' '$tmp/sh5.json' '$tmp/sh3.json' --out-sqlite '$tmp/merged.sqlite' > /dev/null &&
+python3 -c '
+import json, sqlite3
+a, b = json.load(open(\"$tmp/one.json\")), json.load(open(\"$tmp/merged.json\"))
+s = [json.load(open(\"$tmp/sh%d.json\" % k)) for k in range(1, 6)]
+assert [x[\"shard\"][\"end\"] - x[\"shard\"][\"first\"] for x in s] == [76] * 5, [x[\"shard\"] for x in s]
+assert sum(x[\"total\"] for x in s) == a[\"total\"] == 380
+assert a[\"trials\"] == b[\"trials\"] and a[\"best\"] == b[\"best\"]
+assert (a[\"total\"], a[\"completed\"], a[\"failed\"]) == (b[\"total\"], b[\"completed\"], b[\"failed\"])
+assert a[\"statistics\"] == b[\"statistics\"], \"statistics differ\"
+db = sqlite3.connect(\"$tmp/merged.sqlite\")
+assert db.execute(\"select value from meta where key = \\x27schema_version\\x27\").fetchone() == (\"1\",)
+run = db.execute(\"select status, total_combinations, completed_combinations, best_index from optimization_runs\").fetchall()
+assert run == [(\"Completed\", 380, a[\"completed\"], a[\"best\"][\"index\"])], run
+assert db.execute(\"select count(*) from optimization_trials\").fetchone() == (380,)
+assert db.execute(\"select count(*) from datasets where name = \\x27ORCL-1d-1995-2014.csv\\x27\").fetchone() == (1,)
+print(\"ok\")'"
+check "shards of a Pine script optimization merge the same way" 0 "^ok$" -- bash -c "
+g=(--data '$orcl' --script '$pine/sma_cross.pine' --axis fastLength=5,10,15,20 --axis slowLength=30,60,90)
+'$atf' optimize \"\${g[@]}\" --json > '$tmp/pone.json' &&
+'$atf' optimize \"\${g[@]}\" --shard 1/2 --json > '$tmp/p1.json' && '$atf' optimize \"\${g[@]}\" --shard 2/2 --json > '$tmp/p2.json' &&
+'$atf' merge '$tmp/pmerged.json' '$tmp/p1.json' '$tmp/p2.json' > /dev/null &&
+python3 -c '
+import json
+a, b = json.load(open(\"$tmp/pone.json\")), json.load(open(\"$tmp/pmerged.json\"))
+assert a[\"trials\"] == b[\"trials\"] and a[\"total\"] == 12 and b[\"script\"][\"hash\"] == a[\"script\"][\"hash\"]
+print(\"ok\")'"
+check "merge refuses a missing shard" 2 "^atf: merge: shards 3 of 5 are missing$" -- \
+  "$atf" merge "$tmp/m.json" "$tmp/sh1.json" "$tmp/sh2.json" "$tmp/sh4.json" "$tmp/sh5.json"
+check "merge refuses a shard given twice" 2 "shard 2 is also" -- \
+  "$atf" merge "$tmp/m.json" "$tmp/sh1.json" "$tmp/sh2.json" "$tmp/sh2.json"
+check "merge refuses shards of another run" 2 "its request differs|not of the same split" -- \
+  "$atf" merge "$tmp/m.json" "$tmp/sh1.json" "$tmp/p2.json"
+check "merge refuses a file that is no shard" 2 "not a shard" -- "$atf" merge "$tmp/m.json" "$tmp/one.json"
+check "merge will not overwrite a database" 2 "exists; give a new file" -- \
+  "$atf" merge "$tmp/m.json" "$tmp/sh1.json" "$tmp/sh2.json" "$tmp/sh3.json" "$tmp/sh4.json" "$tmp/sh5.json" --out-sqlite "$tmp/merged.sqlite"
+check "--shard needs K/N" 2 "^atf: --shard: expected K/N with 1 ≤ K ≤ N" -- \
+  "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=5,10 --shard 3/2
+check "a genetic search is not sharded" 2 "cannot be split into shards" -- \
+  "$atf" optimize --data "$orcl" --strategy sma_cross --axis fast=5,10 --search genetic:pop=4,gen=2 --shard 1/2
+check "random-search shards cover the sample" 0 "^ok$" -- bash -c "
+g=(--data '$orcl' --strategy sma_cross --axis fast=2:60:2 --axis slow=20:300:10 --search random:50 --seed 4)
+'$atf' optimize \"\${g[@]}\" --json > '$tmp/rone.json' &&
+'$atf' optimize \"\${g[@]}\" --shard 1/3 --json > '$tmp/r1.json' && '$atf' optimize \"\${g[@]}\" --shard 2/3 --json > '$tmp/r2.json' && '$atf' optimize \"\${g[@]}\" --shard 3/3 --json > '$tmp/r3.json' &&
+'$atf' merge '$tmp/rmerged.json' '$tmp/r1.json' '$tmp/r2.json' '$tmp/r3.json' > /dev/null &&
+python3 -c '
+import json
+a, b = json.load(open(\"$tmp/rone.json\")), json.load(open(\"$tmp/rmerged.json\"))
+assert a[\"trials\"] == b[\"trials\"] and b[\"total\"] == 50
+print(\"ok\")'"
+
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -361,28 +361,40 @@ val take_equity_curve() {
   return out;
 }
 
+/// An optimization request on a dataset, ready to run: the dataset found, the request parsed,
+/// its script's settings merged (prepare_script_request) and the grid checked.
+struct PreparedOptimization {
+  std::shared_ptr<const atf::MarketData> md;
+  atf::OptimizationRequest req;
+  atf::Grid grid;
+};
+atf::Result<PreparedOptimization> prepare_optimization(int dataset, const val& request_json) {
+  auto md = registry().find(dataset);
+  if (!md) return dataset_not_found(dataset);
+  auto req = optimization_request(request_json);
+  if (!req) return req.error();
+  if (auto st = atf::prepare_script_request(req->base, *md); !st) return st.error();
+  auto grid = atf::validate_optimization(*req);
+  if (!grid) return grid.error();
+  return PreparedOptimization{md, std::move(*req), std::move(*grid)};
+}
+
 std::string validate_optimization(int dataset, const val& request_json) {
   return guarded([&] {
-    auto md = registry().find(dataset);
-    if (!md) return fail(dataset_not_found(dataset));
-    auto req = optimization_request(request_json);
-    if (!req) return fail(req.error());
-    if (auto st = atf::prepare_script_request(req->base, *md); !st) return fail(st.error());
-    auto grid = atf::validate_optimization(*req);
-    if (!grid) return fail(grid.error());
-    return ok(json{{"total_combinations", grid->size()}, {"total_bars", static_cast<int64_t>(md->bars.size())}});
+    auto prepared = prepare_optimization(dataset, request_json);
+    if (!prepared) return fail(prepared.error());
+    return ok(json{{"total_combinations", prepared->grid.size()},
+                   {"total_bars", static_cast<int64_t>(prepared->md->bars.size())}});
   });
 }
 
 std::string run_trials(int dataset, const val& request_json, val claim_fn, val on_trial_fn, val on_progress) {
   return guarded([&] {
-    auto md = registry().find(dataset);
-    if (!md) return fail(dataset_not_found(dataset));
-    auto req = optimization_request(request_json);
-    if (!req) return fail(req.error());
-    if (auto st = atf::prepare_script_request(req->base, *md); !st) return fail(st.error());
-    auto grid = atf::validate_optimization(*req);
-    if (!grid) return fail(grid.error());
+    auto prepared = prepare_optimization(dataset, request_json);
+    if (!prepared) return fail(prepared.error());
+    auto& md = prepared->md;
+    auto* req = &prepared->req;
+    auto* grid = &prepared->grid;
 
     // A one-trial OptimizationResult gives each trial exactly the JSON shape of the engine's
     // optimization report (to_json(OptimizationResult)["trials"][i]).
@@ -477,13 +489,11 @@ std::string compile_script(const val& source_arg) {
 std::string optimization_statistics(int dataset, const val& request_json, const val& trials_json, double mc_paths,
                                     double seed) {
   return guarded([&] {
-    auto md = registry().find(dataset);
-    if (!md) return fail(dataset_not_found(dataset));
-    auto req = optimization_request(request_json);
-    if (!req) return fail(req.error());
-    if (auto st = atf::prepare_script_request(req->base, *md); !st) return fail(st.error());
-    auto grid = atf::validate_optimization(*req);
-    if (!grid) return fail(grid.error());
+    auto prepared = prepare_optimization(dataset, request_json);
+    if (!prepared) return fail(prepared.error());
+    auto& md = prepared->md;
+    auto* req = &prepared->req;
+    auto* grid = &prepared->grid;
     auto text = string_arg(trials_json, "trials");
     if (!text) return fail(text.error());
     auto j = parse_json(*text, "trials");

@@ -32,12 +32,6 @@ std::string digest(const std::vector<double>& xs) {
   return buf;
 }
 
-std::shared_ptr<const MarketData> sample(const std::string& file) {
-  auto imp = import_csv_file(std::string(ATF_SAMPLES_DIR) + "/" + file);
-  REQUIRE(imp.ok());
-  return prepare(std::move(imp->bars));
-}
-
 // Every visible strategy with defaults on each sample file, long/short, with costs.
 nlohmann::json sample_results() {
   nlohmann::json out = nlohmann::json::object();

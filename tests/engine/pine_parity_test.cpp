@@ -27,23 +27,13 @@
 #include "test_util.h"
 
 using namespace atf;
+using atf::test::sample;
 
 namespace {
 
 const std::vector<std::string> kSamples = {"NVDA-1d-1999-2014.csv", "ORCL-1d-1995-2014.csv", "YHOO-1d-1996-2014.csv"};
 const std::vector<std::string> kBuiltins = {"sma_cross",         "ema_cross",         "rsi_reversion",
                                             "bollinger_reversion", "donchian_breakout", "macd_signal"};
-
-std::shared_ptr<const MarketData> sample(const std::string& file) {
-  static std::map<std::string, std::shared_ptr<const MarketData>> cache;
-  auto it = cache.find(file);
-  if (it != cache.end()) return it->second;
-  auto imp = import_csv_file(std::string(ATF_SAMPLES_DIR) + "/" + file);
-  REQUIRE(imp.ok());
-  auto md = test::prepare(std::move(imp->bars));
-  cache[file] = md;
-  return md;
-}
 
 std::string pine_path(const std::string& name) { return std::string(ATF_SOURCE_DIR) + "/data/pine/" + name + ".pine"; }
 

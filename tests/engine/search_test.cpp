@@ -18,14 +18,7 @@ using namespace atf::test;
 
 namespace {
 
-std::shared_ptr<const MarketData> orcl() {
-  static auto md = [] {
-    auto imp = import_csv_file(std::string(ATF_SAMPLES_DIR) + "/ORCL-1d-1995-2014.csv");
-    REQUIRE(imp.ok());
-    return prepare(std::move(imp->bars));
-  }();
-  return md;
-}
+std::shared_ptr<const MarketData> orcl() { return sample("ORCL-1d-1995-2014.csv"); }
 
 OptimizationRequest sma_grid(const std::string& search, int threads) {
   OptimizationRequest r;

@@ -1,10 +1,14 @@
 // Small builders shared by the engine tests.
 #pragma once
 #include <cmath>
+#include <map>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "atf/backtest.h"
+#include "atf/csv_import.h"
 #include "atf/market_data.h"
 
 namespace atf::test {
@@ -34,6 +38,16 @@ inline std::shared_ptr<const MarketData> prepare(Bars b) {
   auto md = prepare_market_data(std::move(b));
   if (!md) throw std::runtime_error(md.error().message);
   return *md;
+}
+
+/// A bundled sample of data/samples (e.g. "ORCL-1d-1995-2014.csv"), imported and prepared once.
+inline std::shared_ptr<const MarketData> sample(const std::string& file) {
+  static std::map<std::string, std::shared_ptr<const MarketData>> cache;
+  auto it = cache.find(file);
+  if (it != cache.end()) return it->second;
+  auto imp = import_csv_file(std::string(ATF_SAMPLES_DIR) + "/" + file);
+  if (!imp) throw std::runtime_error(imp.error().message);
+  return cache[file] = prepare(std::move(imp->bars));
 }
 
 }  // namespace atf::test

@@ -39,7 +39,7 @@ usage:
   atf walkforward --data FILE --strategy NAME|--script FILE.pine --axis ... --is LEN --oos LEN
                [--step LEN] [--anchored] [--search ...] [--objective metric:max|min] [--json]
                (LEN: N bars, or Nd, Nw, Nm, Ny)
-  atf merge OUT.json SHARD.json... [--data FILE] [--out-sqlite FILE]
+  atf merge OUT.json SHARD.json... [--data FILE] [--script FILE.pine] [--out-sqlite FILE]
                merge `optimize --shard K/N --json` outputs into one ranked result
   atf bench [--bars N] [--threads N] [--json]
   atf strategies [--json]
@@ -67,6 +67,8 @@ options:
   --take-profit-pct F      exit when price moves F % in favour
   --bars-per-year N        annualisation (default: measured from the data)
   --plots                  built-in strategies: also return the indicators they trade on as plots (JSON)
+  --progress-lines         progress as `atf-progress DONE FAILED TOTAL` lines on stderr (for drivers
+                           such as scripts/atf-dask), even with --json
   --trades-csv FILE        backtest (or optimize --rerun): also write TradingView's "List of trades"
                            CSV to FILE (two rows per trade, exit then entry; money and % to 2 decimals)
 
@@ -138,6 +140,8 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
     if (handled) continue;
     if (flag == "--json") {
       o.json = true;
+    } else if (flag == "--progress-lines") {
+      o.progress_lines = true;
     } else if (flag == "--plots") {
       o.request.base.indicator_plots = true;
     } else if (flag == "--fractional") {

@@ -21,6 +21,7 @@ struct Options {
   OptimizationRequest request;  ///< request.base is the backtest request
   bool objective_given = false;
   bool json = false;
+  bool progress_lines = false;  ///< --progress-lines: `atf-progress DONE FAILED TOTAL` lines on stderr (for drivers)
   int top = 10;               ///< trials listed in the human-readable optimize report
   int64_t rerun = -1;         ///< optimize --rerun INDEX: full report of one combination
   int64_t bench_bars = 1'000'000;

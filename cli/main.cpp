@@ -184,6 +184,12 @@ Status write_trades_csv(const cli::Options& o, std::ofstream* f, const BacktestR
   return Ok{};
 }
 
+/// A bar when stderr is a terminal (and stdout is no JSON document); lines when a driver asks.
+cli::ProgressStyle progress_style(const cli::Options& o) {
+  if (o.progress_lines) return cli::ProgressStyle::kLines;
+  return isatty(STDERR_FILENO) && !o.json ? cli::ProgressStyle::kBar : cli::ProgressStyle::kNone;
+}
+
 int cmd_check(const cli::Options& o) {
   auto text = read_text(o.script_path, "check");
   if (!text) return fail(text.error(), kExitUsage);
@@ -240,7 +246,7 @@ int cmd_backtest(cli::Options o) {
   const auto t0 = std::chrono::steady_clock::now();
   Result<BacktestResult> result = Error::make(ErrorCode::kInternal, "not run");
   {
-    cli::ProgressBar bar([&] { return std::pair{progress.bars.load(), total}; }, "bars", isatty(STDERR_FILENO) && !o.json);
+    cli::ProgressBar bar([&] { return std::pair{progress.bars.load(), total}; }, "bars", progress_style(o));
     result = run_backtest(**md, o.request.base, RunHooks{&progress, &g_cancel}, false);
   }
   const double secs = seconds_since(t0);
@@ -306,7 +312,7 @@ int cmd_optimize(cli::Options o) {
   Result<OptimizationResult> result = Error::make(ErrorCode::kInternal, "not run");
   {
     cli::ProgressBar bar([&] { return std::pair{progress.completed.load() + progress.failed.load(), planned}; },
-                         "trials", isatty(STDERR_FILENO) && !o.json);
+                         "trials", progress_style(o), {}, [&] { return progress.failed.load(); });
     result = run_optimization(**md, o.request, RunHooks{&progress, &g_cancel});
   }
   const double secs = seconds_since(t0);
@@ -319,8 +325,8 @@ int cmd_optimize(cli::Options o) {
     if (s) stats = std::move(*s);
   }
   if (o.json) {
-    // Trials list their block sums only when asked (--pbo-blocks): e.g. shards to merge later.
-    nlohmann::json doc = to_json(*result, -1, o.pbo_blocks > 0);
+    // Trials list their block sums only when asked (--pbo-blocks), and in a shard's output.
+    nlohmann::json doc = to_json(*result, -1, o.pbo_blocks > 0 || o.request.shard_count > 1);
     doc["request"] = to_json(o.request);
     doc["data"] = cli::data_json(o.data_path, **md, summary);
     doc["elapsed_s"] = secs;
@@ -386,7 +392,7 @@ int cmd_walkforward(cli::Options o) {
   {
     // One bar over all trials of all windows; the label says which window runs.
     cli::ProgressBar bar([&] { return std::pair{progress.completed.load() + progress.failed.load(), per_window * n_windows}; },
-                         "trials", isatty(STDERR_FILENO) && !o.json,
+                         "trials", progress_style(o),
                          [&] { return "window " + std::to_string(std::min(window.load() + 1, n_windows)) + "/" + std::to_string(n_windows); });
     result = run_walk_forward(**md, req, hooks);
   }

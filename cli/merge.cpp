@@ -59,31 +59,32 @@ std::string base_name(const std::string& path) { return path.substr(path.find_la
 }  // namespace
 
 int run_merge(const std::vector<std::string>& args) {
-  std::string out_path, data_path, sqlite_path;
+  std::string out_path, data_path, sqlite_path, script_path;
   DateOrder date_order = DateOrder::kUnknown;
   std::vector<std::string> shard_paths;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    if (a == "--data" || a == "--out-sqlite" || a == "--date-order") {
+    if (a == "--data" || a == "--out-sqlite" || a == "--date-order" || a == "--script") {
       const std::string* v = value();
       if (!v) return fail(a + ": needs a value", kExitUsage);
       if (a == "--data") data_path = *v;
       if (a == "--out-sqlite") sqlite_path = *v;
+      if (a == "--script") script_path = *v;
       if (a == "--date-order") {
         auto order = parse_date_order(*v, "--date-order");
         if (!order) return fail("--date-order: " + order.error().message, kExitUsage);
         date_order = *order;
       }
     } else if (!a.empty() && a[0] == '-') {
-      return fail(a + ": unknown option; usage: atf merge OUT.json SHARD.json... [--data FILE] [--out-sqlite FILE]", kExitUsage);
+      return fail(a + ": unknown option; usage: atf merge OUT.json SHARD.json... [--data FILE] [--script FILE.pine] [--out-sqlite FILE]", kExitUsage);
     } else if (out_path.empty()) {
       out_path = a;
     } else {
       shard_paths.push_back(a);
     }
   }
-  if (out_path.empty() || shard_paths.empty()) return fail("merge: usage: atf merge OUT.json SHARD.json... [--data FILE] [--out-sqlite FILE]", kExitUsage);
+  if (out_path.empty() || shard_paths.empty()) return fail("merge: usage: atf merge OUT.json SHARD.json... [--data FILE] [--script FILE.pine] [--out-sqlite FILE]", kExitUsage);
 
   // The shards: each K of one N exactly once, the same request and data.
   std::vector<nlohmann::json> docs;
@@ -183,6 +184,18 @@ int run_merge(const std::vector<std::string>& args) {
   }
   if (head.contains("script")) {
     doc["script"] = head["script"];
+    // --script: the shards ran a copy (e.g. on Dask workers); the merged result names the
+    // user's file, provided it is the very source the shards ran.
+    if (!script_path.empty()) {
+      auto source = read_file(script_path, "--script");
+      if (!source) return fail(source.error().message, kExitUsage);
+      if (*source != head["script"].value("source", std::string())) {
+        return fail("--script: " + script_path + " is not the script the shards ran", kExitUsage);
+      }
+      doc["script"]["path"] = script_path;
+    }
+  } else if (!script_path.empty()) {
+    return fail("--script: the shards ran a built-in strategy, not a script", kExitUsage);
   }
   {
     std::ofstream f(out_path, std::ios::binary | std::ios::trunc);

@@ -1,6 +1,6 @@
-// `atf merge OUT.json SHARD.json... [--data FILE] [--date-order ...] [--out-sqlite FILE]`: the
-// shards of one optimization (`atf optimize --shard K/N --json`) merged into the document a
-// single-process run prints, statistics recomputed over all trials.
+// `atf merge OUT.json SHARD.json... [--data FILE] [--script FILE.pine] [--date-order ...]
+// [--out-sqlite FILE]`: the shards of one optimization (`atf optimize --shard K/N --json`) merged
+// into the document a single-process run prints, statistics recomputed over all trials.
 #pragma once
 #include <string>
 #include <vector>

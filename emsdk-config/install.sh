@@ -27,6 +27,7 @@ packages=(
   libsqlite3-dev       # SQLite: `atf merge --out-sqlite` writes the web app's database
   emscripten           # 3.1.6 + binaryen 108 + node-acorn (its JS optimizer needs acorn)
   nodejs               # system node; a newer one already installed (e.g. NodeSource) is kept
+  python3-distributed  # Dask distributed: scripts/atf-dask runs the shards of a grid on a cluster
 )
 # npm: NodeSource's nodejs ships it; Debian's nodejs needs Debian's npm package.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -34,7 +34,7 @@ usage:
   atf optimize --data FILE --strategy NAME --axis name=min:max:step|name=v1,v2,... [--axis ...]
                [--objective metric:max|min] [--threads N] [--max-combinations N] [--top N]
                [--rerun INDEX] [options] [--json]
-               [--search grid|random:N|genetic:pop=P,gen=G,...] [--seed S] [--shard K/N]
+               [--search grid|random:N|genetic:pop=P,gen=G,...] [--seed S] [--shard K/N] [--keep-top M]
                [--no-stats] [--pbo-blocks S] [--mc-paths N]
   atf walkforward --data FILE --strategy NAME|--script FILE.pine --axis ... --is LEN --oos LEN
                [--step LEN] [--anchored] [--search ...] [--objective metric:max|min] [--json]
@@ -67,6 +67,8 @@ options:
   --take-profit-pct F      exit when price moves F % in favour
   --bars-per-year N        annualisation (default: measured from the data)
   --plots                  built-in strategies: also return the indicators they trade on as plots (JSON)
+  --keep-top M             optimize --json: list only the M best trials (counts, best and the
+                           statistics still cover every trial); for shards of very large grids
   --progress-lines         progress as `atf-progress DONE FAILED TOTAL` lines on stderr (for drivers
                            such as scripts/atf-dask), even with --json
   --trades-csv FILE        backtest (or optimize --rerun): also write TradingView's "List of trades"
@@ -289,7 +291,7 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
     } else if (flag == "--anchored") {
       o.walk.anchored = true;
     } else if (flag == "--threads" || flag == "--top" || flag == "--max-combinations" || flag == "--rerun" ||
-               flag == "--bars" || flag == "--pbo-blocks" || flag == "--mc-paths") {
+               flag == "--bars" || flag == "--pbo-blocks" || flag == "--mc-paths" || flag == "--keep-top") {
       auto v = number();
       if (!v) return v.error();
       // Above 2^53 a double is no exact count, and converting one past 2^63 is undefined.
@@ -300,6 +302,10 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
       if (flag == "--top") o.top = static_cast<int>(n);
       if (flag == "--max-combinations") o.request.max_combinations = n;
       if (flag == "--rerun") o.rerun = n;
+      if (flag == "--keep-top") {
+        if (n < 1) return flag_error(flag, "expected at least 1 trial");
+        o.keep_top = n;
+      }
       if (flag == "--bars") o.bench_bars = n;
       if (flag == "--pbo-blocks") {
         if (n != 0 && (n < 2 || n > 32 || n % 2 != 0)) return flag_error(flag, "expected an even number from 2 to 32 (0: no PBO)");
@@ -330,6 +336,8 @@ Result<Options> parse_args(const std::vector<std::string>& args) {
   }
   if (o.request.shard_count > 1 && o.command != "optimize") return flag_error("--shard", "only applies to optimize");
   if (o.request.shard_count > 1 && o.rerun >= 0) return flag_error("--shard", "does not combine with --rerun");
+  if (o.keep_top > 0 && o.command != "optimize") return flag_error("--keep-top", "only applies to optimize");
+  if (o.keep_top > 0 && o.rerun >= 0) return flag_error("--keep-top", "does not combine with --rerun");
   if (o.command == "walkforward") {
     if (!o.is_given) return flag_error("--is", "is required (in-sample length: N bars, or Nd, Nw, Nm, Ny)");
     if (!o.oos_given) return flag_error("--oos", "is required (out-of-sample length: N bars, or Nd, Nw, Nm, Ny)");

@@ -36,6 +36,7 @@ struct Options {
   bool statistics = true;     ///< --no-stats turns the overfitting statistics off
   int pbo_blocks = -1;        ///< --pbo-blocks S; −1: 16 when the search plans ≤ 250,000 trials, else none
   int mc_paths = 1000;        ///< --mc-paths N
+  int64_t keep_top = 0;       ///< optimize --keep-top M: --json lists only the M best trials (0: all)
   WalkForwardRequest walk;    ///< walkforward: --is, --oos, --step, --anchored (walk.optimization unused)
   bool is_given = false, oos_given = false;
 };

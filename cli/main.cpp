@@ -326,7 +326,13 @@ int cmd_optimize(cli::Options o) {
   }
   if (o.json) {
     // Trials list their block sums only when asked (--pbo-blocks), and in a shard's output.
-    nlohmann::json doc = to_json(*result, -1, o.pbo_blocks > 0 || o.request.shard_count > 1);
+    nlohmann::json doc = to_json(*result, o.keep_top > 0 ? o.keep_top : -1, o.pbo_blocks > 0 || o.request.shard_count > 1);
+    if (o.keep_top > 0) {
+      // What `atf merge` needs of the trials left out: their Sharpe ratios' moments (for DSR).
+      const SharpeMoments m = sharpe_moments(*result, statistics_bars_per_year(**md, o.request));
+      doc["kept_top"] = o.keep_top;
+      doc["sharpe_moments"] = {{"n", m.n}, {"mean", m.mean}, {"m2", m.m2}};
+    }
     doc["request"] = to_json(o.request);
     doc["data"] = cli::data_json(o.data_path, **md, summary);
     doc["elapsed_s"] = secs;

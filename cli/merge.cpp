@@ -103,6 +103,9 @@ int run_merge(const std::vector<std::string>& args) {
                       " is not of the same split as " + shard_paths.front(), kExitUsage);
     }
     if (doc["request"] != first["request"]) return fail(path + ": its request differs from " + shard_paths.front() + "'s", kExitUsage);
+    if (doc.value("kept_top", int64_t{0}) != first.value("kept_top", int64_t{0})) {
+      return fail(path + ": its --keep-top differs from " + shard_paths.front() + "'s", kExitUsage);
+    }
     for (const char* key : {"bars", "first_time", "last_time", "price_decimals"}) {
       if (doc["data"][key] != first["data"][key]) {
         return fail(path + ": its data differs from " + shard_paths.front() + "'s (" + key + ")", kExitUsage);
@@ -153,6 +156,10 @@ int run_merge(const std::vector<std::string>& args) {
   result.maximize = request->maximize;
   result.search = request->search;
   result.total = head["shard"]["planned"].get<int64_t>();
+  // --keep-top shards list only their best trials: the counts come from the shards' own, the
+  // Sharpe ratios' moments (for DSR) are combined, and the merge keeps the best of the best.
+  const int64_t kept_top = head.value("kept_top", int64_t{0});
+  SharpeMoments moments;
   std::set<int64_t> seen;
   for (const auto& doc : docs) {
     result.cancelled = result.cancelled || doc.value("cancelled", false);
@@ -160,14 +167,21 @@ int run_merge(const std::vector<std::string>& args) {
       auto t = trial_from_json(tj);
       if (!t) return fail("merge: " + t.error().message, kExitUsage);
       if (!seen.insert(t->index).second) return fail("merge: trial #" + std::to_string(t->index) + " is in two shards", kExitUsage);
-      (t->ok ? result.completed : result.failed)++;
+      if (kept_top == 0) (t->ok ? result.completed : result.failed)++;
       result.trials.push_back(std::move(*t));
+    }
+    if (kept_top > 0) {
+      result.completed += doc.value("completed", int64_t{0});
+      result.failed += doc.value("failed", int64_t{0});
+      const auto& m = doc.value("sharpe_moments", nlohmann::json::object());
+      moments.merge(SharpeMoments{m.value("n", int64_t{0}), m.value("mean", 0.0), m.value("m2", 0.0)});
     }
   }
   if (request->statistics_blocks > 0 && bars >= 2 * request->statistics_blocks) {
     result.block_bounds = block_bounds(bars, request->statistics_blocks);
   }
   rank_trials(result.trials, result.objective, result.maximize);
+  if (kept_top > 0 && static_cast<int64_t>(result.trials.size()) > kept_top) result.trials.resize(static_cast<size_t>(kept_top));
   if (!result.trials.empty() && result.trials.front().ok) result.best_index = result.trials.front().index;
 
   // The document a single-process `atf optimize --json` prints (trials without block sums).
@@ -178,8 +192,37 @@ int run_merge(const std::vector<std::string>& args) {
   double elapsed = 0;
   for (const auto& d : docs) elapsed += d.value("elapsed_s", 0.0);
   doc["elapsed_s"] = elapsed;  // total compute time of the shards
+  if (kept_top > 0) {
+    doc["kept_top"] = kept_top;
+    doc["sharpe_moments"] = {{"n", moments.n}, {"mean", moments.mean}, {"m2", moments.m2}};
+  }
   if (result.best_index && !result.cancelled) {
-    auto stats = optimization_statistics(**md, *request, result, 1000, request->search.seed);
+    Result<OptimizationStatistics> stats = Error::make(ErrorCode::kInternal, "not computed");
+    if (kept_top == 0) {
+      stats = optimization_statistics(**md, *request, result, 1000, request->search.seed);
+    } else {
+      // Only the best trials are here: the best cell's neighbours that were left out are run
+      // again (at most 3^d − 1 trials, deterministic), so stability is the single-process one;
+      // PBO would rank a selection-biased subset, so it is not computed.
+      OptimizationResult assessed = result;
+      std::vector<int64_t> sizes;
+      for (const auto& axis : result.grid.axes()) sizes.push_back(static_cast<int64_t>(axis.values.size()));
+      std::set<int64_t> kept;
+      for (const auto& t : result.trials) kept.insert(t.index);
+      std::vector<int64_t> left_out;
+      for (int64_t i : moore_neighbours(sizes, *result.best_index)) {
+        if (!kept.count(i)) left_out.push_back(i);
+      }
+      auto extra = run_grid_trials(**md, *request, result.grid, left_out, RunHooks{});
+      for (auto& t : extra) assessed.trials.push_back(std::move(t));
+      assessed.block_bounds.clear();
+      stats = optimization_statistics(**md, *request, assessed, 1000, request->search.seed, &moments);
+      if (stats) {
+        stats->pbo = PboResult{};
+        stats->pbo.reason = "not computed: the shards kept only their best " + std::to_string(kept_top) +
+                            " trials (--keep-top); PBO needs every trial";
+      }
+    }
     if (stats) doc["statistics"] = to_json(*stats);
   }
   if (head.contains("script")) {
@@ -228,7 +271,9 @@ int run_merge(const std::vector<std::string>& args) {
   }
   std::printf("merged %zu shards: %lld trials (%lld completed, %lld failed)%s -> %s%s%s\n", docs.size(),
               static_cast<long long>(result.total), static_cast<long long>(result.completed),
-              static_cast<long long>(result.failed), result.cancelled ? ", some shards were cancelled" : "",
+              static_cast<long long>(result.failed),
+              result.cancelled ? ", some shards were cancelled"
+                               : (kept_top > 0 ? (", the best " + std::to_string(result.trials.size()) + " kept").c_str() : ""),
               out_path.c_str(), sqlite_path.empty() ? "" : " and ", sqlite_path.c_str());
   if (result.best_index) {
     std::printf("best      #%lld %s\n", static_cast<long long>(*result.best_index),

@@ -6,16 +6,51 @@
 
 namespace atf {
 
+void SharpeMoments::add(double sr) {
+  if (!std::isfinite(sr)) return;
+  ++n;
+  const double d = sr - mean;
+  mean += d / static_cast<double>(n);
+  m2 += d * (sr - mean);
+}
+
+void SharpeMoments::merge(const SharpeMoments& o) {
+  if (o.n == 0) return;
+  if (n == 0) {
+    *this = o;
+    return;
+  }
+  const double na = static_cast<double>(n), nb = static_cast<double>(o.n), nn = na + nb;
+  const double d = o.mean - mean;
+  mean += d * nb / nn;
+  m2 += o.m2 + d * d * na * nb / nn;
+  n += o.n;
+}
+
+SharpeMoments sharpe_moments(const OptimizationResult& result, double bars_per_year) {
+  SharpeMoments m;
+  const double ann = std::sqrt(bars_per_year);
+  for (const TrialResult& t : result.trials) {
+    if (t.ok) m.add(t.metrics.sharpe / ann);
+  }
+  return m;
+}
+
+double statistics_bars_per_year(const MarketData& data, const OptimizationRequest& request) {
+  return request.base.broker.bars_per_year > 0 ? request.base.broker.bars_per_year : data.bars_per_year;
+}
+
 Result<OptimizationStatistics> optimization_statistics(const MarketData& data, const OptimizationRequest& request,
-                                                       const OptimizationResult& result, int mc_paths, uint64_t seed) {
+                                                       const OptimizationResult& result, int mc_paths, uint64_t seed,
+                                                       const SharpeMoments* all_trials) {
   if (!result.best_index) return Error::validation("trials", "no successful trial to assess");
   OptimizationStatistics s;
   s.best_index = *result.best_index;
-  s.bars_per_year = request.base.broker.bars_per_year > 0 ? request.base.broker.bars_per_year : data.bars_per_year;
+  s.bars_per_year = statistics_bars_per_year(data, request);
   const double ann = std::sqrt(s.bars_per_year);
 
   // V[SR_n] over the successful trials (Welford: one pass, stable), in per-bar units for DSR.
-  double mean = 0, m2 = 0;
+  SharpeMoments moments;
   const TrialResult* best = nullptr;
   std::vector<BlockReturns> blocks;
   std::unordered_map<int64_t, double> objective;
@@ -25,14 +60,11 @@ Result<OptimizationStatistics> optimization_statistics(const MarketData& data, c
     if (t.index == s.best_index) best = &t;
     if (metric) objective[t.index] = t.metrics.*(metric->field);
     if (!t.block_sums.empty()) blocks.push_back(BlockReturns{t.block_sums});
-    const double sr = t.metrics.sharpe / ann;
-    if (!std::isfinite(sr)) continue;
-    ++s.trials;
-    const double d = sr - mean;
-    mean += d / static_cast<double>(s.trials);
-    m2 += d * (sr - mean);
+    moments.add(t.metrics.sharpe / ann);
   }
-  const double variance = s.trials > 1 ? m2 / static_cast<double>(s.trials - 1) : 0.0;
+  if (all_trials) moments = *all_trials;
+  s.trials = moments.n;
+  const double variance = moments.variance();
   s.sharpe_variance = variance * s.bars_per_year;
 
   // The selected trial's per-bar returns and trades, from a deterministic re-run.

@@ -494,6 +494,12 @@ StabilityResult neighbourhood_stability(const std::vector<int64_t>& sizes, const
   return r;
 }
 
+std::vector<int64_t> moore_neighbours(const std::vector<int64_t>& sizes, int64_t centre) {
+  std::vector<int64_t> out;
+  for_each_neighbour(sizes, centre, false, [&](int64_t i) { out.push_back(i); });
+  return out;
+}
+
 double neighbourhood_mean(const std::vector<int64_t>& sizes, const CellValue& value, int64_t index) {
   double sum = 0;
   int64_t count = 0;

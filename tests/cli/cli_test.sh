@@ -300,6 +300,29 @@ import json
 a, b = json.load(open(\"$tmp/pone.json\")), json.load(open(\"$tmp/pmerged.json\"))
 assert a[\"trials\"] == b[\"trials\"] and a[\"total\"] == 12 and b[\"script\"][\"hash\"] == a[\"script\"][\"hash\"]
 print(\"ok\")'"
+check "--keep-top shards merge into the single-process best trials and statistics" 0 "^ok$" -- bash -c "
+g=(--data '$orcl' --strategy sma_cross --axis fast=2:40:2 --axis slow=20:200:10)
+for k in 1 2 3; do '$atf' optimize \"\${g[@]}\" --shard \$k/3 --keep-top 25 --json > '$tmp/kt'\$k'.json' || exit 1; done &&
+'$atf' merge '$tmp/ktm.json' '$tmp/kt1.json' '$tmp/kt2.json' '$tmp/kt3.json' --out-sqlite '$tmp/ktm.sqlite' | grep -q 'the best 25 kept' &&
+python3 -c '
+import json, sqlite3
+a, b = json.load(open(\"$tmp/one.json\")), json.load(open(\"$tmp/ktm.json\"))
+assert all(len(json.load(open(\"$tmp/kt%d.json\" % k))[\"trials\"]) == 25 for k in (1, 2, 3))
+assert b[\"kept_top\"] == 25 and a[\"trials\"][:25] == b[\"trials\"] and a[\"best\"] == b[\"best\"]
+assert (a[\"total\"], a[\"completed\"], a[\"failed\"]) == (b[\"total\"], b[\"completed\"], b[\"failed\"])
+sa, sb = a[\"statistics\"], b[\"statistics\"]
+assert sa[\"stability\"] == sb[\"stability\"] and sa[\"psr\"] == sb[\"psr\"] and sa[\"trials\"] == sb[\"trials\"]
+assert abs(sa[\"dsr\"] - sb[\"dsr\"]) < 1e-12 and abs(sa[\"sharpe_variance\"] - sb[\"sharpe_variance\"]) < 1e-12, (sa[\"dsr\"], sb[\"dsr\"])
+assert sb[\"pbo\"][\"ok\"] is False and \"--keep-top\" in sb[\"pbo\"][\"reason\"]
+db = sqlite3.connect(\"$tmp/ktm.sqlite\")
+assert db.execute(\"select total_combinations, completed_combinations from optimization_runs\").fetchone() == (380, a[\"completed\"])
+assert db.execute(\"select count(*) from optimization_trials\").fetchone() == (25,)
+print(\"ok\")'"
+check "merge refuses shards with different --keep-top" 2 "its --keep-top differs" -- bash -c "
+'$atf' optimize --data '$orcl' --strategy sma_cross --axis fast=2:40:2 --axis slow=20:200:10 --shard 2/3 --json > '$tmp/all2.json' &&
+'$atf' merge '$tmp/m2.json' '$tmp/kt1.json' '$tmp/all2.json' '$tmp/kt3.json'"
+check "--keep-top is for optimize" 2 "^atf: --keep-top: only applies to optimize" -- \
+  "$atf" backtest --data "$orcl" --strategy sma_cross --keep-top 5
 check "merge refuses a missing shard" 2 "^atf: merge: shards 3 of 5 are missing$" -- \
   "$atf" merge "$tmp/m.json" "$tmp/sh1.json" "$tmp/sh2.json" "$tmp/sh4.json" "$tmp/sh5.json"
 check "merge refuses a shard given twice" 2 "shard 2 is also" -- \

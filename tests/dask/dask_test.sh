@@ -62,6 +62,16 @@ assert run == [('Completed', 380, a['completed'], a['best']['index'])], run
 assert db.execute('select count(*), count(distinct idx) from optimization_trials').fetchone() == (380, 380)
 print('ok')"
 
+check "--keep-top on the cluster: the single-process best trials, counts of all" 0 "^ok$" -- bash -c "
+'$py' '$driver' --local 2 --shards 4 --atf '$atf' ${grid[*]} --keep-top 20 --json > '$tmp/kt.json' &&
+'$py' -c '
+import json
+a, b = json.load(open(\"$tmp/one.json\")), json.load(open(\"$tmp/kt.json\"))
+assert b[\"kept_top\"] == 20 and a[\"trials\"][:20] == b[\"trials\"] and a[\"best\"] == b[\"best\"]
+assert (a[\"total\"], a[\"completed\"], a[\"failed\"]) == (b[\"total\"], b[\"completed\"], b[\"failed\"])
+assert a[\"statistics\"][\"stability\"] == b[\"statistics\"][\"stability\"]
+print(\"ok\")'"
+
 # A worker process is killed (SIGKILL) after its shard reported progress: Dask reschedules the
 # shard on a live worker (the nanny restarts the dead one); the result is still exact.
 # A grid whose shards run for a second or so, so that the kill lands mid-shard.

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "atf/optimization_statistics.h"
 #include "atf/statistics.h"
 
 using namespace atf;
@@ -188,4 +189,31 @@ TEST_CASE("neighbourhood stability: plateau, spike and edges", "[statistics]") {
   // Index 5 = (1, 2): neighbours (0,1) (0,2) (1,1) (2,1) (2,2) and itself.
   CHECK(neighbourhood_mean({3, 3}, cells(spike), 5) == Approx((1 + 0 + 10 + 1 + 1) / 5.0));
   CHECK_FALSE(neighbourhood_stability({3, 3}, cells(spike), 8).ok);
+}
+
+TEST_CASE("Sharpe moments: Welford's update and Chan's combination give the sample variance", "[statistics]") {
+  // {1, 2, 3, 4, 10}: mean 4, Σ(x − 4)² = 9 + 4 + 1 + 0 + 36 = 50, sample variance 50 / 4 = 12.5.
+  SharpeMoments all, a, b, none;
+  for (double x : {1.0, 2.0, 3.0, 4.0, 10.0}) all.add(x);
+  for (double x : {1.0, 2.0}) a.add(x);
+  for (double x : {3.0, 4.0, 10.0}) b.add(x);
+  b.add(std::nan(""));  // a trial without a defined Sharpe ratio is not counted
+  CHECK(all.n == 5);
+  CHECK(all.mean == Approx(4.0));
+  CHECK(all.variance() == Approx(12.5));
+  a.merge(b);
+  a.merge(none);
+  CHECK(a.n == 5);
+  CHECK(a.mean == Approx(4.0));
+  CHECK(a.m2 == Approx(50.0));
+  none.merge(a);
+  CHECK(none.variance() == Approx(12.5));
+  CHECK(SharpeMoments{}.variance() == 0.0);
+}
+
+TEST_CASE("Moore neighbours of a cell, at the edges too", "[statistics]") {
+  // A 3 × 4 grid (first axis slowest): cell 5 is (1, 1), all 8 neighbours inside.
+  CHECK(moore_neighbours({3, 4}, 5) == std::vector<int64_t>{0, 1, 2, 4, 6, 8, 9, 10});
+  // Cell 0 is a corner: 3 neighbours.
+  CHECK(moore_neighbours({3, 4}, 0) == std::vector<int64_t>{1, 4, 5});
 }

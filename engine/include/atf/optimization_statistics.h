@@ -9,6 +9,25 @@
 
 namespace atf {
 
+/// Running moments of the trials' Sharpe ratios in per-bar units (SR_ann / sqrt(bars_per_year)):
+/// Welford's one-pass update, and Chan, Golub & LeVeque's (1979) pairwise combination so that the
+/// shards of a grid (each keeping only its best trials, `atf optimize --keep-top`) still give the
+/// variance over every trial that DSR needs.
+struct SharpeMoments {
+  int64_t n = 0;      ///< successful trials with a finite Sharpe ratio
+  double mean = 0;    ///< mean per-bar Sharpe ratio
+  double m2 = 0;      ///< Σ (sr − mean)²
+  void add(double sr);
+  void merge(const SharpeMoments& o);
+  double variance() const { return n > 1 ? m2 / static_cast<double>(n - 1) : 0.0; }  ///< sample variance
+};
+
+/// The moments over `result`'s successful trials (per-bar Sharpe: metrics.sharpe / sqrt(bars_per_year)).
+SharpeMoments sharpe_moments(const OptimizationResult& result, double bars_per_year);
+
+/// The annualisation statistics use: the broker's bars_per_year if set, else the data's.
+double statistics_bars_per_year(const MarketData& data, const OptimizationRequest& request);
+
 struct OptimizationStatistics {
   int64_t trials = 0;        ///< N: successful trials with a defined Sharpe ratio
   int64_t observations = 0;  ///< T: per-bar returns of the selected (best) trial
@@ -30,10 +49,11 @@ struct OptimizationStatistics {
 /// inside, annualised in the fields), PBO from the trials' block sums, a Monte Carlo of
 /// `mc_paths` paths (seed `seed`) over the selected trial's trades as returns on the equity
 /// before each (r_i = pnl_i / (initial + Σ_{j<i} pnl_j)), and neighbourhood stability of the
-/// objective. Errors: kValidation when no trial succeeded; a part that cannot be computed says
-/// why in its own `reason`.
+/// objective. `all_trials`, when given, are the moments of every trial's Sharpe ratio for N and
+/// V[SR_n] (result.trials then holds only the best ones: merged `--keep-top` shards). Errors:
+/// kValidation when no trial succeeded; a part that cannot be computed says why in its own `reason`.
 Result<OptimizationStatistics> optimization_statistics(const MarketData& data, const OptimizationRequest& request,
                                                        const OptimizationResult& result, int mc_paths = 1000,
-                                                       uint64_t seed = 1);
+                                                       uint64_t seed = 1, const SharpeMoments* all_trials = nullptr);
 
 }  // namespace atf

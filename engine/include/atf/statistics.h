@@ -126,6 +126,11 @@ struct StabilityResult {
 using CellValue = std::function<double(int64_t)>;
 StabilityResult neighbourhood_stability(const std::vector<int64_t>& sizes, const CellValue& value, int64_t best);
 
+/// The cells of `centre`'s Moore neighbourhood (without it), in index order of the enumeration:
+/// what neighbourhood_stability reads, e.g. to evaluate them first when only the best trials of a
+/// grid were kept (`atf merge` of `--keep-top` shards).
+std::vector<int64_t> moore_neighbours(const std::vector<int64_t>& sizes, int64_t centre);
+
 /// The mean of the objective over cell `index` and its Moore neighbourhood (cells with a value):
 /// the "stability map" that smooths away isolated spikes. NaN when no cell has a value.
 double neighbourhood_mean(const std::vector<int64_t>& sizes, const CellValue& value, int64_t index);

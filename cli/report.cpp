@@ -284,6 +284,15 @@ void print_walk_forward(const std::string& path, const MarketData& md, const Wal
               m.trades);
   std::printf("walk-forward efficiency %s (OOS CAGR over the mean in-sample CAGR %s%%)\n", num(r.efficiency, 2).c_str(),
               num(r.mean_in_sample_cagr).c_str());
+  std::printf("PSR %s: the probability that the stitched curve's true Sharpe ratio is above 0 (%lld bars)\n",
+              num(r.psr, 3).c_str(), static_cast<long long>(r.oos_returns.n));
+  if (r.monte_carlo.ok) {
+    const MonteCarloResult& mc = r.monte_carlo;
+    std::printf("Monte Carlo of the %lld OOS trades (%d paths): final equity 5/50/95%% %s / %s / %s, max drawdown %s / %s / %s%%\n",
+                static_cast<long long>(mc.trades), mc.paths, num(mc.final_equity_p5).c_str(), num(mc.final_equity_p50).c_str(),
+                num(mc.final_equity_p95).c_str(), num(mc.max_drawdown_p5).c_str(), num(mc.max_drawdown_p50).c_str(),
+                num(mc.max_drawdown_p95).c_str());
+  }
   std::printf("parameter stability across windows\n");
   for (const ParameterStability& p : r.stability) {
     std::printf("  %-16s mean %s  sd %s  range %s..%s  %lld distinct, the most common in %s%% of windows\n", p.name.c_str(),

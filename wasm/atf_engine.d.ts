@@ -119,8 +119,9 @@ export interface AtfEngineModule {
   /** A walk-forward run: requestJson is an optimization request plus "walk_forward":
    *  {in_sample: "3y" | bars, out_of_sample, step?, anchored?}. onProgress counts every trial's
    *  bars (return true to cancel); onWindow({k, n}) as window k of n starts (k = n at the end).
-   *  Returns JSON Outcome<{windows, out_of_sample, efficiency, stability, equity, trades,
-   *  cancelled}>. */
+   *  Returns JSON Outcome<{windows, out_of_sample, efficiency, stability, statistics: {psr,
+   *  observations, sharpe_per_bar, skewness, kurtosis, monte_carlo}, equity, trades, cancelled}>
+   *  (statistics of the stitched out-of-sample curve and trades). */
   runWalkForward(dataset: number, requestJson: string, onProgress: ProgressCallback,
                  onWindow: (w: { k: number; n: number }) => void): string;
 

@@ -233,6 +233,28 @@ json to_json(const OptimizationResult& r, int64_t max_trials, bool block_sums) {
   return out;
 }
 
+namespace {
+// A Monte Carlo of trades: the grid's best trial's, or the walk-forward's stitched OOS trades.
+json monte_carlo_json(const MonteCarloResult& m) {
+  auto n = number_or_null;
+  json mc{{"ok", m.ok}};
+  if (m.ok) {
+    mc.update({{"paths", m.paths},
+               {"trades", m.trades},
+               {"seed", m.seed},
+               {"initial", m.initial},
+               {"final_equity", {{"p5", n(m.final_equity_p5)}, {"p50", n(m.final_equity_p50)}, {"p95", n(m.final_equity_p95)}}},
+               {"max_drawdown_pct", {{"p5", n(m.max_drawdown_p5)}, {"p50", n(m.max_drawdown_p50)}, {"p95", n(m.max_drawdown_p95)}}},
+               {"prob_loss", n(m.prob_loss)},
+               {"fan", {{"steps", m.fan_steps}, {"p5", m.fan_p5}, {"p25", m.fan_p25}, {"p50", m.fan_p50},
+                        {"p75", m.fan_p75}, {"p95", m.fan_p95}}}});
+  } else {
+    mc["reason"] = m.reason;
+  }
+  return mc;
+}
+}  // namespace
+
 json to_json(const OptimizationStatistics& s) {
   auto n = number_or_null;
   json pbo{{"ok", s.pbo.ok}};
@@ -250,21 +272,7 @@ json to_json(const OptimizationStatistics& s) {
   } else {
     pbo["reason"] = s.pbo.reason;
   }
-  const MonteCarloResult& m = s.monte_carlo;
-  json mc{{"ok", m.ok}};
-  if (m.ok) {
-    mc.update({{"paths", m.paths},
-               {"trades", m.trades},
-               {"seed", m.seed},
-               {"initial", m.initial},
-               {"final_equity", {{"p5", n(m.final_equity_p5)}, {"p50", n(m.final_equity_p50)}, {"p95", n(m.final_equity_p95)}}},
-               {"max_drawdown_pct", {{"p5", n(m.max_drawdown_p5)}, {"p50", n(m.max_drawdown_p50)}, {"p95", n(m.max_drawdown_p95)}}},
-               {"prob_loss", n(m.prob_loss)},
-               {"fan", {{"steps", m.fan_steps}, {"p5", m.fan_p5}, {"p25", m.fan_p25}, {"p50", m.fan_p50},
-                        {"p75", m.fan_p75}, {"p95", m.fan_p95}}}});
-  } else {
-    mc["reason"] = m.reason;
-  }
+  const json mc = monte_carlo_json(s.monte_carlo);
   json st{{"ok", s.stability.ok}, {"verdict", s.stability.verdict}};
   if (s.stability.ok) {
     st.update({{"best", n(s.stability.best)},
@@ -515,6 +523,12 @@ json to_json(const WalkForwardResult& r, const std::vector<int64_t>& time) {
               {"mean_in_sample_cagr_pct", number_or_null(r.mean_in_sample_cagr)},
               {"efficiency", number_or_null(r.efficiency)},
               {"stability", stability},
+              {"statistics", {{"observations", r.oos_returns.n},
+                              {"sharpe_per_bar", number_or_null(r.oos_returns.sharpe)},
+                              {"skewness", number_or_null(r.oos_returns.skewness)},
+                              {"kurtosis", number_or_null(r.oos_returns.kurtosis)},
+                              {"psr", number_or_null(r.psr)},
+                              {"monte_carlo", monte_carlo_json(r.monte_carlo)}}},
               {"cancelled", r.cancelled},
               {"equity", equity},
               {"trades", trades}};

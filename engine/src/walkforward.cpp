@@ -271,6 +271,26 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const WalkFor
   result.mean_in_sample_cagr = is_cagr_count > 0 ? is_cagr_sum / static_cast<double>(is_cagr_count) : std::nan("");
   result.efficiency = result.mean_in_sample_cagr > 0 ? result.out_of_sample.cagr_pct / result.mean_in_sample_cagr : std::nan("");
   result.stability = parameter_stability(result.windows, opt.axes);
+
+  // The stitched curve's per-bar returns (from the starting cash) and its trades as returns on
+  // the equity before each, as optimization_statistics takes them for a grid's best trial.
+  std::vector<double> returns;
+  returns.reserve(result.equity.size());
+  double prev = cash;
+  for (double eq : result.equity) {
+    returns.push_back(prev != 0 ? eq / prev - 1 : 0.0);
+    prev = eq;
+  }
+  result.oos_returns = return_moments(returns);
+  result.psr = probabilistic_sharpe_ratio(result.oos_returns.sharpe, 0, static_cast<double>(result.oos_returns.n),
+                                          result.oos_returns.skewness, result.oos_returns.kurtosis);
+  std::vector<double> trade_returns;
+  double equity = cash;
+  for (const Trade& t : result.trades) {
+    trade_returns.push_back(equity > 0 ? t.pnl / equity * 100 : 0.0);
+    equity += t.pnl;
+  }
+  result.monte_carlo = monte_carlo_trades(trade_returns, cash, 1000, opt.search.seed);
   return result;
 }
 

@@ -251,6 +251,9 @@ assert all(x[\"oos_start\"] == x[\"is_end\"] for x in w)
 assert len(d[\"equity\"]) == sum(x[\"oos_end\"] - x[\"oos_start\"] for x in w)
 assert [s[\"name\"] for s in d[\"stability\"]] == [\"fast\", \"slow\"]
 assert d[\"walk_forward\"] == {\"in_sample\": \"750bars\", \"out_of_sample\": \"250bars\", \"step\": \"250bars\", \"anchored\": True}
+st = d[\"statistics\"]
+assert 0 < st[\"psr\"] < 1 and st[\"observations\"] == len(d[\"equity\"]), st
+assert st[\"monte_carlo\"][\"ok\"] and st[\"monte_carlo\"][\"trades\"] == len(d[\"trades\"]), st[\"monte_carlo\"].get(\"reason\")
 print(\"ok\")'"
 check "walkforward over a script's inputs" 0 "walk-forward efficiency" -- \
   "$atf" walkforward --data "$orcl" --script "$pine/sma_cross.pine" --axis fastLength=5,10,20 --axis slowLength=40,60 --is 2y --oos 6m

@@ -201,3 +201,32 @@ TEST_CASE("a cancel stops the walk and keeps the finished windows", "[walkforwar
   CHECK(r->windows[1].ok);
   CHECK_FALSE(r->windows[2].ok);
 }
+
+TEST_CASE("walk-forward statistics: PSR of the stitched curve and a Monte Carlo of its trades", "[walkforward][statistics]") {
+  auto req = wf("3y", "1y");
+  auto r = run_walk_forward(*orcl(), req);
+  REQUIRE(r.ok());
+  REQUIRE(r->trades.size() > 10);
+  // Recomputed here from the stitched curve: per-bar returns from the starting cash.
+  std::vector<double> returns;
+  double prev = req.optimization.base.broker.cash;
+  for (double eq : r->equity) {
+    returns.push_back(eq / prev - 1);
+    prev = eq;
+  }
+  const ReturnMoments m = return_moments(returns);
+  CHECK(r->oos_returns.n == static_cast<int64_t>(r->equity.size()));
+  CHECK(r->oos_returns.sharpe == Approx(m.sharpe).epsilon(1e-12));
+  CHECK(r->psr == Approx(probabilistic_sharpe_ratio(m.sharpe, 0, static_cast<double>(m.n), m.skewness, m.kurtosis)).epsilon(1e-12));
+  CHECK(r->psr > 0.5);  // ORCL's stitched OOS curve gains (a positive Sharpe ratio)
+  CHECK(r->psr < 1.0);
+  REQUIRE(r->monte_carlo.ok);
+  CHECK(r->monte_carlo.trades == static_cast<int64_t>(r->trades.size()));
+  CHECK(r->monte_carlo.paths == 1000);
+  CHECK(r->monte_carlo.final_equity_p5 <= r->monte_carlo.final_equity_p50);
+  CHECK(r->monte_carlo.final_equity_p50 <= r->monte_carlo.final_equity_p95);
+  // JSON carries them under "statistics".
+  const auto j = to_json(*r, orcl()->bars.time);
+  CHECK(j["statistics"]["psr"].get<double>() == r->psr);
+  CHECK(j["statistics"]["monte_carlo"]["trades"].get<int64_t>() == r->monte_carlo.trades);
+}

@@ -12,6 +12,7 @@
 
 #include "atf/market_data.h"
 #include "atf/optimizer.h"
+#include "atf/statistics.h"
 
 namespace atf {
 
@@ -69,6 +70,12 @@ struct WalkForwardResult {
   /// (Pardo 2008: annualized OOS return over annualized IS return); NaN when the latter ≤ 0.
   double efficiency = 0;
   std::vector<ParameterStability> stability;  ///< per axis
+  /// Statistics of the stitched out-of-sample curve. PSR: P(true Sharpe > 0) from its per-bar
+  /// returns (Bailey & López de Prado 2012); no DSR, since nothing was selected on these bars.
+  /// The Monte Carlo resamples the OOS trades (1,000 paths, the search's seed), as for a grid.
+  ReturnMoments oos_returns;
+  double psr = 0;  ///< NaN when the curve has no variance
+  MonteCarloResult monte_carlo;
   bool cancelled = false;
 };
 

@@ -98,6 +98,9 @@ if (withWasmCli) {
   console.log(`engine as Wasm (node build/wasm/atf.js bench, timed inside Wasm)`);
   console.log(`  backtest          ${cli.backtest_s.toFixed(3)} s   ${M(cli.backtest_bars_per_s)} M bars/s`);
   console.log(`  grid 20x20, 1 th  ${cli.grid_1t_s.toFixed(3)} s   ${M(cli.grid_1t_bar_steps_per_s)} M bar-steps/s`);
+  // What a browser worker does at the end of a 15,000-trial grid (PSR, DSR, PBO, Monte Carlo).
+  console.log(`  statistics        ${cli.statistics_s.toFixed(3)} s   of ${cli.statistics_trials} trials`);
+  console.log(`  walk-forward      ${cli.walkforward_s.toFixed(3)} s   ${cli.walkforward_windows} windows x 400 combinations (1 thread)`);
   wasm.wasm_cli = { backtest_bars_per_s: cli.backtest_bars_per_s, grid_1t_bar_steps_per_s: cli.grid_1t_bar_steps_per_s };
 }
 

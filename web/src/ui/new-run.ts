@@ -17,7 +17,7 @@ import { estimateGridMs, type Ctx, type ParamInfo, type StrategyInfo } from './c
 import { duration, errorText, h, int, metricLabel } from './dom';
 import { csvSizeError } from '../engine/datasets';
 import { forgetCsv, previewCsv, rememberCsv } from './prices';
-import { configOf, NUMERIC_BROKER, showShareLink, type SharedConfig } from './share';
+import { configOf, datesOf, NUMERIC_BROKER, showShareLink, type SharedConfig } from './share';
 
 interface ParamRow {
   p: ParamInfo;
@@ -100,6 +100,9 @@ export class NewRunForm {
   private readonly scriptStatus: HTMLElement;
   private readonly template: HTMLSelectElement;
   private readonly pineFile: HTMLInputElement;
+  /** The date range (from, to: which bars the run sees) and "start trading at" (warm-up). */
+  private readonly rangeFrom: HTMLInputElement;
+  private readonly rangeTo: HTMLInputElement;
   private readonly tradeFrom: HTMLInputElement;
   private readonly brokerHint: HTMLElement;
   private editor: PineEditor | null = null;
@@ -143,6 +146,8 @@ export class NewRunForm {
     this.pineFile = h('input#nr-pine-file', { type: 'file', accept: '.pine,.txt,text/plain', class: 'visually-hidden', 'aria-label': 'Open a .pine file' });
     this.pineFile.addEventListener('change', () => void this.openPineFile());
     this.tradeFrom = h('input#nr-trade-from', { type: 'date', 'aria-describedby': 'err-trade_from' });
+    this.rangeFrom = h('input#nr-from', { type: 'date', 'aria-describedby': 'err-from' });
+    this.rangeTo = h('input#nr-to', { type: 'date', 'aria-describedby': 'err-to' });
     this.scriptBox = h(
       'div.script-box',
       { hidden: true },
@@ -157,7 +162,6 @@ export class NewRunForm {
       this.editorHost,
       h('div.script-foot', null, this.scriptStatus, h('span.hint.kbd-hint', { title: 'Ctrl/⌘+Enter runs; Tab indents: press Esc, then Tab, to leave the editor' }, 'Ctrl/⌘+Enter runs')),
       this.errorSlot('script'),
-      this.field('Start trading at (earlier bars warm up; empty: from the first bar)', this.tradeFrom, 'trade_from', 'nr-trade-from'),
     );
     this.brokerHint = h('p.hint', { hidden: true }, "Script runs use the script's strategy() settings; a field you change here overrides it.");
     this.strategy = h('select#nr-strategy', { name: 'strategy', onchange: () => this.buildParams() });
@@ -214,6 +218,13 @@ export class NewRunForm {
         h('legend', null, 'Data'),
         this.field('Dataset', h('div.inline', null, this.dataset, importBtn, this.dateOrder, this.csvInput), 'dataset', 'nr-dataset'),
         this.csvPreview,
+        h(
+          'div.date-range',
+          { 'data-testid': 'date-range' },
+          this.field('From (empty: first bar)', this.rangeFrom, 'from', 'nr-from'),
+          this.field('To (empty: last bar)', this.rangeTo, 'to', 'nr-to'),
+          this.field('Start trading at (earlier bars warm up)', this.tradeFrom, 'trade_from', 'nr-trade-from'),
+        ),
       ),
       h(
         'fieldset',
@@ -654,7 +665,7 @@ export class NewRunForm {
       else el.value = String(v);
       this.brokerEdited.add(k);
     }
-    this.tradeFrom.value = typeof req.trade_from === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.trade_from) ? req.trade_from : typeof req.trade_from === 'number' ? new Date(req.trade_from).toISOString().slice(0, 10) : '';
+    this.setDates(req);
     this.pendingInputs = { ...(req.inputs ?? {}) };
     // The values go in once the form has this script's inputs: now if its compile answer is in,
     // else when it comes (the editor checks a new text, and its first text, by itself).
@@ -664,11 +675,20 @@ export class NewRunForm {
     this.shareOut.textContent = "Opened from a report: the run's script, inputs and broker fields.";
   }
 
+  /** The date fields from a request or a link (dates as "YYYY-MM-DD"; UTC ms shown as their day). */
+  private setDates(req: { from?: number | string; to?: number | string; trade_from?: number | string }): void {
+    const day = (v: number | string | undefined) =>
+      typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : typeof v === 'number' ? new Date(v).toISOString().slice(0, 10) : '';
+    this.rangeFrom.value = day(req.from);
+    this.rangeTo.value = day(req.to);
+    this.tradeFrom.value = day(req.trade_from);
+  }
+
   /** A shared link with a script: the editor gets its text (nothing runs), the form its inputs,
    *  axes and broker fields once the script has compiled. */
   private async fillScript(cfg: SharedConfig): Promise<void> {
     this.setKind(cfg.kind);
-    await this.openScript({ dataset: cfg.dataset, script: cfg.script ?? '', inputs: cfg.inputs ?? {}, broker: cfg.broker, ...(cfg.trade_from ? { trade_from: cfg.trade_from } : {}) }, cfg.dataset);
+    await this.openScript({ dataset: cfg.dataset, script: cfg.script ?? '', inputs: cfg.inputs ?? {}, broker: cfg.broker, ...datesOf(cfg) }, cfg.dataset);
     this.pendingAxes = cfg.kind === 'optimization' ? cfg : null;
     if (cfg.dataset && !this.ctx.atf.listDatasets().some((d) => d.name === cfg.dataset)) {
       this.slots.get('dataset')!.textContent = `the link's dataset "${cfg.dataset}" is not in this browser: import it, or pick one here`;
@@ -854,8 +874,14 @@ export class NewRunForm {
       const inputs: Record<string, number | boolean | string> = { ...params };
       for (const x of this.extras) inputs[x.input.name] = x.read();
       base = { dataset: this.dataset.value, script: this.scriptText, inputs, broker };
-      if (this.tradeFrom.value) base.trade_from = this.tradeFrom.value;
-    } else base = { dataset: this.dataset.value, strategy: this.strategy.value, params, broker };
+    } else {
+      base = { dataset: this.dataset.value, strategy: this.strategy.value, params, broker };
+      // A built-in backtest's report draws the strategy's indicators (e.g. both SMAs of sma_cross).
+      if (this.kind === 'backtest') base.indicator_plots = true;
+    }
+    if (this.rangeFrom.value) base.from = this.rangeFrom.value;
+    if (this.rangeTo.value) base.to = this.rangeTo.value;
+    if (this.tradeFrom.value) base.trade_from = this.tradeFrom.value;
     if (window.atfUiDebug) base._debug = { ...window.atfUiDebug };
     if (this.kind === 'backtest') return base;
     return { ...base, axes, objective: this.objective.value, direction: this.direction.value === 'min' ? 'min' : 'max' };
@@ -930,6 +956,7 @@ export class NewRunForm {
       const v = cfg.broker[k];
       if (v !== undefined) (b[k] as HTMLInputElement).checked = v;
     }
+    this.setDates(cfg);
     this.updateCount();
     if (unknown.length) this.general.textContent = `The link's parameters ${unknown.map((n) => `"${n}"`).join(', ')} are not parameters of ${this.strategy.value}; they were left out.`;
     this.shareOut.textContent = 'Filled in from a shared link: check it, then run.';

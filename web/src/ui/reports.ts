@@ -9,7 +9,8 @@ import { chartBox, plotColor, ReportCharts } from './charts';
 import type { Ctx } from './context';
 import { dateTime, duration, errorPanel, errorText, h, int, metricLabel, metricText, money, num, paramsText, pct, utcDate } from './dom';
 import { axisValues, Heatmap } from './heatmap';
-import { loadPrices } from './prices';
+import { loadPrices, sliceBars } from './prices';
+import { rangeOf, type DateRange } from '../engine/date-range';
 import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
 import { reportHtml } from './report-html';
@@ -60,6 +61,9 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
     req.script !== undefined
       ? ['Inputs', Object.entries(req.inputs ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'defaults']
       : ['Parameters', paramsText(req.params ?? {})],
+    ...(req.from !== undefined || req.to !== undefined
+      ? ([['Date range', `${req.from === undefined ? 'first bar' : typeof req.from === 'number' ? utcDate(req.from) : String(req.from)} … ${req.to === undefined ? 'last bar' : typeof req.to === 'number' ? utcDate(req.to) : String(req.to)}`]] as Array<[string, string]>)
+      : []),
     ...(req.trade_from !== undefined ? ([['Start trading at', typeof req.trade_from === 'number' ? utcDate(req.trade_from) : String(req.trade_from)]] as Array<[string, string]>) : []),
     ...(req.axes ? ([['Axes', req.axes.map((a) => ('values' in a ? `${a.name} ∈ {${a.values.join(', ')}}` : `${a.name}: ${a.min} … ${a.max} step ${a.step}`)).join('; ')], ['Objective', `${req.objective ?? 'sharpe'} (${req.direction ?? 'max'})`]] as Array<[string, string]>) : []),
     ['Cash', money(b.cash ?? 100000)],
@@ -181,7 +185,15 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
     const eqFig = chartBox('Equity (dashed: buy and hold) and drawdown (%)', 'tall');
     const chartsBox = h('section.charts', null, priceFig.box, eqFig.box);
     el.append(chartsBox);
-    const bars = await loadPrices(run.dataset);
+    // The run saw the bars of its date range only: the chart shows the same ones.
+    const all = await loadPrices(run.dataset);
+    let range: DateRange | null = null;
+    try {
+      range = rangeOf(run.request as unknown as Record<string, unknown>);
+    } catch {
+      /* a saved request was validated on submit; an unreadable range shows every bar */
+    }
+    const bars = all && sliceBars(all, range);
     const trades = r.trades;
     const aligned = bars && bars.time.length === r.equity_curve.length ? bars : null;
     // Charts measure their host: create them once the report is in the document.

@@ -17,6 +17,7 @@ import { estimateGridMs, type Ctx, type ParamInfo, type StrategyInfo } from './c
 import { duration, errorText, h, int, metricLabel } from './dom';
 import { csvSizeError } from '../engine/datasets';
 import { forgetCsv, previewCsv, rememberCsv } from './prices';
+import { ScriptLibrary } from './script-library';
 import { configOf, datesOf, NUMERIC_BROKER, showShareLink, type SharedConfig } from './share';
 
 interface ParamRow {
@@ -61,6 +62,11 @@ export function paramOfInput(i: ScriptInput): ParamInfo {
   };
 }
 
+/** A script's strategy() or indicator() title (null when it states none). */
+function scriptTitle(text: string): string | null {
+  return /^\s*(?:strategy|indicator)\(\s*(?:title\s*=\s*)?"([^"]+)"/m.exec(text)?.[1] ?? null;
+}
+
 /** A script input that is not numeric: a checkbox, a list of options or a text field. */
 interface ExtraInput {
   input: ScriptInput;
@@ -69,7 +75,6 @@ interface ExtraInput {
 }
 
 const SOURCES = ['open', 'high', 'low', 'close', 'hl2', 'hlc3', 'ohlc4', 'hlcc4'];
-const DRAFT_KEY = 'atf.script.draft';
 
 export class NewRunForm {
   readonly el: HTMLFormElement;
@@ -106,6 +111,8 @@ export class NewRunForm {
   private readonly tradeFrom: HTMLInputElement;
   private readonly brokerHint: HTMLElement;
   private editor: PineEditor | null = null;
+  /** The scripts library (SQLite): which script the editor holds, its versions. */
+  private readonly library: ScriptLibrary;
   private editorLoading: Promise<void> | null = null;
   /** The last compile answer that had inputs (the form keeps it while the text has errors). */
   private lastInputs: ScriptInput[] | null = null;
@@ -148,9 +155,11 @@ export class NewRunForm {
     this.tradeFrom = h('input#nr-trade-from', { type: 'date', 'aria-describedby': 'err-trade_from' });
     this.rangeFrom = h('input#nr-from', { type: 'date', 'aria-describedby': 'err-from' });
     this.rangeTo = h('input#nr-to', { type: 'date', 'aria-describedby': 'err-to' });
+    this.library = new ScriptLibrary(ctx.atf);
     this.scriptBox = h(
       'div.script-box',
       { hidden: true },
+      this.library.el,
       h(
         'div.script-head',
         null,
@@ -163,6 +172,13 @@ export class NewRunForm {
       h('div.script-foot', null, this.scriptStatus, h('span.hint.kbd-hint', { title: 'Ctrl/⌘+Enter runs; Tab indents: press Esc, then Tab, to leave the editor' }, 'Ctrl/⌘+Enter runs')),
       this.errorSlot('script'),
     );
+    // Ctrl/⌘+S saves the script as a new version (not the browser's "save page").
+    this.scriptBox.addEventListener('keydown', (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        this.library.saveFromKeyboard();
+      }
+    });
     this.brokerHint = h('p.hint', { hidden: true }, "Script runs use the script's strategy() settings; a field you change here overrides it.");
     this.strategy = h('select#nr-strategy', { name: 'strategy', onchange: () => this.buildParams() });
     for (const s of ctx.strategies) this.strategy.add(new Option(s.name, s.name));
@@ -545,10 +561,9 @@ export class NewRunForm {
         const mod = await import('./pine/editor');
         this.template.replaceChildren(new Option('Start from a template…', ''));
         for (const t of mod.TEMPLATES) this.template.add(new Option(t.name, t.name));
-        const draft = localStorage.getItem(DRAFT_KEY);
-        const doc = draft ?? mod.TEMPLATES.find((t) => t.name === 'sma_cross')?.text ?? '';
+        // The library's most recent script (a new one from the template when it is empty).
+        const doc = await this.library.start(mod.TEMPLATES.find((t) => t.name === 'sma_cross')?.text ?? '');
         this.editorHost.replaceChildren();
-        let saveTimer: ReturnType<typeof setTimeout> | null = null;
         this.editor = mod.createPineEditor(this.editorHost, {
           doc,
           check: (text) => this.ctx.atf.compileScript(text) as Promise<ScriptCheck>,
@@ -556,17 +571,11 @@ export class NewRunForm {
           onChange: (text) => {
             this.scriptStatus.textContent = 'Checking…';
             this.slots.get('script')!.textContent = '';
-            if (saveTimer) clearTimeout(saveTimer);
-            saveTimer = setTimeout(() => {
-              try {
-                localStorage.setItem(DRAFT_KEY, text);
-              } catch {
-                /* a full or refused storage only loses the draft */
-              }
-            }, 500);
+            this.library.onEdit(text);
           },
           onRun: () => this.el.requestSubmit(),
         });
+        this.library.attach(this.editor);
         this.templates = mod.TEMPLATES;
         this.scriptStatus.textContent = 'Checking…';
       } catch (e) {
@@ -591,7 +600,8 @@ export class NewRunForm {
     }
     const text = await file.text();
     await this.loadEditor();
-    this.editor?.setText(text.replace(/\r\n?/g, '\n'));
+    // The file's script (in the library already, or as a new script named after the file).
+    await this.library.adopt(text.replace(/\r\n?/g, '\n'), file.name.replace(/\.(pine|txt)$/i, '') || 'Opened script');
     this.editor?.focus();
     this.shareOut.textContent = `Opened ${file.name}.`;
   }
@@ -599,7 +609,7 @@ export class NewRunForm {
   /** Downloads the editor's text, named after the script's strategy() title. */
   private downloadScript(): void {
     const text = this.scriptText;
-    const title = /^\s*(?:strategy|indicator)\(\s*(?:title\s*=\s*)?"([^"]+)"/m.exec(text)?.[1] ?? 'script';
+    const title = scriptTitle(text) ?? 'script';
     const name = `${title.replace(/[^\w-]+/g, '_').replace(/^_+|_+$/g, '') || 'script'}.pine`;
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     const a = h('a', { href: url, download: name });
@@ -616,7 +626,8 @@ export class NewRunForm {
     await this.loadEditor();
     const t = this.templates.find((x) => x.name === name);
     if (t && this.editor) {
-      this.editor.setText(t.text);
+      // Templates are read-only: starting from one makes a library script of its own.
+      await this.library.adopt(t.text, t.name);
       this.editor.focus();
     }
     this.template.value = '';
@@ -669,8 +680,9 @@ export class NewRunForm {
     this.pendingInputs = { ...(req.inputs ?? {}) };
     // The values go in once the form has this script's inputs: now if its compile answer is in,
     // else when it comes (the editor checks a new text, and its first text, by itself).
-    if (this.editor && this.editor.text() !== req.script) this.editor.setText(req.script);
-    else if (this.checkedText === req.script) this.applyPendingInputs();
+    const before = this.editor?.text();
+    await this.library.adopt(req.script, scriptTitle(req.script) ?? 'Script of a run');
+    if (this.editor?.text() === before && this.checkedText === req.script) this.applyPendingInputs();
     this.editor?.focus();
     this.shareOut.textContent = "Opened from a report: the run's script, inputs and broker fields.";
   }
@@ -973,6 +985,8 @@ export class NewRunForm {
     this.submitBtn.disabled = true;
     this.submitBtn.classList.add('busy');
     try {
+      // A script run saves its text as a library version first, so its report names the version.
+      if (req.script !== undefined) await this.library.save().catch(() => null);
       if (this.kind === 'backtest') {
         const r = await this.ctx.atf.submitBacktest(req);
         this.ctx.track(r.id, 'backtest');

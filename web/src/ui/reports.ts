@@ -87,11 +87,28 @@ function header(title: string, run: StoredRun, onBack: () => void, ctx?: Ctx): H
     h('button.link.back', { type: 'button', onclick: onBack }, '← All runs'),
     h('h2#report-title', null, title),
     h('span.status', { 'data-status': run.status }, run.status),
+    run.request.script !== undefined ? scriptRef(run, ctx) : null,
     run.request.script !== undefined && open
       ? h('button.secondary', { type: 'button', 'data-testid': 'open-script', title: "Put this run's script, inputs and broker fields in the panel's editor", onclick: () => open(run) }, 'Open in editor')
       : null,
     shareButton(run),
   );
+}
+
+/** Which script produced a script run: "name vN" from the scripts library when a version has the
+ *  run's hash (looked up once the report is shown), else the hash itself. */
+function scriptRef(run: StoredRun, ctx?: Ctx): HTMLElement {
+  const hash = run.request.script_hash ?? '';
+  const el = h('span.script-ref', { 'data-testid': 'script-ref', title: `Pine script, hash ${hash}` }, `script ${hash}`);
+  void ctx?.atf.scripts
+    .byHash(hash)
+    .then((ref) => {
+      if (!ref) return;
+      el.textContent = `${ref.name} v${ref.version}`;
+      el.dataset['script'] = ref.id;
+    })
+    .catch(() => undefined);
+  return el;
 }
 
 /** "Share settings": a link that opens the new-run panel filled in with this run's settings. */

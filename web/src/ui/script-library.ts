@@ -173,6 +173,7 @@ export class ScriptLibrary {
         await this.show(doc);
         // Another text than the script's current one is an edit of it (kept as its draft).
         if (doc.text !== text) this.editor?.setText(text);
+        else this.place(text);
         this.state.textContent = `${known.name} v${known.version}${doc.text !== text ? ' (opened; saving makes it the newest version)' : ''}`;
         return;
       }

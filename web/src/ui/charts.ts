@@ -221,6 +221,8 @@ export class ReportCharts {
       chart.panes()[pane]?.setHeight(80);
       container.dataset['volume'] = 'true';
     }
+    // The box grows with its panes (style.css), so the candles keep their room.
+    container.dataset['panes'] = String(chart.panes().length);
     // OHLC and the plotted values of the bar under the cursor (the last bar otherwise).
     const legend = h('div.chart-legend', { 'aria-hidden': 'true', 'data-testid': 'chart-legend' });
     container.append(legend);

@@ -237,10 +237,11 @@ export class NewRunForm {
         h(
           'div.date-range',
           { 'data-testid': 'date-range' },
-          this.field('From (empty: first bar)', this.rangeFrom, 'from', 'nr-from'),
-          this.field('To (empty: last bar)', this.rangeTo, 'to', 'nr-to'),
-          this.field('Start trading at (earlier bars warm up)', this.tradeFrom, 'trade_from', 'nr-trade-from'),
+          this.field('From', this.rangeFrom, 'from', 'nr-from'),
+          this.field('To', this.rangeTo, 'to', 'nr-to'),
+          this.field('Start trading at', this.tradeFrom, 'trade_from', 'nr-trade-from'),
         ),
+        h('p.hint.date-hint', null, 'Empty dates: all the bars. The bars before "Start trading at" only warm the indicators up (no order).'),
       ),
       h(
         'fieldset',

@@ -45,6 +45,8 @@ export class ScriptLibrary {
   private readonly error: HTMLElement;
   private editor: LibraryEditor | null = null;
   private doc: ScriptDoc | null = null;
+  /** The text of the open script's latest version (an editor holding it has no edits). */
+  private savedText: string | null = null;
   private versions: ScriptVersionInfo[] = [];
   private draftTimer: ReturnType<typeof setTimeout> | null = null;
   /** Text the library itself put in the editor (its echo in onEdit is no user edit). */
@@ -130,7 +132,7 @@ export class ScriptLibrary {
       return;
     }
     this.placed = null;
-    this.doc.edited = true;
+    this.doc.edited = text !== this.savedText;
     this.showState();
     if (this.draftTimer) clearTimeout(this.draftTimer);
     const id = this.doc.id;
@@ -146,8 +148,10 @@ export class ScriptLibrary {
     if (!this.doc || !this.editor) return null;
     if (this.draftTimer) clearTimeout(this.draftTimer);
     this.draftTimer = null;
-    const version = await this.atf.scripts.save(this.doc.id, this.editor.text());
+    const text = this.editor.text();
+    const version = await this.atf.scripts.save(this.doc.id, text);
     this.doc.version = version;
+    this.savedText = text;
     this.doc.edited = false;
     await this.refreshVersions();
     this.showState();
@@ -282,6 +286,7 @@ export class ScriptLibrary {
 
   private async show(doc: ScriptDoc): Promise<void> {
     this.doc = doc;
+    this.savedText = doc.edited ? await this.atf.scripts.versionText(doc.id, doc.version) : doc.text;
     this.name.value = doc.name;
     await this.refreshList();
     await this.refreshVersions();

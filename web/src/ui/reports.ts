@@ -525,10 +525,16 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
         onclick: async () => {
           rerun.setAttribute('disabled', '');
           try {
+            // The trial's bars and warm-up are the optimization's (its date range, trade_from).
+            const dates = {
+              ...(req.from !== undefined ? { from: req.from } : {}),
+              ...(req.to !== undefined ? { to: req.to } : {}),
+              ...(req.trade_from !== undefined ? { trade_from: req.trade_from } : {}),
+            };
             const sub = await ctx.atf.submitBacktest(
               req.script
-                ? { dataset: run.dataset, script: req.script, strategy: req.strategy, inputs: { ...(req.inputs ?? {}), ...(t.params ?? {}) }, ...(req.trade_from !== undefined ? { trade_from: req.trade_from } : {}), broker: req.broker ?? {} }
-                : { dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, broker: req.broker ?? {} },
+                ? { dataset: run.dataset, script: req.script, strategy: req.strategy, inputs: { ...(req.inputs ?? {}), ...(t.params ?? {}) }, ...dates, broker: req.broker ?? {} }
+                : { dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, ...dates, indicator_plots: true, broker: req.broker ?? {} },
             );
             ctx.track(sub.id, 'backtest');
             ctx.runsChanged();

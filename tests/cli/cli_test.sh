@@ -285,7 +285,7 @@ assert (a[\"total\"], a[\"completed\"], a[\"failed\"]) == (b[\"total\"], b[\"com
 assert a[\"statistics\"] == b[\"statistics\"], \"statistics differ\"
 db = sqlite3.connect(\"$tmp/merged.sqlite\")
 import glob
-# The app's schema version: one step per migration file (web/src/storage/migrations).
+# The schema version of the web app: one step per migration file in web/src/storage/migrations
 steps = len(glob.glob(\"$samples/../../web/src/storage/migrations/*.sql\"))
 assert steps >= 2 and db.execute(\"select value from meta where key = \\x27schema_version\\x27\").fetchone() == (str(steps),)
 assert db.execute(\"select count(*) from scripts\").fetchone() == (0,)

@@ -73,11 +73,12 @@ export interface AtfEngineModule {
   compileScript(source: string): string;
 
   /** Validates a backtest request (JSON) against a dataset. Returns JSON Outcome<{total_bars}>.
-   *  A request names a built-in `strategy` with `params`, or a Pine `script` (source text) with
-   *  `inputs` ({name or title: number | boolean | string}) and optional `trade_from` (UTC ms or a
-   *  date: no order before it); the keys of its `broker` object override the script's
-   *  strategy() settings. Script results add `script_hash` and `plots` [{title, color, overlay,
-   *  values}]. A script that does not compile is a "validation" error with field "script",
+   *  A request names a built-in `strategy` with `params` (and `indicator_plots: true` to get its
+   *  indicators as `plots`), or a Pine `script` (source text) with `inputs` ({name or title:
+   *  number | boolean | string}); either may give `trade_from` (UTC ms or a date: no order before
+   *  it, earlier bars warm up). The keys of a script request's `broker` object override the
+   *  script's strategy() settings. Script results add `script_hash` and `plots` [{title, color,
+   *  overlay, values}]. A script that does not compile is a "validation" error with field "script",
    *  line and column. Optimization axes range over a script's numeric inputs. */
   validateBacktest(dataset: number, requestJson: string): string;
   /** Runs a backtest. Returns JSON Outcome<BacktestResult without equity_curve>; the curve of the

@@ -142,6 +142,8 @@ json to_json(const BacktestRequest& r) {
     j["text_inputs"] = texts;
     j["trade_from"] = r.trade_from_ms ? json(*r.trade_from_ms) : json(nullptr);
     j["mintick"] = r.mintick > 0 ? json(r.mintick) : json(nullptr);
+  } else if (r.trade_from_ms) {
+    j["trade_from"] = *r.trade_from_ms;
   }
   return j;
 }
@@ -340,6 +342,19 @@ Result<BacktestRequest> backtest_request_from_json(const json& j) {
     if (!j["indicator_plots"].is_boolean()) return field_error("indicator_plots", "must be true or false");
     r.indicator_plots = j["indicator_plots"].get<bool>();
   }
+  // No order before trade_from (earlier bars warm up): scripts and built-in strategies alike.
+  if (j.contains("trade_from") && !j["trade_from"].is_null()) {
+    const json& tf = j["trade_from"];
+    if (tf.is_number_integer()) {
+      r.trade_from_ms = tf.get<int64_t>();
+    } else if (tf.is_string()) {
+      auto t = parse_time_arg(tf.get<std::string>());
+      if (!t) return field_error("trade_from", "must be a date or epoch milliseconds: " + t.error().message);
+      r.trade_from_ms = *t;
+    } else {
+      return field_error("trade_from", "must be a date or epoch milliseconds");
+    }
+  }
   const bool has_script = j.contains("script") && !j["script"].is_null();
   if (has_script) {
     // A Pine script (its source text) instead of a built-in strategy; "inputs" override its
@@ -355,18 +370,6 @@ Result<BacktestRequest> backtest_request_from_json(const json& j) {
     if (j.contains("mintick") && !j["mintick"].is_null()) {
       if (!j["mintick"].is_number() || !(j["mintick"].get<double>() > 0)) return field_error("mintick", "must be a positive number");
       r.mintick = j["mintick"].get<double>();
-    }
-    if (j.contains("trade_from") && !j["trade_from"].is_null()) {
-      const json& tf = j["trade_from"];
-      if (tf.is_number_integer()) {
-        r.trade_from_ms = tf.get<int64_t>();
-      } else if (tf.is_string()) {
-        auto t = parse_time_arg(tf.get<std::string>());
-        if (!t) return field_error("trade_from", "must be a date or epoch milliseconds: " + t.error().message);
-        r.trade_from_ms = *t;
-      } else {
-        return field_error("trade_from", "must be a date or epoch milliseconds");
-      }
     }
   } else {
     if (!j.contains("strategy") || !j["strategy"].is_string()) return field_error("strategy", "is required (a strategy name, or a Pine script)");

@@ -287,7 +287,11 @@ assert a[\"trials\"] == b[\"trials\"] and a[\"best\"] == b[\"best\"]
 assert (a[\"total\"], a[\"completed\"], a[\"failed\"]) == (b[\"total\"], b[\"completed\"], b[\"failed\"])
 assert a[\"statistics\"] == b[\"statistics\"], \"statistics differ\"
 db = sqlite3.connect(\"$tmp/merged.sqlite\")
-assert db.execute(\"select value from meta where key = \\x27schema_version\\x27\").fetchone() == (\"1\",)
+import glob
+# The schema version of the web app: one step per migration file in web/src/storage/migrations
+steps = len(glob.glob(\"$samples/../../web/src/storage/migrations/*.sql\"))
+assert steps >= 2 and db.execute(\"select value from meta where key = \\x27schema_version\\x27\").fetchone() == (str(steps),)
+assert db.execute(\"select count(*) from scripts\").fetchone() == (0,)
 run = db.execute(\"select status, total_combinations, completed_combinations, best_index from optimization_runs\").fetchall()
 assert run == [(\"Completed\", 380, a[\"completed\"], a[\"best\"][\"index\"])], run
 assert db.execute(\"select count(*) from optimization_trials\").fetchone() == (380,)

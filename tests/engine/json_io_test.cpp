@@ -27,6 +27,18 @@ TEST_CASE("a backtest request round-trips through JSON", "[json]") {
   CHECK(to_json(*back) == j);
 }
 
+TEST_CASE("trade_from is read for built-in strategies as for scripts", "[json]") {
+  auto r = backtest_request_from_json(json{{"strategy", "sma_cross"}, {"trade_from", "2020-01-02"}});
+  REQUIRE(r.ok());
+  REQUIRE(r->trade_from_ms.has_value());
+  CHECK(*r->trade_from_ms == 1577923200000LL);
+  auto ms = backtest_request_from_json(json{{"strategy", "sma_cross"}, {"trade_from", 1577923200000LL}});
+  REQUIRE(ms.ok());
+  CHECK(ms->trade_from_ms == r->trade_from_ms);
+  CHECK(backtest_request_from_json(json{{"strategy", "sma_cross"}, {"trade_from", true}}).error().field == "trade_from");
+  CHECK_FALSE(backtest_request_from_json(json{{"strategy", "sma_cross"}})->trade_from_ms.has_value());
+}
+
 TEST_CASE("request errors name the field", "[json][validation]") {
   auto field = [](const json& j) { return backtest_request_from_json(j).error().field; };
   CHECK(field(json{{"params", json::object()}}) == "strategy");

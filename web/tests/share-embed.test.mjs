@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { launch, openSite } from './browser.mjs';
 import { startServer } from './server.mjs';
@@ -58,7 +59,8 @@ describe('share links, embed mode, live heatmap', () => {
     assert.match(await a.textContent('#nr-combos'), /^9 combinations/);
     await a.click('#nr-share');
     const link = await a.inputValue('[data-testid="share-out"] input.share-link');
-    assert.match(link, /#\/new\?c=[\w-]+$/);
+    // Version 2 links: the configuration deflated (version 1 links, plain base64url, still open below).
+    assert.match(link, /#\/new\?z=[\w-]+$/);
     await a.close();
 
     assert.ok(link.startsWith(`${server.url}?nostore#`), link);
@@ -100,7 +102,7 @@ describe('share links, embed mode, live heatmap', () => {
     // The report's own "Share settings" link gives the same configuration back.
     await b.click('article.report button.share');
     const again = await b.inputValue('article.report input.share-link');
-    const decode = (u) => JSON.parse(Buffer.from(u.split('#/new?c=')[1], 'base64url').toString('utf8'));
+    const decode = (u) => JSON.parse(inflateRawSync(Buffer.from(u.split('#/new?z=')[1], 'base64url')).toString('utf8'));
     assert.deepEqual(decode(again), decode(link));
     await b.close();
   });

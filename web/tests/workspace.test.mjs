@@ -275,6 +275,217 @@ test('Ctrl+Enter runs the script: plots on the chart and below it, the summary A
   assert.deepEqual(consoleLines.filter((l) => l.startsWith('pageerror')), []);
 });
 
+/** The editor's text as shown. */
+const editorText = () => page.evaluate(() => document.querySelector('.cm-content').innerText.trimEnd());
+/** Waits until the script status says the editor's text compiles with `n` inputs. */
+const compiled = (title, n) =>
+  page.waitForFunction(([t, k]) => new RegExp(`${t}: compiles, ${k} inputs`).test(document.querySelector('#nr-script-status')?.textContent ?? ''), [title, n], { timeout: 15000 });
+/** Shows the panel (the side panel shows a run's progress after a submit). */
+async function showPanel() {
+  const back = page.locator('#side button:has-text("New run")');
+  if (await back.count()) await back.first().click();
+  await page.waitForSelector('#nr-submit');
+}
+/** Submits the panel and waits for the new run's backtest report; answers the run (with `bars`,
+ *  its equity curve's length). */
+async function runBacktestFromPanel() {
+  const before = (await page.evaluate(() => window.atf.listRuns())).map((r) => r.id);
+  await page.click('#nr-submit');
+  let id = null;
+  for (const end = Date.now() + 30000; !id; await page.waitForTimeout(50)) {
+    assert.ok(Date.now() < end, 'no new run after submit');
+    id = (await page.evaluate(() => window.atf.listRuns())).find((r) => !before.includes(r.id))?.id ?? null;
+  }
+  await page.waitForSelector(`article.report[data-run="${id}"] figure.chart canvas`, { timeout: 30000 });
+  return page.evaluate(async (i) => {
+    const run = await window.atf.getBacktestRun(i);
+    return { ...run, bars: run.result.equity_curve.length };
+  }, id);
+}
+
+test('built-in sma_cross over a date range: both SMAs drawn, volume pane, no trade before "Start trading at"', async () => {
+  await showPanel();
+  await page.click('#nr-src-builtin');
+  await page.click('#nr-tab-backtest');
+  await page.selectOption('#nr-dataset', NVDA);
+  await page.selectOption('#nr-strategy', 'sma_cross');
+  await page.fill('#nr-from', '2004-01-01');
+  await page.fill('#nr-to', '2010-12-31');
+  await page.fill('#nr-trade-from', '2005-01-01');
+  const run = await runBacktestFromPanel();
+  assert.deepEqual([run.request.from, run.request.to, run.request.trade_from, run.request.indicator_plots], ['2004-01-01', '2010-12-31', '2005-01-01', true]);
+  const r = run.result;
+  // The run saw the bars of 2004-2010 only (NVDA trades about 252 days a year).
+  const bars = run.bars;
+  assert.ok(bars > 1700 && bars < 1780, `${bars} bars in 2004-2010`);
+  assert.ok(r.trades.length > 3);
+  assert.ok(r.trades.every((t) => t.entry_time >= Date.UTC(2005, 0, 1) && t.exit_time <= Date.UTC(2010, 11, 31, 23, 59)), 'trades inside the range, none before trade_from');
+  assert.deepEqual(r.plots.map((p) => [p.title, p.overlay, p.values.length]), [['Fast SMA', true, bars], ['Slow SMA', true, bars]]);
+  // Stored size: the plots are two numbers per bar (about 20 bytes each as JSON).
+  const bytes = JSON.stringify(r.plots).length;
+  assert.ok(bytes < bars * 2 * 24, `${bytes} bytes of plots for ${bars} bars`);
+  await page.waitForFunction(() => document.querySelectorAll('article.report figure.chart canvas').length >= 2);
+  const view = await page.evaluate(() => ({
+    legend: [...document.querySelectorAll('[data-testid="plot-legend"] .plot-key')].map((k) => k.textContent),
+    volume: document.querySelector('article.report figure.chart .chart-host')?.dataset.volume,
+    chartLegend: document.querySelector('[data-testid="chart-legend"]')?.textContent,
+    notice: [...document.querySelectorAll('article.report p.notice')].some((p) => /No price chart/.test(p.textContent)),
+    range: [...document.querySelectorAll('article.report dl.settings div')].find((d) => d.querySelector('dt')?.textContent === 'Date range')?.querySelector('dd')?.textContent,
+  }));
+  assert.deepEqual(view.legend, ['Fast SMA', 'Slow SMA']);
+  assert.equal(view.volume, 'true', 'a volume pane on the price chart');
+  assert.match(view.chartLegend, /C .*V [\d.]+[KMB].*Fast SMA .*Slow SMA/);
+  assert.equal(view.notice, false, 'the price chart shows the range\'s bars (no "No price chart" notice)');
+  assert.equal(view.range, '2004-01-01 … 2010-12-31');
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [w, hgt] of [[1440, 900], [390, 844]]) {
+      await page.setViewportSize({ width: w, height: hgt });
+      await page.waitForTimeout(150);
+      await page.locator('article.report figure.chart').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/workspace-builtin-report-${w}-${scheme}.png` });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // The dates stay for the next runs unless cleared.
+  await showPanel();
+  for (const id of ['#nr-from', '#nr-to', '#nr-trade-from']) await page.fill(id, '');
+});
+
+test('scripts library: new, rename, save versions, open an older version, duplicate, delete', async () => {
+  await showPanel();
+  await page.click('#nr-src-script');
+  await page.waitForSelector('[data-testid="script-library"]:not([hidden])');
+  const names = () => page.$$eval('#nr-script option', (o) => o.map((x) => x.textContent));
+  await page.click('#nr-script-new');
+  await page.waitForFunction(() => document.querySelector('#nr-script-name').value === 'Untitled');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'nr-script-name', 'the new name is ready to type');
+  await page.keyboard.type('my_strategy');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('#nr-script option')].some((o) => o.textContent === 'my_strategy'));
+  assert.ok(!(await names()).includes('Untitled'));
+  await setScript(GOOD);
+  await compiled('Workspace test', 5);
+  await page.waitForFunction(() => /v1 · edited/.test(document.querySelector('#nr-script-state').textContent));
+  await page.click('#nr-script-save');
+  await page.waitForFunction(() => /^v2 · saved/.test(document.querySelector('#nr-script-state').textContent));
+  const v3 = GOOD.replace('input.int(10, "Fast length"', 'input.int(12, "Fast length"');
+  await setScript(v3);
+  await page.keyboard.press('ControlOrMeta+s');
+  await page.waitForFunction(() => /^v3 · saved/.test(document.querySelector('#nr-script-state').textContent));
+  const versions = await page.$$eval('#nr-script-versions option', (o) => o.map((x) => x.value).filter(Boolean));
+  assert.deepEqual(versions, ['3', '2', '1']);
+  // An older version opens in the editor (as edits: saving would make it v4).
+  await page.selectOption('#nr-script-versions', '2');
+  await page.waitForFunction(() => /v2 opened/.test(document.querySelector('#nr-script-state').textContent));
+  assert.equal(await editorText(), GOOD.trimEnd());
+  await page.selectOption('#nr-script-versions', '3');
+  await page.waitForFunction((t) => document.querySelector('.cm-content').innerText.trimEnd() === t, v3.trimEnd());
+  const lib = await page.evaluate(async () => {
+    const list = await window.atf.scripts.list();
+    const mine = list.find((s) => s.name === 'my_strategy');
+    return { mine, texts: await Promise.all([1, 2, 3].map((v) => window.atf.scripts.versionText(mine.id, v))) };
+  });
+  assert.equal(lib.mine.version, 3);
+  assert.equal(lib.texts[1], GOOD);
+  assert.equal(lib.texts[2], v3);
+  // Duplicate: a new script with this text, version 1; then deleted (after a confirmation).
+  await page.click('#nr-script-dup');
+  await page.waitForFunction(() => document.querySelector('#nr-script-name').value === 'my_strategy copy');
+  assert.deepEqual(await page.$$eval('#nr-script-versions option', (o) => o.map((x) => x.value).filter(Boolean)), ['1']);
+  assert.equal(await editorText(), v3.trimEnd());
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  await page.click('#nr-script-del');
+  await page.waitForFunction(() => ![...document.querySelectorAll('#nr-script option')].some((o) => o.textContent === 'my_strategy copy'));
+  assert.match(asked, /Delete the script "my_strategy copy" and its 1 version/);
+  assert.equal((await page.evaluate(() => window.atf.scripts.list())).some((s) => s.name === 'my_strategy copy'), false);
+  // The most recently changed script is open again.
+  await page.waitForFunction(() => document.querySelector('#nr-script-name').value === 'my_strategy');
+  assert.equal(await editorText(), v3.trimEnd());
+});
+
+let scriptRuns;
+
+test('a script optimized over two inputs shows the heatmap; an input changed and run again makes a second run', async () => {
+  await compiled('Workspace test', 5);
+  await page.selectOption('#nr-dataset', NVDA);
+  await page.click('#nr-tab-optimization');
+  for (const [name, on] of [['fastLength', true], ['slowLength', true], ['exitRsi', false]]) await page.setChecked(`#ax-${name}-on`, on);
+  await page.fill('#ax-fastLength-min', '8');
+  await page.fill('#ax-fastLength-max', '12');
+  await page.fill('#ax-fastLength-step', '2');
+  await page.fill('#ax-slowLength-min', '30');
+  await page.fill('#ax-slowLength-max', '50');
+  await page.fill('#ax-slowLength-step', '10');
+  assert.match(await page.textContent('#nr-combos'), /^9 combinations/);
+  await page.click('#nr-submit');
+  await page.waitForSelector('article.report[data-kind="optimization"] [data-testid="heatmap"][data-cells="9"]', { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('article.report .status')?.textContent === 'Completed', null, { timeout: 60000 });
+  const opt = await page.evaluate(async () => {
+    const id = document.querySelector('article.report').dataset.run;
+    return window.atf.getOptimizationRun(id);
+  });
+  assert.deepEqual(opt.request.axes.map((a) => a.name), ['fastLength', 'slowLength']);
+  assert.equal(opt.result.trials.filter((t) => t.status === 'completed').length, 9);
+  assert.deepEqual([...new Set(opt.result.trials.map((t) => t.params.fastLength))].sort(), [10, 12, 8]);
+  await page.waitForFunction(() => /my_strategy v3/.test(document.querySelector('[data-testid="script-ref"]')?.textContent ?? ''));
+
+  await showPanel();
+  await page.click('#nr-tab-backtest');
+  await page.fill('#p-fastLength', '9');
+  const first = await runBacktestFromPanel();
+  await showPanel();
+  await page.fill('#p-fastLength', '14');
+  const second = await runBacktestFromPanel();
+  assert.notEqual(first.id, second.id);
+  assert.deepEqual([first.request.inputs.fastLength, second.request.inputs.fastLength], [9, 14]);
+  assert.equal(first.request.script_hash, second.request.script_hash, 'the same script, other inputs');
+  assert.notDeepEqual(first.result.trades.map((t) => t.entry_time), second.result.trades.map((t) => t.entry_time));
+  await page.waitForFunction(() => document.querySelector('[data-testid="script-ref"]')?.textContent === 'my_strategy v3');
+  scriptRuns = [first.id, second.id];
+});
+
+test('after a reload the report names its script version and opens it in the editor', async () => {
+  await page.reload();
+  await page.waitForSelector('body[data-ready]');
+  await page.evaluate((id) => (location.hash = `#/run/backtest/${id}`), scriptRuns[0]);
+  await page.waitForSelector(`article.report[data-run="${scriptRuns[0]}"] [data-testid="perf-summary"]`, { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="script-ref"]')?.textContent === 'my_strategy v3');
+  await page.click('[data-testid="open-script"]');
+  await page.waitForFunction(() => document.querySelector('#p-fastLength')?.value === '9', null, { timeout: 15000 });
+  assert.equal(await page.inputValue('#nr-script-name'), 'my_strategy');
+  assert.equal(await editorText(), GOOD.replace('input.int(10, "Fast length"', 'input.int(12, "Fast length"').trimEnd());
+  assert.deepEqual(consoleLines.filter((l) => l.startsWith('pageerror')), []);
+});
+
+test('share links are compressed; a script too long even so gets a message instead of a link', async () => {
+  // 7,000 characters of a repeated comment: over the old 5,000-character limit, small deflated.
+  const repetitive = `${GOOD}${'// the same comment line, again and again\n'.repeat(170)}`;
+  assert.ok(repetitive.length > 7000);
+  await setScript(repetitive);
+  await page.click('#nr-share');
+  await page.waitForSelector('[data-testid="share-out"] input.share-link');
+  const link = await page.inputValue('[data-testid="share-out"] input.share-link');
+  assert.match(link, /#\/new\?z=[\w-]+$/);
+  assert.ok(link.length < 3000, `${link.length} characters`);
+  // Random text does not compress: the link would pass 8,192 characters.
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const noise = Array.from({ length: 200 }, () => `// ${Array.from({ length: 60 }, () => String.fromCharCode(33 + Math.floor(rnd() * 90))).join('')}\n`).join('');
+  await setScript(`${GOOD}${noise}`);
+  await page.click('#nr-share');
+  await page.waitForSelector('[data-testid="share-out"][data-too-long="true"]');
+  const msg = await page.textContent('[data-testid="share-out"]');
+  assert.match(msg, /^This script \([\d,]+ characters\) is too long for a link: compressed, the link would take [\d,]+ characters, and a link carries up to 8,192\. Download the script as a \.pine file/);
+  assert.equal(await page.locator('[data-testid="share-out"] input.share-link').count(), 0);
+  await setScript(GOOD.replace('input.int(10, "Fast length"', 'input.int(12, "Fast length"'));
+});
+
 test('screenshots: script panel and report at 1440×900 and 390×844, light and dark', async () => {
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });

@@ -5,6 +5,8 @@ import type { ConflictError, NotFoundError, ValidationError } from './errors';
 import { Field, SLOT_INTS } from './progress-board';
 import type { Columns } from './types';
 import type { StorageClient } from '../storage/storage-client';
+import type { ScriptDoc, ScriptRef, ScriptSummary, ScriptVersionInfo } from '../storage/script-repository';
+import { scriptHashOf } from './run-request';
 
 export interface ApiExtras {
   syntheticColumns: (bars: number, seed?: number) => Columns;
@@ -13,8 +15,62 @@ export interface ApiExtras {
   storage?: StorageClient | null;
 }
 
+/** The scripts library of window.atf (SQLite, tables scripts and script_versions): every call
+ *  rejects with an Error whose message is a sentence for the user (a bad name, a script deleted
+ *  in another tab, no storage in this browser). Hashes are computed here (scriptHashOf, as runs
+ *  record them). */
+export interface ScriptsApi {
+  /** Whether the library can be used (false when the results database could not start). */
+  readonly available: boolean;
+  list(): Promise<ScriptSummary[]>;
+  /** A new script whose version 1 is `source`. */
+  create(name: string, source: string): Promise<ScriptDoc>;
+  /** Its draft (edits not saved yet) or its latest version's text. */
+  open(id: string): Promise<ScriptDoc>;
+  rename(id: string, name: string): Promise<void>;
+  /** A new script named `name` whose version 1 is this one's current text (draft included). */
+  duplicate(id: string, name: string): Promise<ScriptDoc>;
+  /** The script and every version of it (runs keep their own copy of the text). */
+  delete(id: string): Promise<void>;
+  /** Its versions, the newest first. */
+  versions(id: string): Promise<ScriptVersionInfo[]>;
+  versionText(id: string, version: number): Promise<string>;
+  /** Keeps edits not saved as a version (null: none). */
+  saveDraft(id: string, text: string | null): Promise<void>;
+  /** Saves the text as the next version (the latest one when unchanged); answers its number. */
+  save(id: string, source: string): Promise<number>;
+  /** The library version a run's script hash belongs to, or null. */
+  byHash(hash: string): Promise<ScriptRef | null>;
+}
+
+function scriptsApi(storage: StorageClient | null | undefined): ScriptsApi {
+  const s = (): StorageClient => {
+    if (!storage) throw new Error('the scripts library needs the results database, which could not start in this browser');
+    return storage;
+  };
+  return {
+    available: Boolean(storage),
+    list: async () => s().scriptList(),
+    create: async (name, source) => s().scriptCreate(name, source, scriptHashOf(source)),
+    open: async (id) => s().scriptOpen(id),
+    rename: async (id, name) => s().scriptRename(id, name),
+    duplicate: async (id, name) => {
+      const doc = await s().scriptOpen(id);
+      return s().scriptCreate(name, doc.text, scriptHashOf(doc.text));
+    },
+    delete: async (id) => s().scriptDelete(id),
+    versions: async (id) => s().scriptVersions(id),
+    versionText: async (id, version) => s().scriptVersionText(id, version),
+    saveDraft: async (id, text) => s().scriptSaveDraft(id, text),
+    save: async (id, source) => s().scriptSaveVersion(id, source, scriptHashOf(source)),
+    byHash: async (hash) => (storage ? storage.scriptByHash(hash) : null),
+  };
+}
+
 export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
   return {
+    /** The scripts library (ScriptsApi). */
+    scripts: scriptsApi(extras.storage),
     mode: c.mode,
     workerCount: c.workerCount,
     submitBacktest: c.submitBacktest.bind(c),

@@ -2,6 +2,7 @@
 // from the page's precompiled WebAssembly.Module. The class is abstract over post() and the way
 // the Emscripten glue is imported, so the same dispatcher can be driven outside a Web Worker.
 import type { AtfEngineModule, EngineErrorValue, Outcome } from '../../../wasm/atf_engine';
+import { rangedKey, rangeIndexes, rangeOf, type DateRange } from './date-range';
 import { EngineError, serializeError, type SerializedError } from './errors';
 import { ProgressBoard } from './progress-board';
 import {
@@ -189,7 +190,16 @@ export abstract class EngineDispatcher {
     return this.engine;
   }
 
-  private async dataset(ref: DatasetRef): Promise<number> {
+  /** The range a request's JSON states (its `from`/`to`), null for all the bars. */
+  private static rangeOfRequest(requestJson: string): DateRange | null {
+    const req: unknown = JSON.parse(requestJson);
+    return req && typeof req === 'object' ? rangeOf(req as Record<string, unknown>) : null;
+  }
+
+  /** The engine's dataset for a ref seen through a range (all its bars without one): a ranged
+   *  dataset is a dataset of its own, imported with the range. */
+  private async dataset(base: DatasetRef, range: DateRange | null = null): Promise<number> {
+    const ref: DatasetRef = { ...base, key: rangedKey(base.key, range) };
     const have = this.datasets.get(ref.key);
     if (have !== undefined) {
       this.datasets.delete(ref.key);  // most recently used last
@@ -204,11 +214,20 @@ export abstract class EngineDispatcher {
     try {
       if (src.kind === 'csv') {
         const text = await src.blob.text();
-        const options = { symbol: src.symbol, list_errors: LISTED_BAD_LINES, ...(src.dateOrder ? { date_order: src.dateOrder } : {}) };
+        // The importer keeps only the rows in the range (its from/to options, UTC ms, inclusive).
+        const options = {
+          symbol: src.symbol,
+          list_errors: LISTED_BAD_LINES,
+          ...(src.dateOrder ? { date_order: src.dateOrder } : {}),
+          ...(range?.from !== undefined ? { from: range.from } : {}),
+          ...(range?.to !== undefined ? { to: range.to } : {}),
+        };
         load = () => engine.importCsv(text, JSON.stringify(options));
       } else {
         const buf = await src.blob.arrayBuffer();
-        const col = (i: number) => new Float64Array(buf, i * src.bars * 8, src.bars);
+        // Columns seen through a range are sliced here (views: nothing is copied until loadBars).
+        const [start, end] = rangeIndexes(new Float64Array(buf, 0, src.bars), range);
+        const col = (i: number) => new Float64Array(buf, (i * src.bars + start) * 8, end - start);
         load = () => engine.loadBars(col(0), col(1), col(2), col(3), col(4), col(5));
       }
     } catch (e) {
@@ -267,14 +286,14 @@ export abstract class EngineDispatcher {
   private async validate(kind: RunKind, ref: DatasetRef, requestJson: string): Promise<ValidateReply> {
     let ds: number;
     try {
-      ds = await this.dataset(ref);
+      ds = await this.dataset(ref, EngineDispatcher.rangeOfRequest(requestJson));
     } catch (e) {
       return { ok: false, error: { ...serializeError(e, e instanceof EngineError ? e.code : 'import'), field: 'dataset' } };
     }
     const engine = this.require();
     if (kind === 'backtest') {
       const out = parseOutcome<{ total_bars: number }>(engine.validateBacktest(ds, requestJson));
-      const notices = this.datasetNotices.get(ref.key);
+      const notices = this.datasetNotices.get(rangedKey(ref.key, EngineDispatcher.rangeOfRequest(requestJson)));
       return out.ok
         ? { ok: true, total: out.value.total_bars, bars: out.value.total_bars, ...(notices ? { notices } : {}) }
         : { ok: false, error: fromEngineError(out.error) };
@@ -299,7 +318,7 @@ export abstract class EngineDispatcher {
   private async runBacktest(d: RunBacktestData): Promise<BacktestReply> {
     let ds: number;
     try {
-      ds = await this.dataset(d.dataset);
+      ds = await this.dataset(d.dataset, EngineDispatcher.rangeOfRequest(d.requestJson));
     } catch (e) {
       return { outcome: 'failed', error: serializeError(e, e instanceof EngineError ? e.code : 'import') };
     }
@@ -350,7 +369,7 @@ export abstract class EngineDispatcher {
   private async runTrials(d: RunTrialsData): Promise<TrialsReply> {
     let ds: number;
     try {
-      ds = await this.dataset(d.dataset);
+      ds = await this.dataset(d.dataset, EngineDispatcher.rangeOfRequest(d.requestJson));
     } catch (e) {
       return { outcome: 'failed', error: serializeError(e, e instanceof EngineError ? e.code : 'import'), unfinished: [] };
     }

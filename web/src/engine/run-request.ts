@@ -1,5 +1,6 @@
 // What a submitted request is before anything runs: its shape checked, the fields the engine
 // reads picked out, its test hooks, and its dedup key (DESIGN.md: the spec's RunKey).
+import { rangeOf } from './date-range';
 import { ValidationError } from './errors';
 import { isObject } from './run-utils';
 import type { DebugHooks, RunKind, RunStatus } from './types';
@@ -26,8 +27,12 @@ export interface NormalizedRequest {
 /** Request fields the engine reads, by kind (anything else, `_debug` included, stays out). */
 function engineKeys(kind: RunKind, isScript: boolean): string[] {
   return [
-    ...(isScript ? ['script', 'inputs', 'trade_from'] : []),
-    'strategy', 'params', 'broker',
+    ...(isScript ? ['script', 'inputs'] : []),
+    'strategy', 'params', 'broker', 'trade_from',
+    // The bars a run sees: the worker imports the dataset with this range (date-range.ts).
+    'from', 'to',
+    // A built-in strategy's indicators as plots (per bar; a backtest's report draws them).
+    ...(kind === 'backtest' && !isScript ? ['indicator_plots'] : []),
     ...(kind === 'optimization' ? ['axes', 'objective', 'direction', 'max_combinations'] : []),
   ];
 }
@@ -54,6 +59,7 @@ export function normalizeRequest(kind: RunKind, raw: unknown, datasetKnown: (nam
   } else if (typeof raw['strategy'] !== 'string') {
     throw new ValidationError('strategy', 'strategy is required (a strategy name, or a Pine script)');
   }
+  rangeOf(raw);  // refuses a from/to that is not a date (ValidationError naming the field)
   const engineRequest: Record<string, unknown> = { schema: 'atf/v1' };
   for (const k of engineKeys(kind, isScript)) if (raw[k] !== undefined) engineRequest[k] = raw[k];
   return { kind, dataset, engineRequest, isScript, scriptHash, debug: debugHooksOf(raw['_debug']) };

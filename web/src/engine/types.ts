@@ -51,8 +51,15 @@ export interface BacktestRequest {
   script?: string;
   /** Overrides of the script's inputs, by variable name (or title). */
   inputs?: Record<string, number | boolean | string>;
-  /** Script runs: no order before this time (UTC ms or a date such as "2005-01-01"). */
+  /** No order before this time (UTC ms or a date such as "2005-01-01"); earlier bars warm up.
+   *  Scripts and built-in strategies alike. */
   trade_from?: number | string;
+  /** The bars the run sees: from this time on (UTC ms, or a date: its first millisecond). */
+  from?: number | string;
+  /** The bars the run sees: up to this time (UTC ms, or a date: its whole day), inclusive. */
+  to?: number | string;
+  /** Built-in strategies: add `plots` (their indicators, one value per bar) to the result. */
+  indicator_plots?: boolean;
   /** Set by the client on script runs: FNV-1a 64 of the source's UTF-8 bytes (16 hex digits),
    *  as the engine's script_hash. Ignored on input. */
   script_hash?: string;

@@ -2,6 +2,7 @@
 import type { RunRepository } from '../engine/repository';
 import type { RunFilter, StoredRun, TrialRecord } from '../engine/types';
 import { ImportRejectedError, StorageError } from './storage-errors';
+import type { ScriptDoc, ScriptRef, ScriptSummary, ScriptVersionInfo } from './script-repository';
 import type { StorageCalls, StorageInit, StorageMethod, StorageReply, StorageStatus } from './storage-protocol';
 
 export class StorageClient implements RunRepository {
@@ -72,4 +73,16 @@ export class StorageClient implements RunRepository {
   exportBytes(): Promise<Uint8Array> { return this.call('exportBytes'); }
   importBytes(bytes: Uint8Array): Promise<void> { return this.call('importBytes', bytes); }
   status(): Promise<StorageStatus> { return this.call('status'); }
+
+  // The scripts library (script-repository.ts has what each call does).
+  scriptList(): Promise<ScriptSummary[]> { return this.call('scriptList'); }
+  scriptCreate(name: string, source: string, hash: string): Promise<ScriptDoc> { return this.call('scriptCreate', name, source, hash); }
+  scriptOpen(id: string): Promise<ScriptDoc> { return this.call('scriptOpen', id); }
+  scriptRename(id: string, name: string): Promise<void> { return this.call('scriptRename', id, name); }
+  scriptDelete(id: string): Promise<void> { return this.call('scriptDelete', id); }
+  scriptVersions(id: string): Promise<ScriptVersionInfo[]> { return this.call('scriptVersions', id); }
+  scriptVersionText(id: string, version: number): Promise<string> { return this.call('scriptVersionText', id, version); }
+  scriptSaveDraft(id: string, text: string | null): Promise<void> { return this.call('scriptSaveDraft', id, text); }
+  scriptSaveVersion(id: string, source: string, hash: string): Promise<number> { return this.call('scriptSaveVersion', id, source, hash); }
+  scriptByHash(hash: string): Promise<ScriptRef | null> { return this.call('scriptByHash', hash); }
 }

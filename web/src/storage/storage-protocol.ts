@@ -1,6 +1,7 @@
 // Messages between the page and the storage worker (one file, like the engine's protocol.ts).
 import type { RunFilter, StoredRun, TrialRecord } from '../engine/types';
 import type { Persistence } from './sqlite-store';  // type only: no sql.js in the page bundle
+import type { ScriptDoc, ScriptRef, ScriptSummary, ScriptVersionInfo } from './script-repository';
 
 /** Every call the storage worker answers, with its arguments and result. */
 export interface StorageCalls {
@@ -16,6 +17,17 @@ export interface StorageCalls {
   exportBytes: [[], Uint8Array];
   importBytes: [[Uint8Array], void];
   status: [[], StorageStatus];
+  // The scripts library (script-repository.ts): ids, names, texts and their hashes.
+  scriptList: [[], ScriptSummary[]];
+  scriptCreate: [[string, string, string], ScriptDoc];
+  scriptOpen: [[string], ScriptDoc];
+  scriptRename: [[string, string], void];
+  scriptDelete: [[string], void];
+  scriptVersions: [[string], ScriptVersionInfo[]];
+  scriptVersionText: [[string, number], string];
+  scriptSaveDraft: [[string, string | null], void];
+  scriptSaveVersion: [[string, string, string], number];
+  scriptByHash: [[string], ScriptRef | null];
 }
 
 export type StorageMethod = keyof StorageCalls;

@@ -1,5 +1,6 @@
 // The storage worker: owns the SQLite database and its IndexedDB copy, so that queries and
 // snapshots never block the page.
+import { SqliteScriptRepository } from './script-repository';
 import { SqliteRunRepository } from './sqlite-repository';
 import { SqliteStore } from './sqlite-store';
 import type { StorageCalls, StorageInit, StorageMethod, StorageReply, StorageRequest } from './storage-protocol';
@@ -7,6 +8,7 @@ import type { StorageCalls, StorageInit, StorageMethod, StorageReply, StorageReq
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let store: SqliteStore | null = null;
 let repo: SqliteRunRepository | null = null;
+let scripts: SqliteScriptRepository | null = null;
 let persisted: boolean | null = null;
 
 function reply(message: StorageReply, transfer: Transferable[] = []): void {
@@ -14,7 +16,7 @@ function reply(message: StorageReply, transfer: Transferable[] = []): void {
 }
 
 async function call<M extends StorageMethod>(method: M, args: StorageCalls[M][0]): Promise<StorageCalls[M][1]> {
-  if (!store || !repo) throw new Error('storage is not open');
+  if (!store || !repo || !scripts) throw new Error('storage is not open');
   const a = args as unknown[];
   switch (method) {
     case 'save': return (await repo.save(a[0] as never)) as never;
@@ -29,6 +31,16 @@ async function call<M extends StorageMethod>(method: M, args: StorageCalls[M][0]
     case 'exportBytes': return store.exportBytes() as never;
     case 'importBytes': return (await store.importBytes(a[0] as Uint8Array)) as never;
     case 'status': return { persistence: store.persistence, bytes: store.exportBytes().byteLength, persisted } as never;
+    case 'scriptList': return (await scripts.list()) as never;
+    case 'scriptCreate': return (await scripts.create(a[0] as string, a[1] as string, a[2] as string)) as never;
+    case 'scriptOpen': return (await scripts.open(a[0] as string)) as never;
+    case 'scriptRename': return (await scripts.rename(a[0] as string, a[1] as string)) as never;
+    case 'scriptDelete': return (await scripts.delete(a[0] as string)) as never;
+    case 'scriptVersions': return (await scripts.versions(a[0] as string)) as never;
+    case 'scriptVersionText': return (await scripts.versionText(a[0] as string, a[1] as number)) as never;
+    case 'scriptSaveDraft': return (await scripts.saveDraft(a[0] as string, a[1] as string | null)) as never;
+    case 'scriptSaveVersion': return (await scripts.saveVersion(a[0] as string, a[1] as string, a[2] as string)) as never;
+    case 'scriptByHash': return (await scripts.byHash(a[0] as string)) as never;
     default: {
       const never: never = method;
       throw new Error(`unknown storage call ${String(never)}`);
@@ -42,6 +54,7 @@ scope.onmessage = async (e: MessageEvent<StorageInit | StorageRequest>) => {
     try {
       store = await SqliteStore.open(data);
       repo = new SqliteRunRepository(store);
+      scripts = new SqliteScriptRepository(store);
       store.onChange(() => reply({ id: -1, event: 'changed' }));
       const storage = (self as { navigator?: { storage?: StorageManager } }).navigator?.storage;
       // persist() is for pages (StorageClient asks); a worker can read the answer.

@@ -127,7 +127,7 @@ export async function startApp(atf: AtfApi): Promise<void> {
       history.replaceState(null, '', `${location.pathname}${location.search}#/runs`);
       showForm();
       try {
-        form.fill(decodeShareHash(hash));
+        form.fill(await decodeShareHash(hash));
       } catch (e) {
         main.replaceChildren(errorPanel('Cannot use this link', errorText(e), null));
         return;

@@ -1,6 +1,7 @@
 // Report charts on lightweight-charts (TradingView's library for price data): candles with the
-// trades' entry/exit markers and a script's plot() series (overlay on the candles, the others in a
-// pane below), and equity with drawdown in a second pane. Both time scales follow each other;
+// trades' entry/exit markers and the plots (a script's plot() series or a built-in strategy's
+// indicators: overlay on the candles, the others in a pane below), the volume in a pane of its
+// own, and equity with drawdown in a second pane. Both time scales follow each other;
 // colours come from the page's CSS variables (light and dark themes).
 import {
   AreaSeries,
@@ -8,6 +9,7 @@ import {
   ColorType,
   createChart,
   createSeriesMarkers,
+  HistogramSeries,
   LineSeries,
   type IChartApi,
   type LineData,
@@ -21,6 +23,12 @@ import { h, num, utcDate } from './dom';
 import type { PriceBars } from './prices';
 
 const MAX_POINTS = 20000;
+
+/** A volume as 12.3K / 4.56M / 7.8B (the legend's width stays small). */
+function compact(v: number): string {
+  const a = Math.abs(v);
+  return a >= 1e9 ? `${num(v / 1e9, 2)}B` : a >= 1e6 ? `${num(v / 1e6, 2)}M` : a >= 1e3 ? `${num(v / 1e3, 1)}K` : num(v, 0);
+}
 
 function css(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
@@ -194,6 +202,27 @@ export class ReportCharts {
       line.setData(data);
     });
     if (lower) chart.panes()[1]?.setHeight(120);
+    // Volume: a histogram in the last pane, each bar coloured as its candle (none without volume).
+    if (bars.volume.some((v) => Number.isFinite(v) && v > 0)) {
+      const pane = lower ? 2 : 1;
+      const vol = chart.addSeries(
+        HistogramSeries,
+        { priceFormat: { type: 'volume' }, priceLineVisible: false, lastValueVisible: false, title: 'Volume' },
+        pane,
+      );
+      const upFill = `${up}88`;
+      const downFill = `${down}88`;
+      vol.setData(
+        times.map((time, k) => {
+          const v = bars.volume[k];
+          return v === undefined || !Number.isFinite(v) ? { time } : { time, value: v, color: (bars.close[k] ?? 0) >= (bars.open[k] ?? 0) ? upFill : downFill };
+        }),
+      );
+      chart.panes()[pane]?.setHeight(80);
+      container.dataset['volume'] = 'true';
+    }
+    // The box grows with its panes (style.css), so the candles keep their room.
+    container.dataset['panes'] = String(chart.panes().length);
     // OHLC and the plotted values of the bar under the cursor (the last bar otherwise).
     const legend = h('div.chart-legend', { 'aria-hidden': 'true', 'data-testid': 'chart-legend' });
     container.append(legend);
@@ -207,6 +236,7 @@ export class ReportCharts {
         h('span.muted', null, utcDate(bars.time[i] ?? 0)),
         ...(['O', 'H', 'L', 'C'] as const).map((k, j) => h('span', null, h('span.muted', null, `${k} `), fmt([o, bars.high[i], bars.low[i], c][j]))),
         h('span', { class: (c ?? 0) >= (o ?? 0) ? 'pos' : 'neg' }, o ? `${(((c ?? 0) - o) / o) * 100 >= 0 ? '+' : ''}${num((((c ?? 0) - o) / o) * 100, 2)}%` : ''),
+        ...(Number.isFinite(bars.volume[i]) ? [h('span', null, h('span.muted', null, 'V '), compact(bars.volume[i] ?? 0))] : []),
         ...shown.map((p) => h('span', { style: `color:${plotColor(p.color, plots.indexOf(p))}` }, `${p.title || 'plot'} ${fmt(p.values[i])}`)),
       );
     };

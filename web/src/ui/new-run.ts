@@ -17,7 +17,8 @@ import { estimateGridMs, type Ctx, type ParamInfo, type StrategyInfo } from './c
 import { duration, errorText, h, int, metricLabel } from './dom';
 import { csvSizeError } from '../engine/datasets';
 import { forgetCsv, previewCsv, rememberCsv } from './prices';
-import { configOf, NUMERIC_BROKER, showShareLink, type SharedConfig } from './share';
+import { ScriptLibrary } from './script-library';
+import { configOf, datesOf, NUMERIC_BROKER, showShareLink, type SharedConfig } from './share';
 
 interface ParamRow {
   p: ParamInfo;
@@ -61,6 +62,11 @@ export function paramOfInput(i: ScriptInput): ParamInfo {
   };
 }
 
+/** A script's strategy() or indicator() title (null when it states none). */
+function scriptTitle(text: string): string | null {
+  return /^\s*(?:strategy|indicator)\(\s*(?:title\s*=\s*)?"([^"]+)"/m.exec(text)?.[1] ?? null;
+}
+
 /** A script input that is not numeric: a checkbox, a list of options or a text field. */
 interface ExtraInput {
   input: ScriptInput;
@@ -69,7 +75,6 @@ interface ExtraInput {
 }
 
 const SOURCES = ['open', 'high', 'low', 'close', 'hl2', 'hlc3', 'ohlc4', 'hlcc4'];
-const DRAFT_KEY = 'atf.script.draft';
 
 export class NewRunForm {
   readonly el: HTMLFormElement;
@@ -100,9 +105,14 @@ export class NewRunForm {
   private readonly scriptStatus: HTMLElement;
   private readonly template: HTMLSelectElement;
   private readonly pineFile: HTMLInputElement;
+  /** The date range (from, to: which bars the run sees) and "start trading at" (warm-up). */
+  private readonly rangeFrom: HTMLInputElement;
+  private readonly rangeTo: HTMLInputElement;
   private readonly tradeFrom: HTMLInputElement;
   private readonly brokerHint: HTMLElement;
   private editor: PineEditor | null = null;
+  /** The scripts library (SQLite): which script the editor holds, its versions. */
+  private readonly library: ScriptLibrary;
   private editorLoading: Promise<void> | null = null;
   /** The last compile answer that had inputs (the form keeps it while the text has errors). */
   private lastInputs: ScriptInput[] | null = null;
@@ -143,9 +153,13 @@ export class NewRunForm {
     this.pineFile = h('input#nr-pine-file', { type: 'file', accept: '.pine,.txt,text/plain', class: 'visually-hidden', 'aria-label': 'Open a .pine file' });
     this.pineFile.addEventListener('change', () => void this.openPineFile());
     this.tradeFrom = h('input#nr-trade-from', { type: 'date', 'aria-describedby': 'err-trade_from' });
+    this.rangeFrom = h('input#nr-from', { type: 'date', 'aria-describedby': 'err-from' });
+    this.rangeTo = h('input#nr-to', { type: 'date', 'aria-describedby': 'err-to' });
+    this.library = new ScriptLibrary(ctx.atf);
     this.scriptBox = h(
       'div.script-box',
       { hidden: true },
+      this.library.el,
       h(
         'div.script-head',
         null,
@@ -157,8 +171,14 @@ export class NewRunForm {
       this.editorHost,
       h('div.script-foot', null, this.scriptStatus, h('span.hint.kbd-hint', { title: 'Ctrl/⌘+Enter runs; Tab indents: press Esc, then Tab, to leave the editor' }, 'Ctrl/⌘+Enter runs')),
       this.errorSlot('script'),
-      this.field('Start trading at (earlier bars warm up; empty: from the first bar)', this.tradeFrom, 'trade_from', 'nr-trade-from'),
     );
+    // Ctrl/⌘+S saves the script as a new version (not the browser's "save page").
+    this.scriptBox.addEventListener('keydown', (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        this.library.saveFromKeyboard();
+      }
+    });
     this.brokerHint = h('p.hint', { hidden: true }, "Script runs use the script's strategy() settings; a field you change here overrides it.");
     this.strategy = h('select#nr-strategy', { name: 'strategy', onchange: () => this.buildParams() });
     for (const s of ctx.strategies) this.strategy.add(new Option(s.name, s.name));
@@ -214,6 +234,14 @@ export class NewRunForm {
         h('legend', null, 'Data'),
         this.field('Dataset', h('div.inline', null, this.dataset, importBtn, this.dateOrder, this.csvInput), 'dataset', 'nr-dataset'),
         this.csvPreview,
+        h(
+          'div.date-range',
+          { 'data-testid': 'date-range' },
+          this.field('From', this.rangeFrom, 'from', 'nr-from'),
+          this.field('To', this.rangeTo, 'to', 'nr-to'),
+          this.field('Start trading at', this.tradeFrom, 'trade_from', 'nr-trade-from'),
+        ),
+        h('p.hint.date-hint', null, 'Empty dates: all the bars. The bars before "Start trading at" only warm the indicators up (no order).'),
       ),
       h(
         'fieldset',
@@ -534,10 +562,9 @@ export class NewRunForm {
         const mod = await import('./pine/editor');
         this.template.replaceChildren(new Option('Start from a template…', ''));
         for (const t of mod.TEMPLATES) this.template.add(new Option(t.name, t.name));
-        const draft = localStorage.getItem(DRAFT_KEY);
-        const doc = draft ?? mod.TEMPLATES.find((t) => t.name === 'sma_cross')?.text ?? '';
+        // The library's most recent script (a new one from the template when it is empty).
+        const doc = await this.library.start(mod.TEMPLATES.find((t) => t.name === 'sma_cross')?.text ?? '');
         this.editorHost.replaceChildren();
-        let saveTimer: ReturnType<typeof setTimeout> | null = null;
         this.editor = mod.createPineEditor(this.editorHost, {
           doc,
           check: (text) => this.ctx.atf.compileScript(text) as Promise<ScriptCheck>,
@@ -545,17 +572,11 @@ export class NewRunForm {
           onChange: (text) => {
             this.scriptStatus.textContent = 'Checking…';
             this.slots.get('script')!.textContent = '';
-            if (saveTimer) clearTimeout(saveTimer);
-            saveTimer = setTimeout(() => {
-              try {
-                localStorage.setItem(DRAFT_KEY, text);
-              } catch {
-                /* a full or refused storage only loses the draft */
-              }
-            }, 500);
+            this.library.onEdit(text);
           },
           onRun: () => this.el.requestSubmit(),
         });
+        this.library.attach(this.editor);
         this.templates = mod.TEMPLATES;
         this.scriptStatus.textContent = 'Checking…';
       } catch (e) {
@@ -580,7 +601,8 @@ export class NewRunForm {
     }
     const text = await file.text();
     await this.loadEditor();
-    this.editor?.setText(text.replace(/\r\n?/g, '\n'));
+    // The file's script (in the library already, or as a new script named after the file).
+    await this.library.adopt(text.replace(/\r\n?/g, '\n'), file.name.replace(/\.(pine|txt)$/i, '') || 'Opened script');
     this.editor?.focus();
     this.shareOut.textContent = `Opened ${file.name}.`;
   }
@@ -588,7 +610,7 @@ export class NewRunForm {
   /** Downloads the editor's text, named after the script's strategy() title. */
   private downloadScript(): void {
     const text = this.scriptText;
-    const title = /^\s*(?:strategy|indicator)\(\s*(?:title\s*=\s*)?"([^"]+)"/m.exec(text)?.[1] ?? 'script';
+    const title = scriptTitle(text) ?? 'script';
     const name = `${title.replace(/[^\w-]+/g, '_').replace(/^_+|_+$/g, '') || 'script'}.pine`;
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     const a = h('a', { href: url, download: name });
@@ -605,7 +627,8 @@ export class NewRunForm {
     await this.loadEditor();
     const t = this.templates.find((x) => x.name === name);
     if (t && this.editor) {
-      this.editor.setText(t.text);
+      // Templates are read-only: starting from one makes a library script of its own.
+      await this.library.adopt(t.text, t.name);
       this.editor.focus();
     }
     this.template.value = '';
@@ -654,21 +677,31 @@ export class NewRunForm {
       else el.value = String(v);
       this.brokerEdited.add(k);
     }
-    this.tradeFrom.value = typeof req.trade_from === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.trade_from) ? req.trade_from : typeof req.trade_from === 'number' ? new Date(req.trade_from).toISOString().slice(0, 10) : '';
+    this.setDates(req);
     this.pendingInputs = { ...(req.inputs ?? {}) };
     // The values go in once the form has this script's inputs: now if its compile answer is in,
     // else when it comes (the editor checks a new text, and its first text, by itself).
-    if (this.editor && this.editor.text() !== req.script) this.editor.setText(req.script);
-    else if (this.checkedText === req.script) this.applyPendingInputs();
+    const before = this.editor?.text();
+    await this.library.adopt(req.script, scriptTitle(req.script) ?? 'Script of a run');
+    if (this.editor?.text() === before && this.checkedText === req.script) this.applyPendingInputs();
     this.editor?.focus();
     this.shareOut.textContent = "Opened from a report: the run's script, inputs and broker fields.";
+  }
+
+  /** The date fields from a request or a link (dates as "YYYY-MM-DD"; UTC ms shown as their day). */
+  private setDates(req: { from?: number | string; to?: number | string; trade_from?: number | string }): void {
+    const day = (v: number | string | undefined) =>
+      typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : typeof v === 'number' ? new Date(v).toISOString().slice(0, 10) : '';
+    this.rangeFrom.value = day(req.from);
+    this.rangeTo.value = day(req.to);
+    this.tradeFrom.value = day(req.trade_from);
   }
 
   /** A shared link with a script: the editor gets its text (nothing runs), the form its inputs,
    *  axes and broker fields once the script has compiled. */
   private async fillScript(cfg: SharedConfig): Promise<void> {
     this.setKind(cfg.kind);
-    await this.openScript({ dataset: cfg.dataset, script: cfg.script ?? '', inputs: cfg.inputs ?? {}, broker: cfg.broker, ...(cfg.trade_from ? { trade_from: cfg.trade_from } : {}) }, cfg.dataset);
+    await this.openScript({ dataset: cfg.dataset, script: cfg.script ?? '', inputs: cfg.inputs ?? {}, broker: cfg.broker, ...datesOf(cfg) }, cfg.dataset);
     this.pendingAxes = cfg.kind === 'optimization' ? cfg : null;
     if (cfg.dataset && !this.ctx.atf.listDatasets().some((d) => d.name === cfg.dataset)) {
       this.slots.get('dataset')!.textContent = `the link's dataset "${cfg.dataset}" is not in this browser: import it, or pick one here`;
@@ -854,8 +887,14 @@ export class NewRunForm {
       const inputs: Record<string, number | boolean | string> = { ...params };
       for (const x of this.extras) inputs[x.input.name] = x.read();
       base = { dataset: this.dataset.value, script: this.scriptText, inputs, broker };
-      if (this.tradeFrom.value) base.trade_from = this.tradeFrom.value;
-    } else base = { dataset: this.dataset.value, strategy: this.strategy.value, params, broker };
+    } else {
+      base = { dataset: this.dataset.value, strategy: this.strategy.value, params, broker };
+      // A built-in backtest's report draws the strategy's indicators (e.g. both SMAs of sma_cross).
+      if (this.kind === 'backtest') base.indicator_plots = true;
+    }
+    if (this.rangeFrom.value) base.from = this.rangeFrom.value;
+    if (this.rangeTo.value) base.to = this.rangeTo.value;
+    if (this.tradeFrom.value) base.trade_from = this.tradeFrom.value;
     if (window.atfUiDebug) base._debug = { ...window.atfUiDebug };
     if (this.kind === 'backtest') return base;
     return { ...base, axes, objective: this.objective.value, direction: this.direction.value === 'min' ? 'min' : 'max' };
@@ -930,6 +969,7 @@ export class NewRunForm {
       const v = cfg.broker[k];
       if (v !== undefined) (b[k] as HTMLInputElement).checked = v;
     }
+    this.setDates(cfg);
     this.updateCount();
     if (unknown.length) this.general.textContent = `The link's parameters ${unknown.map((n) => `"${n}"`).join(', ')} are not parameters of ${this.strategy.value}; they were left out.`;
     this.shareOut.textContent = 'Filled in from a shared link: check it, then run.';
@@ -946,6 +986,8 @@ export class NewRunForm {
     this.submitBtn.disabled = true;
     this.submitBtn.classList.add('busy');
     try {
+      // A script run saves its text as a library version first, so its report names the version.
+      if (req.script !== undefined) await this.library.save().catch(() => null);
       if (this.kind === 'backtest') {
         const r = await this.ctx.atf.submitBacktest(req);
         this.ctx.track(r.id, 'backtest');

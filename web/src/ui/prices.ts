@@ -3,13 +3,30 @@
 // a CSV the user imported in this page). This parser is for display only: the engine's importer
 // has already validated the same file when the run was submitted.
 import { assets } from 'virtual:atf-assets';
+import { rangeIndexes, type DateRange } from '../engine/date-range';
 
+/** Bars for display: UTC ms and prices per bar; `volume` is NaN where the file has none. */
 export interface PriceBars {
   time: number[];
   open: number[];
   high: number[];
   low: number[];
   close: number[];
+  volume: number[];
+}
+
+/** The bars of a run's date range (all of them without one), as the engine's import keeps them. */
+export function sliceBars(bars: PriceBars, range: DateRange | null): PriceBars {
+  if (!range) return bars;
+  const [a, b] = rangeIndexes(bars.time, range);
+  return {
+    time: bars.time.slice(a, b),
+    open: bars.open.slice(a, b),
+    high: bars.high.slice(a, b),
+    low: bars.low.slice(a, b),
+    close: bars.close.slice(a, b),
+    volume: bars.volume.slice(a, b),
+  };
 }
 
 const imported = new Map<string, string>();
@@ -78,13 +95,16 @@ function detect(header: string[]): Record<string, number> {
     high: find(['high', 'h'], 2),
     low: find(['low', 'l'], 3),
     close: find(['close', 'c'], 4),
+    // No fallback position: a file without a volume column shows no volume pane.
+    volume: find(['volume', 'vol', 'v'], -1),
   };
 }
 
 export function parseCsv(text: string): PriceBars | null {
   const { header, columns } = previewCsv(text, 0);
   const lines = text.split(/\r?\n/);
-  const out: PriceBars = { time: [], open: [], high: [], low: [], close: [] };
+  const out: PriceBars = { time: [], open: [], high: [], low: [], close: [], volume: [] };
+  const volumeCol = columns['volume'] ?? -1;
   const hasHeader = !header[0]?.startsWith('column ');
   let started = false;
   for (const line of lines) {
@@ -105,6 +125,8 @@ export function parseCsv(text: string): PriceBars | null {
     out.high.push(hi);
     out.low.push(lo);
     out.close.push(cl);
+    const v = volumeCol >= 0 ? Number(c[volumeCol]) : NaN;
+    out.volume.push(Number.isFinite(v) ? v : NaN);
   }
   return out.time.length ? out : null;
 }

@@ -9,7 +9,8 @@ import { chartBox, plotColor, ReportCharts } from './charts';
 import type { Ctx } from './context';
 import { dateTime, duration, errorPanel, errorText, h, int, metricLabel, metricText, money, num, paramsText, pct, utcDate } from './dom';
 import { axisValues, Heatmap } from './heatmap';
-import { loadPrices } from './prices';
+import { loadPrices, sliceBars } from './prices';
+import { rangeOf, type DateRange } from '../engine/date-range';
 import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
 import { reportHtml } from './report-html';
@@ -60,6 +61,9 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
     req.script !== undefined
       ? ['Inputs', Object.entries(req.inputs ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'defaults']
       : ['Parameters', paramsText(req.params ?? {})],
+    ...(req.from !== undefined || req.to !== undefined
+      ? ([['Date range', `${req.from === undefined ? 'first bar' : typeof req.from === 'number' ? utcDate(req.from) : String(req.from)} … ${req.to === undefined ? 'last bar' : typeof req.to === 'number' ? utcDate(req.to) : String(req.to)}`]] as Array<[string, string]>)
+      : []),
     ...(req.trade_from !== undefined ? ([['Start trading at', typeof req.trade_from === 'number' ? utcDate(req.trade_from) : String(req.trade_from)]] as Array<[string, string]>) : []),
     ...(req.axes ? ([['Axes', req.axes.map((a) => ('values' in a ? `${a.name} ∈ {${a.values.join(', ')}}` : `${a.name}: ${a.min} … ${a.max} step ${a.step}`)).join('; ')], ['Objective', `${req.objective ?? 'sharpe'} (${req.direction ?? 'max'})`]] as Array<[string, string]>) : []),
     ['Cash', money(b.cash ?? 100000)],
@@ -83,11 +87,28 @@ function header(title: string, run: StoredRun, onBack: () => void, ctx?: Ctx): H
     h('button.link.back', { type: 'button', onclick: onBack }, '← All runs'),
     h('h2#report-title', null, title),
     h('span.status', { 'data-status': run.status }, run.status),
+    run.request.script !== undefined ? scriptRef(run, ctx) : null,
     run.request.script !== undefined && open
       ? h('button.secondary', { type: 'button', 'data-testid': 'open-script', title: "Put this run's script, inputs and broker fields in the panel's editor", onclick: () => open(run) }, 'Open in editor')
       : null,
     shareButton(run),
   );
+}
+
+/** Which script produced a script run: "name vN" from the scripts library when a version has the
+ *  run's hash (looked up once the report is shown), else the hash itself. */
+function scriptRef(run: StoredRun, ctx?: Ctx): HTMLElement {
+  const hash = run.request.script_hash ?? '';
+  const el = h('span.script-ref', { 'data-testid': 'script-ref', title: `Pine script, hash ${hash}` }, `script ${hash}`);
+  void ctx?.atf.scripts
+    .byHash(hash)
+    .then((ref) => {
+      if (!ref) return;
+      el.textContent = `${ref.name} v${ref.version}`;
+      el.dataset['script'] = ref.id;
+    })
+    .catch(() => undefined);
+  return el;
 }
 
 /** "Share settings": a link that opens the new-run panel filled in with this run's settings. */
@@ -181,7 +202,15 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
     const eqFig = chartBox('Equity (dashed: buy and hold) and drawdown (%)', 'tall');
     const chartsBox = h('section.charts', null, priceFig.box, eqFig.box);
     el.append(chartsBox);
-    const bars = await loadPrices(run.dataset);
+    // The run saw the bars of its date range only: the chart shows the same ones.
+    const all = await loadPrices(run.dataset);
+    let range: DateRange | null = null;
+    try {
+      range = rangeOf(run.request as unknown as Record<string, unknown>);
+    } catch {
+      /* a saved request was validated on submit; an unreadable range shows every bar */
+    }
+    const bars = all && sliceBars(all, range);
     const trades = r.trades;
     const aligned = bars && bars.time.length === r.equity_curve.length ? bars : null;
     // Charts measure their host: create them once the report is in the document.
@@ -496,10 +525,16 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
         onclick: async () => {
           rerun.setAttribute('disabled', '');
           try {
+            // The trial's bars and warm-up are the optimization's (its date range, trade_from).
+            const dates = {
+              ...(req.from !== undefined ? { from: req.from } : {}),
+              ...(req.to !== undefined ? { to: req.to } : {}),
+              ...(req.trade_from !== undefined ? { trade_from: req.trade_from } : {}),
+            };
             const sub = await ctx.atf.submitBacktest(
               req.script
-                ? { dataset: run.dataset, script: req.script, strategy: req.strategy, inputs: { ...(req.inputs ?? {}), ...(t.params ?? {}) }, ...(req.trade_from !== undefined ? { trade_from: req.trade_from } : {}), broker: req.broker ?? {} }
-                : { dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, broker: req.broker ?? {} },
+                ? { dataset: run.dataset, script: req.script, strategy: req.strategy, inputs: { ...(req.inputs ?? {}), ...(t.params ?? {}) }, ...dates, broker: req.broker ?? {} }
+                : { dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, ...dates, indicator_plots: true, broker: req.broker ?? {} },
             );
             ctx.track(sub.id, 'backtest');
             ctx.runsChanged();

@@ -1,8 +1,10 @@
-// Share links: a run's configuration (kind + request) in the URL hash, `#/new?c=<base64url JSON>`.
-// Opening such a link fills the new-run panel; nothing runs until the user submits. The decoder
-// trusts nothing: it keeps only known fields of the right types (the form then checks names
-// against the catalog and shows what it could not use), so a crafted link can at most pre-fill
-// numbers and names, never run code or a request the user did not see.
+// Share links: a run's configuration (kind + request) in the URL hash. Version 2, written now:
+// `#/new?z=<base64url of the JSON deflated (CompressionStream 'deflate-raw')>`; version 1, still
+// opened: `#/new?c=<base64url JSON>`. Opening such a link fills the new-run panel; nothing runs
+// until the user submits. The decoder trusts nothing: it inflates at most MAX_INFLATED bytes and
+// keeps only known fields of the right types (the form then checks names against the catalog and
+// shows what it could not use), so a crafted link can at most pre-fill numbers and names, never
+// run code or a request the user did not see.
 import type { AxisSpec, BacktestRequest, BrokerSettings, OptimizationRequest, RunKind } from '../engine/types';
 import { h } from './dom';
 
@@ -18,30 +20,80 @@ export interface SharedConfig {
   /** A Pine script run: the source, the input values and "start trading at". */
   script?: string;
   inputs?: Record<string, number | boolean | string>;
+  /** The date range and "start trading at" ("YYYY-MM-DD"), built-in strategies and scripts. */
+  from?: string;
+  to?: string;
   trade_from?: string;
 }
 
-/** Scripts longer than this are not put in a link (with a message saying so). */
-export const MAX_LINK_SCRIPT = 5000;
+const DATE_FIELDS = ['from', 'to', 'trade_from'] as const;
+
+/** The date fields of a request or config that are plain dates ("YYYY-MM-DD"). */
+export function datesOf(x: { from?: unknown; to?: unknown; trade_from?: unknown }): Pick<SharedConfig, 'from' | 'to' | 'trade_from'> {
+  const out: Pick<SharedConfig, 'from' | 'to' | 'trade_from'> = {};
+  for (const k of DATE_FIELDS) {
+    const v = x[k];
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) out[k] = v;
+  }
+  return out;
+}
 
 /** The broker's numeric settings the panel edits (and a link may carry). */
 export const NUMERIC_BROKER = ['cash', 'size', 'commission_pct', 'commission_fixed', 'commission_per_unit', 'slippage_bps', 'stop_loss_pct', 'take_profit_pct'] as const;
 
-const PREFIX = '#/new?c=';
-/** Links longer than this are refused on decode (a URL is not a data channel). */
-const MAX_LINK = 8192;
+/** Version 1 links: plain base64url JSON. */
+const PREFIX_V1 = '#/new?c=';
+/** Version 2 links: base64url of the deflated JSON. */
+const PREFIX = '#/new?z=';
+/** Links longer than this are neither made nor opened (a URL is not a data channel); a script
+ *  that does not fit is shared as a .pine file. */
+export const MAX_LINK = 8192;
+/** A link's configuration inflates to at most this many bytes (a small link cannot become a
+ *  huge text). */
+const MAX_INFLATED = 256 * 1024;
 
-function toBase64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
+function bytesToBase64Url(bytes: Uint8Array): string {
   let bin = '';
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-function fromBase64Url(s: string): string {
+function base64UrlToBytes(s: string): Uint8Array<ArrayBuffer> {
   const b64 = s.replace(/-/g, '+').replace(/_/g, '/');
   const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+const utf8 = (bytes: Uint8Array) => new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+
+/** The text deflated with the browser's CompressionStream ('deflate-raw': no header). */
+async function deflate(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Inflates deflate-raw bytes into UTF-8 text; throws once the text passes MAX_INFLATED bytes. */
+async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_INFLATED) {
+      await reader.cancel();
+      throw new Error('the link holds too much');
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.byteLength;
+  }
+  return utf8(all);
 }
 
 /** The config of a request as submitted (test hooks dropped). */
@@ -57,18 +109,13 @@ export function configOf(kind: RunKind, req: BacktestRequest | OptimizationReque
     ...(kind === 'optimization' && o.direction ? { direction: o.direction } : {}),
     broker: { ...(req.broker ?? {}) },
     ...(req.script !== undefined ? { script: req.script, inputs: { ...(req.inputs ?? {}) } } : {}),
-    ...(typeof req.trade_from === 'string' ? { trade_from: req.trade_from } : {}),
+    ...datesOf(req),
   };
 }
 
-/** The hash part of a share link (append to the app's URL). */
-export function shareHash(cfg: SharedConfig): string {
-  return PREFIX + toBase64Url(JSON.stringify(cfg));
-}
-
-/** An absolute link to the app (not embedded) that opens with `cfg` in the panel. */
-export function shareUrl(cfg: SharedConfig): string {
-  return appUrl(shareHash(cfg));
+/** The hash part of a share link (append to the app's URL): version 2, the JSON deflated. */
+export async function shareHash(cfg: SharedConfig): Promise<string> {
+  return PREFIX + bytesToBase64Url(await deflate(JSON.stringify(cfg)));
 }
 
 /** This app's address, outside embed mode, with `hash` (other query flags are kept as written). */
@@ -81,8 +128,9 @@ export function appUrl(hash: string): string {
   return `${location.origin}${location.pathname}${search ? `?${search}` : ''}${hash}`;
 }
 
+/** Whether a URL hash is a share link (either version). */
 export function isShareHash(hash: string): boolean {
-  return hash.startsWith(PREFIX);
+  return hash.startsWith(PREFIX) || hash.startsWith(PREFIX_V1);
 }
 
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256;
@@ -96,13 +144,16 @@ function numbers(v: unknown): Record<string, number> {
   return out;
 }
 
-/** Decodes a share hash; throws an Error with a sentence for the user when it is not one. */
-export function decodeShareHash(hash: string): SharedConfig {
+/** Decodes a share hash (version 2, deflated, or version 1, plain); throws an Error with a
+ *  sentence for the user when it is not one, is longer than MAX_LINK or cannot be read. */
+export async function decodeShareHash(hash: string): Promise<SharedConfig> {
   if (!isShareHash(hash)) throw new Error('not a share link');
   if (hash.length > MAX_LINK) throw new Error(`the link is too long (${hash.length} characters; at most ${MAX_LINK})`);
   let raw: unknown;
   try {
-    raw = JSON.parse(fromBase64Url(decodeURIComponent(hash.slice(PREFIX.length))));
+    const v2 = hash.startsWith(PREFIX);
+    const bytes = base64UrlToBytes(decodeURIComponent(hash.slice(v2 ? PREFIX.length : PREFIX_V1.length)));
+    raw = JSON.parse(v2 ? await inflate(bytes) : utf8(bytes));
   } catch {
     throw new Error('the link is damaged (its configuration could not be read)');
   }
@@ -142,7 +193,6 @@ export function decodeShareHash(hash: string): SharedConfig {
       if (isName(k) && (isNum(x) || typeof x === 'boolean' || (typeof x === 'string' && x.length <= 256))) inputs[k] = x;
     }
   }
-  const tradeFrom = typeof r['trade_from'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(r['trade_from']) ? r['trade_from'] : undefined;
   return {
     kind,
     dataset: isName(r['dataset']) ? r['dataset'] : '',
@@ -153,21 +203,26 @@ export function decodeShareHash(hash: string): SharedConfig {
     ...(r['direction'] === 'min' || r['direction'] === 'max' ? { direction: r['direction'] } : {}),
     broker,
     ...(script !== undefined ? { script, inputs } : {}),
-    ...(tradeFrom ? { trade_from: tradeFrom } : {}),
+    ...datesOf(r),
   };
 }
 
 /** Copies a share link to the clipboard and shows it in `out` (as a selectable field, which
- *  is also the way to copy it when the browser refuses the clipboard). */
+ *  is also the way to copy it when the browser refuses the clipboard). A configuration whose link
+ *  would pass MAX_LINK characters even compressed (a long script) gets a message instead. */
 export async function showShareLink(out: HTMLElement, cfg: SharedConfig): Promise<void> {
-  const hash = shareHash(cfg);
-  if (cfg.script !== undefined && (cfg.script.length > MAX_LINK_SCRIPT || hash.length > MAX_LINK)) {
+  const hash = await shareHash(cfg);
+  if (hash.length > MAX_LINK) {
+    const what = cfg.script !== undefined ? `This script (${cfg.script.length.toLocaleString('en-US')} characters)` : 'This configuration';
     out.replaceChildren(
-      `This script is too long for a link (${cfg.script.length} characters; a link carries up to ${MAX_LINK_SCRIPT}): download it as a .pine file and share that instead.`,
+      `${what} is too long for a link: compressed, the link would take ${hash.length.toLocaleString('en-US')} characters, and a link carries up to ${MAX_LINK.toLocaleString('en-US')}. ` +
+        (cfg.script !== undefined ? 'Download the script as a .pine file and share that instead.' : 'Vary fewer values in one run.'),
     );
+    out.dataset['tooLong'] = 'true';
     return;
   }
-  const url = shareUrl(cfg);
+  delete out.dataset['tooLong'];
+  const url = appUrl(hash);
   let copied = true;
   try {
     await navigator.clipboard.writeText(url);

@@ -62,7 +62,7 @@ export function errorOf(e: unknown): { errorMessage: string; errorStackTrace?: s
 
 /** The API status of a run record. */
 export function toBacktestStatus(r: StoredRun, cancelRequested: boolean): BacktestStatus {
-  const out: BacktestStatus = { id: r.id, status: r.status, processedBars: r.processed, totalBars: r.total, cancelRequested };
+  const out: BacktestStatus = { id: r.id, status: r.status, processedBars: r.processed, totalBars: r.total, cancelRequested, startedAt: r.startedAt, finishedAt: r.finishedAt };
   if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
   if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;
   if (r.status === 'Completed' && r.result && 'equity_curve' in r.result) out.result = r.result;
@@ -77,6 +77,8 @@ export function toOptimizationStatus(r: StoredRun, cancelRequested: boolean): Op
     failedCombinations: r.failed,
     totalCombinations: r.total,
     cancelRequested,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
   };
   if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
   if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;

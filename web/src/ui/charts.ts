@@ -9,6 +9,8 @@ import {
   createChart,
   createSeriesMarkers,
   LineSeries,
+  PriceScaleMode,
+  type AutoscaleInfo,
   type IChartApi,
   type LineData,
   type WhitespaceData,
@@ -17,6 +19,14 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts';
 import type { PlotSeries, Trade } from '../engine/types';
+
+declare global {
+  interface HTMLElement {
+    /** Test hook: the lightweight-charts chart drawn in this host (its axes are canvas pixels;
+     *  the tests ask the chart's own API for formats, ranges and markers). */
+    atfChart?: IChartApi;
+  }
+}
 import { h, num, utcDate } from './dom';
 import type { PriceBars } from './prices';
 
@@ -131,8 +141,21 @@ export class ReportCharts {
 
   /** Candles with entry (arrow) and exit (circle) markers per trade, and the script's plots:
    *  overlay ones on the candles, the others together in a pane below (one value per bar). */
-  price(container: HTMLElement, bars: PriceBars, trades: Trade[], plots: PlotSeries[] = []): void {
+  price(container: HTMLElement, bars: PriceBars, trades: Trade[], plots: PlotSeries[] = [], openTrades: Trade[] = []): void {
     const chart = createChart(container, baseOptions(false));
+    // Prices are never negative, but the scale's margins (and the markers') can take a linear axis
+    // below zero when the lows are near it relative to the highs (a long history of a stock that
+    // rose many times over): such a series gets a logarithmic scale, which also keeps its early
+    // years readable; any scale is clamped at zero.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < bars.low.length; i++) {
+      lo = Math.min(lo, bars.low[i] ?? Infinity);
+      hi = Math.max(hi, bars.high[i] ?? -Infinity);
+    }
+    const log = lo > 0 && hi / lo > 4;
+    chart.priceScale('right', 0).applyOptions({ mode: log ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal });
+    container.dataset['scale'] = log ? 'log' : 'linear';
     const up = css('--up');
     const down = css('--down');
     const s = chart.addSeries(CandlestickSeries, {
@@ -143,6 +166,11 @@ export class ReportCharts {
       wickUpColor: up,
       wickDownColor: down,
       priceLineVisible: false,
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+        const r = original();
+        if (r?.priceRange && r.priceRange.minValue < 0) r.priceRange.minValue = 0;
+        return r;
+      },
     });
     s.setData(
       bars.time.map((t, i) => ({
@@ -174,8 +202,28 @@ export class ReportCharts {
         ...(few ? { text: `${t.return_pct >= 0 ? '+' : ''}${num(t.return_pct, 1)}%` } : {}),
       });
     }
+    // A position still open at the end: its entry, and a square at the last bar with its
+    // unrealized return (the table lists it as an open trade).
+    for (const t of openTrades) {
+      const long = t.side === 'long';
+      markers.push({
+        time: Math.floor(t.entry_time / 1000) as UTCTimestamp,
+        position: long ? 'belowBar' : 'aboveBar',
+        shape: long ? 'arrowUp' : 'arrowDown',
+        color: long ? css('--accent') : css('--warn'),
+        text: long ? 'L (open)' : 'S (open)',
+      });
+      markers.push({
+        time: Math.floor(t.exit_time / 1000) as UTCTimestamp,
+        position: long ? 'aboveBar' : 'belowBar',
+        shape: 'square',
+        color: css('--muted'),
+        text: `open ${t.return_pct >= 0 ? '+' : ''}${num(t.return_pct, 1)}% unrealized`,
+      });
+    }
     markers.sort((a, b) => Number(a.time) - Number(b.time));
     createSeriesMarkers(s, markers);
+    container.dataset['openMarkers'] = String(openTrades.length);
     const times = bars.time.map((t) => Math.floor(t / 1000) as UTCTimestamp);
     let lower = false;
     plots.forEach((p, i) => {
@@ -217,6 +265,7 @@ export class ReportCharts {
       if (last >= 0) show(i ?? last);
     });
     chart.timeScale().fitContent();
+    container.atfChart = chart;
     this.add(chart);
   }
 
@@ -251,7 +300,8 @@ export class ReportCharts {
       lineWidth: 2,
       priceLineVisible: false,
       title: 'Equity',
-      priceFormat: { type: 'price', precision: 0, minMove: 1 },
+      // Thousands separators: 4,000,000 rather than 4000000.
+      priceFormat: { type: 'custom', minMove: 1, formatter: (v: number) => num(v, 0) },
     });
     e.setData(eq);
     // Buy and hold (TradingView's: the initial capital bought at the first entry), dashed.
@@ -262,13 +312,16 @@ export class ReportCharts {
     const down = css('--down');
     const d = chart.addSeries(
       AreaSeries,
-      { lineColor: down, topColor: `${down}10`, bottomColor: `${down}66`, lineWidth: 1, priceLineVisible: false, title: 'Drawdown %', invertFilledArea: true, priceFormat: { type: 'price', precision: 1, minMove: 0.1 } },
+      // No last-value label: with its title it covered a tick of the pane's small scale (the
+      // caption names the pane, the crosshair gives values).
+      { lineColor: down, topColor: `${down}10`, bottomColor: `${down}66`, lineWidth: 1, priceLineVisible: false, lastValueVisible: false, invertFilledArea: true, priceFormat: { type: 'custom', minMove: 0.1, formatter: (v: number) => `${num(v, 1)}%` } },
       1,
     );
     d.setData(dd);
     const panes = chart.panes();
     panes[1]?.setHeight(110);
     chart.timeScale().fitContent();
+    container.atfChart = chart;
     this.add(chart);
   }
 }

@@ -4,7 +4,8 @@
 import type { BacktestStatus, OptimizationStatus, RunKind } from '../engine/types';
 import { StatusCode } from '../engine/progress-board';
 import type { Ctx } from './context';
-import { duration, errorPanel, errorText, h, int, rate } from './dom';
+import { duration, errorPanel, errorText, h, int, rate, runDuration } from './dom';
+import { frameProgress } from './live-progress';
 
 const NAMES = ['Pending', 'Pending', 'Running', 'Completed', 'Failed', 'Cancelled'] as const;
 
@@ -61,7 +62,7 @@ export class ProgressView {
       h('div.actions', null, this.cancelBtn, h('button.secondary', { type: 'button', onclick: onBack }, 'New run')),
       this.outcome,
     );
-    this.raf = requestAnimationFrame(() => this.frame());
+    this.raf = requestAnimationFrame((t) => this.frame(t));
   }
 
   dispose(): void {
@@ -74,9 +75,9 @@ export class ProgressView {
     return this.kind === 'backtest' ? 'bars/s' : 'trials/s';
   }
 
-  private frame(): void {
+  private frame(frameTime: number): void {
     if (this.disposed || this.done) return;
-    const p = this.ctx.atf.progress(this.id);
+    const p = frameProgress(this.ctx.atf, this.id, frameTime);
     const now = performance.now();
     if (p && p.status !== StatusCode.Free) {
       const name = NAMES[p.status] ?? 'Pending';
@@ -93,7 +94,7 @@ export class ProgressView {
         void this.pollStatus();
       }
     }
-    if (!this.done) this.raf = requestAnimationFrame(() => this.frame());
+    if (!this.done) this.raf = requestAnimationFrame((t) => this.frame(t));
   }
 
   private async pollStatus(): Promise<void> {
@@ -172,7 +173,11 @@ export class ProgressView {
     else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
     this.etaEl.textContent = '—';
     this.cancelBtn.hidden = true;
-    const elapsed = this.startedAt === null ? 0 : performance.now() - this.startedAt;
+    // The run's own duration (finishedAt − startedAt, as the runs list and the report show it),
+    // not the time this view watched it.
+    const ran = runDuration(s);
+    const elapsed = ran ?? 0;
+    this.elapsedEl.textContent = duration(ran);
     if (s.status === 'Completed' && 'processedBars' in s && elapsed > 0) this.ctx.barsPerSecond = s.totalBars / (elapsed / 1000);
     const est = this.ctx.gridEstimates.get(this.id);
     // Learn from grids long enough to measure (start-up costs dominate tiny ones).
@@ -185,7 +190,7 @@ export class ProgressView {
       const kept = 'completedCombinations' in s ? ` ${int(s.completedCombinations + s.failedCombinations)} finished trial(s) were kept.` : '';
       this.outcome.replaceChildren(h('p.notice.cancelled', null, `Cancelled.${kept}`), open);
     } else {
-      this.outcome.replaceChildren(h('p.notice.ok', null, `Completed${elapsed ? ` in ${duration(elapsed)}` : ''}.`), open);
+      this.outcome.replaceChildren(h('p.notice.ok', null, `Completed${ran !== null ? ` in ${duration(ran)}` : ''}.`), open);
     }
     this.ctx.runsChanged();
     if (s.status === 'Completed') this.ctx.openRun(this.id, this.kind);

@@ -51,6 +51,8 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     checkDataset: c.checkDataset.bind(c),
     /** Forgets a dataset added in this page and never saved. */
     removeDataset: c.removeDataset.bind(c),
+    deleteDataset: c.deleteDataset.bind(c),
+    datasetCsv: c.datasetCsv.bind(c),
     addDatasetColumns: c.addDatasetColumns.bind(c),
     /** Adds a deterministic random-walk dataset of `bars` bars (benchmarks, tests). */
     addSyntheticDataset: (name: string, bars: number, seed = 42) => c.addDatasetColumns(name, extras.syntheticColumns(bars, seed)),

@@ -65,6 +65,11 @@ export class ProgressView {
     this.raf = requestAnimationFrame((t) => this.frame(t));
   }
 
+  /** Whether the run has ended (the view shows its outcome). */
+  get finished(): boolean {
+    return this.done;
+  }
+
   dispose(): void {
     this.disposed = true;
     cancelAnimationFrame(this.raf);

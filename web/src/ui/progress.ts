@@ -107,8 +107,12 @@ export class ProgressView {
       const s = await this.fetchStatus();
       if (this.disposed || this.done) return;
       if (s.status === 'Running' && this.startedAt === null) this.startedAt = performance.now();
-      if ('processedBars' in s) this.render(s.processedBars, s.totalBars, 0);
-      else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
+      // While the board has the run, its counts are the only ones shown (every view reads them
+      // per frame); the status's own counts are written only when the board has none.
+      if (!this.ctx.atf.progress(this.id)) {
+        if ('processedBars' in s) this.render(s.processedBars, s.totalBars, 0);
+        else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
+      }
       if (s.status !== 'Pending' && s.status !== 'Running') void this.finish();
       else this.setStatus(s.cancelRequested ? 'Cancelling…' : s.status, s.cancelRequested ? 'Cancelling' : s.status);
     } catch (e) {

@@ -111,7 +111,7 @@ describe('issue 13 walk-through', () => {
     for (const [a, b] of samples) assert.equal(a, b, `the side panel says ${a}, the report ${b}: ${JSON.stringify(samples)}`);
     await page.waitForSelector('article.report[data-kind="optimization"] [data-testid="trials-table"]', { timeout: 60000 });
     assert.equal(await page.getAttribute('[data-testid="heatmap"]', 'data-skipped-cells'), '0');
-    assert.match(await page.textContent('[data-testid="opt-summary"] [data-metric="skipped"]'), /Skipped \(constraint\)\s*0/);
+    assert.match(await page.textContent('[data-testid="opt-summary"] [data-metric="skipped"]'), /Skipped\s*0/);
     assert.match(await page.textContent('[data-testid="opt-summary"] [data-metric="failed"]'), /Failed\s*0/);
   });
 
@@ -131,7 +131,7 @@ describe('issue 13 walk-through', () => {
     assert.equal(await hm.getAttribute('data-failed-cells'), '0');
     assert.match(await page.textContent('.heatmap-legend'), /skipped by the strategy's constraint/);
     assert.doesNotMatch(await page.textContent('.heatmap-legend'), /failed/);
-    assert.match(await page.textContent('[data-testid="opt-summary"] [data-metric="skipped"]'), /Skipped \(constraint\)\s*1/);
+    assert.match(await page.textContent('[data-testid="opt-summary"] [data-metric="skipped"]'), /Skipped\s*1/);
     assert.match(await page.textContent('[data-testid="opt-summary"] [data-metric="failed"]'), /Failed\s*0/);
     assert.equal(await page.locator('[data-testid="trials-table"] tr.trial-failed').count(), 0);
     assert.equal(await page.locator('[data-testid="trials-table"] tr.trial-skipped').count(), 1);
@@ -248,14 +248,15 @@ describe('issue 13 walk-through', () => {
     await page.mouse.move(hb.x + hb.width * 0.3, hb.y + hb.height / 2);
     await page.waitForFunction((t) => document.querySelector('[data-testid="chart-legend"]')?.textContent !== t, lastBar);
     assert.match(await legend(), /^\d{4}-\d\d-\d\dO [\d.,]+H [\d.,]+L [\d.,]+C [\d.,]+/);
+    await page.mouse.move(0, 0);
+    await shoot('open-position');
     const range = () => page.evaluate(() => document.querySelector('article.report figure.chart .chart-host').atfChart.timeScale().getVisibleRange());
     const before = await range();
     await page.click('[data-testid="trades-table"] tbody tr[data-key="3"]');
     await page.waitForFunction((b) => JSON.stringify(document.querySelector('article.report figure.chart .chart-host').atfChart.timeScale().getVisibleRange()) !== b, JSON.stringify(before));
     const after3 = await range();
     assert.ok(after3.to - after3.from < before.to - before.from, 'the chart zoomed to the trade');
-    await page.evaluate(() => document.querySelector('article.report').scrollIntoView());
-    await shoot('open-position');
+    await shoot('trade-picked');
     await page.locator('[data-testid="trades-table"] tr.trade-open').scrollIntoViewIfNeeded();
     await shoot('open-trade-row');
 
@@ -313,6 +314,10 @@ describe('issue 13 walk-through', () => {
     for (const t of cancelled.result.trials) {
       assert.deepEqual(done.result.trials.find((x) => x.index === t.index)?.metrics, t.metrics, `trial ${t.index} was kept as it was`);
     }
+    // Completed now: the list no longer offers Resume.
+    await page.click('nav.top a[data-nav="runs"]');
+    await page.waitForSelector(`[data-testid="runs-table"] tr[data-key="${id}"].status-completed`);
+    await page.waitForFunction((i) => !document.querySelector(`[data-testid="runs-table"] tr[data-key="${i}"] [data-testid="resume"]`), id);
   });
 
   test('D4 CSV import: the preview scrolls inside the panel, columns only once accepted, Adj Close offered', async () => {
@@ -381,7 +386,10 @@ describe('issue 13 walk-through', () => {
     assert.match(rec[0], /^\d\d:\d\d:\d\d$/);
     assert.equal(rec[1], 'info');
     assert.match(rec[2], /^[\w-]{8}$/);
-    assert.match(rec[3], /^completed (backtest|optimization) in [\d.,]+ (ms|s)/);
+    assert.match(rec[3], /^completed (backtest|optimization), [\d.,]+ (ms|s) after submission · /);
+    // A combination the constraint refused is information, not an error.
+    const skip = await page.$$eval('table#log tbody tr[data-event="trial_failed"]', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assert.ok(skip.length > 0 && skip.every((c) => c[1] === 'info' && /skipped by the strategy's constraint: fast \(40\) must be less than slow \(20\)/.test(c[3])), JSON.stringify(skip));
     assert.doesNotMatch(await page.textContent('table#log'), /\{"/);
     await shoot('log');
     await page.click('nav.top a[data-nav="runs"]');
@@ -441,7 +449,7 @@ describe('issue 13 walk-through', () => {
     });
     assert.ok(runsBox.right <= 390 && runsBox.scrolls, JSON.stringify(runsBox));
     // Open the ema_cross report from the list: it is on screen, the form folded above it.
-    await page.click('[data-testid="runs-table"] tbody tr[data-key]:has-text("ema_cross") button:has-text("Open")');
+    await page.click('[data-testid="runs-table"] tbody tr[data-key]:has-text("ema_cross"):has-text("NVDA") button:has-text("Open")');
     await page.waitForSelector('article.report [data-testid="metric-cards"]');
     const title = await page.evaluate(() => document.getElementById('report-title').getBoundingClientRect().top);
     assert.ok(title >= 0 && title < 300, `the report's title is at ${title} px`);

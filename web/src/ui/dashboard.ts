@@ -16,6 +16,8 @@ interface Detail {
   startedAt: number | null;
   finishedAt: number | null;
   terminal: boolean;
+  /** The status the detail was read at (a resumed run leaves its terminal status). */
+  status: RunStatus;
   /** A cancelled or interrupted optimization with combinations left (offers Resume). */
   resumable: boolean;
 }
@@ -41,7 +43,7 @@ function axisParams(req: OptimizationRequest, p: Record<string, number> | null):
 
 function detailOf(run: StoredRun): Detail {
   const terminal = TERMINAL.includes(run.status);
-  const base = { startedAt: run.startedAt, finishedAt: run.finishedAt, terminal, resumable: isResumable(run) };
+  const base = { startedAt: run.startedAt, finishedAt: run.finishedAt, terminal, status: run.status, resumable: isResumable(run) };
   if (run.kind === 'backtest') {
     const r = run.result as BacktestResult | undefined;
     const m = r?.metrics;
@@ -243,7 +245,7 @@ export class Dashboard {
         await Promise.all(
           this.runs.map(async (r) => {
             const d = this.details.get(r.id);
-            if (d?.terminal) return;
+            if (d?.terminal && d.status === r.status) return;
             if (d && !TERMINAL.includes(r.status)) return; // live: the request does not change
             try {
               const run = r.kind === 'backtest' ? await this.ctx.atf.getBacktestRun(r.id) : await this.ctx.atf.getOptimizationRun(r.id);

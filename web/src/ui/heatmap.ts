@@ -150,7 +150,6 @@ export class Heatmap {
     const text = cs.getPropertyValue('--muted').trim() || '#666';
     const fail = cs.getPropertyValue('--down').trim() || '#c33';
     const empty = cs.getPropertyValue('--grid').trim() || '#eee';
-    const border = cs.getPropertyValue('--border').trim() || '#ccc';
     g.clearRect(0, 0, w, hgt);
     const left = 56;
     const top = 8;
@@ -179,7 +178,8 @@ export class Heatmap {
         g.beginPath();
         g.rect(x, y, cw - gap, ch - gap);
         g.clip();
-        g.strokeStyle = border;
+        g.strokeStyle = text;
+        g.globalAlpha = 0.35;
         g.lineWidth = 1;
         g.beginPath();
         for (let d = -ch; d < cw; d += 6) {

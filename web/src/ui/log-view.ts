@@ -2,6 +2,7 @@
 // Records are the engine's (atf.log); the level is derived from the event (a failed run or trial
 // is an error, a replaced worker a warning), and the message puts the record's fields in words.
 import type { AtfApi } from '../engine/api';
+import { SKIPPED_PREFIX } from '../engine/run-utils';
 import type { LogRecord } from '../engine/types';
 import { duration, h, int } from './dom';
 
@@ -9,15 +10,18 @@ const MAX_ROWS = 500;
 
 /** A record's level, from its event. */
 export function logLevel(r: LogRecord): 'error' | 'warning' | 'info' {
+  // A combination the strategy's constraint refused is not an error.
+  if (r.event === 'trial_failed' && r.message?.startsWith(SKIPPED_PREFIX)) return 'info';
   if (r.event === 'run_failed' || r.event === 'trial_failed') return 'error';
   if (r.event === 'worker_replaced') return 'warning';
   return 'info';
 }
 
-/** A record in words: "completed optimization in 1.2 s · completed 104, failed 0 · <message>". */
+/** A record in words: "completed optimization, 1.2 s after submission · completed 104, failed 0
+ *  · <message>" (a record's time is counted from its run's registration). */
 export function logMessage(r: LogRecord): string {
   const what = `${r.event.replace(/_/g, ' ')}${r.kind ? ` ${r.kind}` : ''}`;
-  const took = r.elapsedMs !== null && r.elapsedMs !== undefined ? ` in ${duration(r.elapsedMs)}` : '';
+  const took = r.event !== 'submitted' && r.elapsedMs !== null && r.elapsedMs !== undefined ? `, ${duration(r.elapsedMs)} after submission` : '';
   const counts = Object.entries(r.counts ?? {}).map(([k, v]) => `${k} ${int(v)}`).join(', ');
   return [`${what}${took}`, counts, r.message ?? ''].filter(Boolean).join(' · ');
 }

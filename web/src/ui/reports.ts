@@ -151,7 +151,7 @@ function openPositionText(r: BacktestResult): string {
  *  P&L (the equity at the end is marked to the last close), which the card says. */
 function netProfitNote(r: BacktestResult): Record<string, string> {
   const open = r.open_trades ?? [];
-  if (!open.length) return { net_profit: 'realized: every trade closed' };
+  if (!open.length) return r.trades.length ? { net_profit: 'realized: every trade closed' } : {};
   const unrealized = open.reduce((a, t) => a + t.pnl, 0);
   const net = r.metrics['net_profit'];
   const realized = typeof net === 'number' ? net - unrealized : r.trades.reduce((a, t) => a + t.pnl, 0);
@@ -537,7 +537,7 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
       { 'data-testid': 'opt-summary' },
       h('div.card', null, h('div.card-label', null, 'Combinations'), h('div.card-value', null, int(res.total))),
       h('div.card', null, h('div.card-label', null, 'Completed'), h('div.card-value', null, int(res.completed))),
-      h('div.card', { 'data-metric': 'skipped', title: "Combinations the strategy's constraint refuses (e.g. fast must be less than slow): not run, not errors" }, h('div.card-label', null, 'Skipped (constraint)'), h('div.card-value', null, int(skipped))),
+      h('div.card', { 'data-metric': 'skipped', title: "Combinations the strategy's constraint refuses (e.g. fast must be less than slow): not run, not errors" }, h('div.card-label', null, 'Skipped'), h('div.card-value', null, int(skipped)), h('div.card-note', null, "by the strategy's constraint")),
       h('div.card', { 'data-metric': 'failed' }, h('div.card-label', null, 'Failed'), h('div.card-value', { class: failedCount ? 'neg' : null }, int(failedCount))),
       h('div.card', null, h('div.card-label', null, `Best ${metricLabel(objective)}`), h('div.card-value.pos', null, metricText(objective, best?.metrics?.[objective]))),
       h('div.card.wide', null, h('div.card-label', null, 'Best parameters'), h('div.card-value.small', null, paramsText(best?.params))),
@@ -573,7 +573,7 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
       'Open full backtest report',
     );
     picked.replaceChildren(
-      h('div.block-head', null, h('h3', null, `Trial #${t.index}: ${paramsText(t.params)}`), rerun),
+      h('div.block-head', null, h('h3', null, `Trial #${t.index}: ${paramsText(t.params)}`), t.status === 'completed' ? rerun : null),
       trialBody(ctx, t),
     );
   };

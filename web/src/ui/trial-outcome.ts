@@ -4,11 +4,12 @@
 // they are refused, writes "<strategy>(<params>): parameter check" as the trial's context
 // (optimizer.cpp run_grid_trials), with the rule as its message, e.g. "fast (40) must be less
 // than slow (20)". A skipped combination is not an error of the run: the views show it neutrally.
+import { isConstraintSkip } from '../engine/run-utils';
 import type { TrialRecord } from '../engine/types';
 
 /** The trial's combination was refused by the strategy's parameter rules (it never ran). */
 export function isSkipped(t: Pick<TrialRecord, 'status' | 'error_stack_trace'>): boolean {
-  return t.status === 'failed' && /\): parameter check$/.test(t.error_stack_trace ?? '');
+  return isConstraintSkip(t);
 }
 
 /** The trial ran and failed (an error in the strategy or the engine). */

@@ -87,7 +87,7 @@ export async function startApp(atf: AtfApi): Promise<void> {
   const foldFormOnPhone = () => {
     if (!window.matchMedia('(max-width: 900px)').matches || side.firstElementChild !== form.el) return;
     const open = h('button#side-unfold.secondary', { type: 'button', 'aria-controls': 'side', onclick: () => showForm() }, 'New run ▸');
-    side.replaceChildren(h('div.side-folded', null, open, h('span.hint', null, 'The form is folded while a report is open.')));
+    side.replaceChildren(h('div.side-folded', null, open, h('span.hint', null, 'The form is folded; open it to start a run.')));
     document.getElementById('main')?.scrollIntoView({ block: 'start' });
   };
   showForm();

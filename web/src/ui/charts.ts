@@ -211,16 +211,18 @@ export class ReportCharts {
         position: long ? 'belowBar' : 'aboveBar',
         shape: long ? 'arrowUp' : 'arrowDown',
         color: long ? css('--accent') : css('--warn'),
-        text: long ? 'L (open)' : 'S (open)',
+        text: long ? 'L' : 'S',
       });
       markers.push({
         time: Math.floor(t.exit_time / 1000) as UTCTimestamp,
         position: long ? 'aboveBar' : 'belowBar',
         shape: 'square',
         color: css('--muted'),
-        text: `open ${t.return_pct >= 0 ? '+' : ''}${num(t.return_pct, 1)}% unrealized`,
+        text: `open ${t.return_pct >= 0 ? '+' : ''}${num(t.return_pct, 1)}%`,
       });
     }
+    // Room right of the last bar for the open position's label.
+    if (openTrades.length) chart.timeScale().applyOptions({ rightOffsetPixels: 64 });
     markers.sort((a, b) => Number(a.time) - Number(b.time));
     createSeriesMarkers(s, markers);
     container.dataset['openMarkers'] = String(openTrades.length);

@@ -215,7 +215,8 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
   if (r) {
     el.append(metricCards(ctx, r.metrics, CARD_METRICS, netProfitNote(r)));
     const plots = r.plots ?? [];
-    const priceFig = chartBox(plots.some((p) => !p.overlay) ? 'Price with entries, exits and plots (the other plots in the pane below)' : 'Price with entries (▲ long, ▼ short) and exits (● with the trade return)');
+    const openNote = r.open_trades?.length ? '; ■ the position still open, with its unrealized return' : '';
+    const priceFig = chartBox(plots.some((p) => !p.overlay) ? `Price with entries, exits and plots (the other plots in the pane below)${openNote}` : `Price with entries (▲ long, ▼ short) and exits (● with the trade return)${openNote}`);
     if (plots.length) {
       priceFig.box.dataset['plots'] = String(plots.length);
       priceFig.box.querySelector('figcaption')?.append(

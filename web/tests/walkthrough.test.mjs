@@ -157,9 +157,10 @@ describe('issue 13 walk-through', () => {
       assert.equal(await rows(), n, `"${text}" keeps ${n} rows`);
     }
     await page.fill('#trials-filter', 'nonsense > 1');
-    assert.match(await page.textContent('#trials-filter-error'), /unknown name "nonsense"; known: fast, slow, .*win_rate_pct/);
-    await page.click('#trials-filter-names summary');
-    assert.match(await page.textContent('#trials-filter-names'), /win_rate_pct \(Win rate\)/);
+    assert.equal(await page.textContent('#trials-filter-error'), 'unknown name "nonsense": use one of the names listed under the filter');
+    // The names it knows open under it: keys with the labels the columns show.
+    assert.equal(await page.getAttribute('#trials-filter-names', 'open'), '');
+    assert.match(await page.textContent('#trials-filter-names .names'), /^fast · slow · net_profit Net profit · .*win_rate_pct Win rate/);
     // The placeholder fits its field.
     const fit = await page.evaluate(() => {
       const i = document.getElementById('trials-filter');

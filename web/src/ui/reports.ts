@@ -641,11 +641,13 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     null,
     h('summary', null, 'Names you can filter on'),
     h('p.hint', null, 'A name as its column shows it or as its key, a comparison (>, >=, <, <=, =, !=) and a number; join conditions with commas or "and".'),
-    h('p.names', null, ...names.flatMap((n, i) => [i ? ', ' : '', h('code', null, n.key), n.label !== n.key ? ` (${n.label})` : ''])),
+    h('p.names', null, ...names.flatMap((n, i) => [i ? ' · ' : '', h('code', null, n.key), n.label !== n.key ? h('span.muted', null, ` ${n.label}`) : ''])),
   );
   const applyFilter = () => {
     const parsed = parseConditions(condInput.value, names);
     condError.textContent = parsed.error ?? '';
+    // An unknown name: the list of known ones opens.
+    if (parsed.unknown) (namesHelp as HTMLDetailsElement).open = true;
     const conds = parsed.conds;
     table.setRows(
       ranked.filter((t) => {

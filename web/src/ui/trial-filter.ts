@@ -38,7 +38,7 @@ function aliases(names: FilterName[]): Map<string, string> {
 
 /** Parses the filter's text into conditions on known names; an error names the part it cannot
  *  read, or the unknown name with the names it knows. */
-export function parseConditions(text: string, names: FilterName[]): { conds: Condition[]; error: string | null } {
+export function parseConditions(text: string, names: FilterName[]): { conds: Condition[]; error: string | null; unknown?: boolean } {
   const known = aliases(names);
   const conds: Condition[] = [];
   for (const part of text.split(/,|\band\b/i).map((p) => p.trim()).filter(Boolean)) {
@@ -46,7 +46,7 @@ export function parseConditions(text: string, names: FilterName[]): { conds: Con
     if (!m) return { conds: [], error: `cannot read "${part}": write a name, a comparison and a number (sharpe > 0.5)` };
     const [, rawName = '', op, raw] = m;
     const key = known.get(token(rawName));
-    if (key === undefined) return { conds: [], error: `unknown name "${rawName.trim()}"; known: ${names.map((n) => n.key).join(', ')}` };
+    if (key === undefined) return { conds: [], error: `unknown name "${rawName.trim()}": use one of the names listed under the filter`, unknown: true };
     const x = Number(raw);
     if (!Number.isFinite(x)) return { conds: [], error: `cannot read the number in "${part}"` };
     const test =

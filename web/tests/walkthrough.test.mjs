@@ -279,11 +279,11 @@ describe('issue 13 walk-through', () => {
         dataset: ds,
         strategy: 'sma_cross',
         axes: [{ name: 'fast', min: 2, max: 16, step: 2 }, { name: 'slow', min: 20, max: 60, step: 10 }],
-        _debug: { delayMsPerProgress: 3 },
+        _debug: { delayMsPerProgress: 20 },
       });
       for (;;) {
         const s = await window.atf.getOptimizationStatus(r.id);
-        if (s.completedCombinations >= 5) break;
+        if (s.completedCombinations >= 3) break;
         await new Promise((ok) => setTimeout(ok, 5));
       }
       await window.atf.cancelOptimization(r.id);

@@ -251,6 +251,8 @@ describe('issue 13 walk-through', () => {
     assert.match(await legend(), /^\d{4}-\d\d-\d\dO [\d.,]+H [\d.,]+L [\d.,]+C [\d.,]+/);
     await page.mouse.move(0, 0);
     await shoot('open-position');
+    await page.locator('article.report figure.chart').nth(1).scrollIntoViewIfNeeded();
+    await shoot('equity');
     const range = () => page.evaluate(() => document.querySelector('article.report figure.chart .chart-host').atfChart.timeScale().getVisibleRange());
     const before = await range();
     await page.click('[data-testid="trades-table"] tbody tr[data-key="3"]');

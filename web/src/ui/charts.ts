@@ -72,6 +72,8 @@ export function plotColor(color: string, i: number): string {
 export class ReportCharts {
   private charts: IChartApi[] = [];
   private syncing = false;
+  /** Pixels kept free right of the last bar (an open position's label), in every chart. */
+  private rightPad = 0;
   private readonly media = window.matchMedia('(prefers-color-scheme: dark)');
   private readonly onTheme = () => this.applyTheme();
 
@@ -221,8 +223,12 @@ export class ReportCharts {
         text: `open ${t.return_pct >= 0 ? '+' : ''}${num(t.return_pct, 1)}%`,
       });
     }
-    // Room right of the last bar for the open position's label.
-    if (openTrades.length) chart.timeScale().applyOptions({ rightOffsetPixels: 64 });
+    // Room right of the last bar for the open position's label (the equity chart, which follows
+    // this one's range, gets the same room).
+    if (openTrades.length) {
+      this.rightPad = 72;
+      chart.timeScale().applyOptions({ rightOffsetPixels: this.rightPad });
+    }
     markers.sort((a, b) => Number(a.time) - Number(b.time));
     createSeriesMarkers(s, markers);
     container.dataset['openMarkers'] = String(openTrades.length);
@@ -275,6 +281,7 @@ export class ReportCharts {
   equity(container: HTMLElement, curve: Float64Array, times: number[] | null, buyHold: ArrayLike<number> | null = null): void {
     const indexTime = times === null || times.length !== curve.length;
     const chart = createChart(container, baseOptions(indexTime));
+    if (this.rightPad) chart.timeScale().applyOptions({ rightOffsetPixels: this.rightPad });
     const stride = Math.max(1, Math.ceil(curve.length / MAX_POINTS));
     const eq: Array<{ time: UTCTimestamp; value: number }> = [];
     const dd: Array<{ time: UTCTimestamp; value: number }> = [];

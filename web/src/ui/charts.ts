@@ -48,7 +48,8 @@ function baseOptions(indexTime: boolean) {
       panes: { separatorColor: css('--border'), separatorHoverColor: css('--grid') },
     },
     grid: { vertLines: { color: css('--grid') }, horzLines: { color: css('--grid') } },
-    rightPriceScale: { borderColor: css('--border') },
+    // One width for every chart's price axis, so that the synced time axes line up.
+    rightPriceScale: { borderColor: css('--border'), minimumWidth: 84 },
     timeScale: { borderColor: css('--border'), timeVisible: false, minBarSpacing: 0.01, tickMarkFormatter: indexTime ? (t: Time) => String(Number(t)) : undefined },
     localization: { timeFormatter: fmt },
     crosshair: { mode: 0 },

@@ -36,6 +36,8 @@ export class DataView {
   private readonly message = h('p#data-message', { role: 'status' });
   private readonly datasets = h('tbody');
   private readonly confirmBox = h('div#db-import-confirm-box.confirm-box', { hidden: true, role: 'alertdialog', 'aria-labelledby': 'db-import-question' });
+  /** Each dataset's size in bytes, read once (a dataset's text does not change under its name). */
+  private readonly sizes = new Map<string, number | null>();
   /** The dataset whose Delete awaits its confirmation. */
   private confirmDelete: string | null = null;
 
@@ -97,7 +99,7 @@ export class DataView {
   }
 
   private async datasetRow(d: DatasetInfo): Promise<HTMLTableRowElement> {
-    const [text, prices] = await Promise.all([this.atf.datasetCsv(d.name).catch(() => null), loadPrices(d.name)]);
+    const [size, prices] = await Promise.all([this.size(d.name), loadPrices(d.name)]);
     const n = prices?.time.length ?? d.bars;
     const first = prices?.time[0];
     const last = prices?.time[prices.time.length - 1];
@@ -121,9 +123,17 @@ export class DataView {
       h('td.num', null, n ? int(n) : '—'),
       h('td.nowrap', null, first !== undefined ? utcDate(first) : '—'),
       h('td.nowrap', null, last !== undefined ? utcDate(last) : '—'),
-      h('td.num', null, text !== null ? bytes(new Blob([text]).size) : '—'),
+      h('td.num', null, size !== null ? bytes(size) : '—'),
       h('td', null, actions),
     );
+  }
+
+  private async size(name: string): Promise<number | null> {
+    if (!this.sizes.has(name)) {
+      const text = await this.atf.datasetCsv(name).catch(() => null);
+      this.sizes.set(name, text === null ? null : new Blob([text]).size);
+    }
+    return this.sizes.get(name) ?? null;
   }
 
   /** Delete in two steps (Delete, then Confirm delete), as for runs. */
@@ -138,6 +148,7 @@ export class DataView {
     try {
       await this.atf.deleteDataset(name);
       forgetCsv(name);
+      this.sizes.delete(name);
       this.say(`Deleted the dataset ${name}.`, false);
     } catch (e) {
       this.say(`${name} was not deleted: ${errorText(e)}`, true);

@@ -26,6 +26,7 @@ export function logMessage(r: LogRecord): string {
   return [`${what}${took}`, counts, r.message ?? ''].filter(Boolean).join(' · ');
 }
 
+/** The Log view: a table of the run log's records (the 500 newest), kept up to date while shown. */
 export class LogView {
   readonly el: HTMLElement;
   private readonly body = h('tbody');

@@ -22,7 +22,8 @@ export function logLevel(r: LogRecord): 'error' | 'warning' | 'info' {
 export function logMessage(r: LogRecord): string {
   const what = `${r.event.replace(/_/g, ' ')}${r.kind ? ` ${r.kind}` : ''}`;
   const took = r.event !== 'submitted' && r.elapsedMs !== null && r.elapsedMs !== undefined ? `, ${duration(r.elapsedMs)} after submission` : '';
-  const counts = Object.entries(r.counts ?? {}).map(([k, v]) => `${k} ${int(v)}`).join(', ');
+  // processedBars 28 -> "processed bars 28".
+  const counts = Object.entries(r.counts ?? {}).map(([k, v]) => `${k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${int(v)}`).join(', ');
   return [`${what}${took}`, counts, r.message ?? ''].filter(Boolean).join(' · ');
 }
 

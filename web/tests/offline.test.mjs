@@ -100,7 +100,7 @@ describe('service worker on a host without COOP/COEP', () => {
     assert.equal(s.navigation, 'reload');
     assert.equal(s.isolated, true);
     assert.equal(s.mode, 'shared-memory');
-    assert.match(s.badge, /Shared memory/);
+    assert.match(s.badge, /Full speed/);
     assert.equal(s.controlled, true);
     assert.deepEqual(s.sw, { state: 'active', reloaded: true });
     assert.deepEqual(s.caches, [`atf-app-${version}`]);

@@ -92,7 +92,7 @@ for (const isolated of [true, false]) {
       assert.equal(r.mode, modeName);
       assert.equal(r.isolated, isolated);
       assert.equal(r.sharedBoard, isolated);
-      assert.match(r.badge, isolated ? /Shared memory/ : /Reduced mode/);
+      assert.match(r.badge, isolated ? /Full speed/ : /Reduced mode/);
       assert.ok(r.workers >= 1);
     });
 

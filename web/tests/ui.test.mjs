@@ -305,7 +305,8 @@ for (const isolated of [true, false]) {
       await shot('dashboard');
       // The run log view lists the structured records.
       await page.click('nav.top a[data-nav="log"]');
-      assert.match(await page.textContent('#log'), /"event":"submitted"/);
+      await page.waitForSelector('table#log tbody tr[data-event="submitted"]');
+      assert.match(await page.textContent('table#log'), /submitted (backtest|optimization)/);
       await page.click('nav.top a[data-nav="runs"]');
     });
 

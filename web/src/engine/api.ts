@@ -107,6 +107,10 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     checkDataset: c.checkDataset.bind(c),
     /** Forgets a dataset added in this page and never saved. */
     removeDataset: c.removeDataset.bind(c),
+    /** Deletes an imported dataset, saved or not (not a sample, nor one a run in flight uses). */
+    deleteDataset: c.deleteDataset.bind(c),
+    /** A dataset's CSV text (imported, or a sample fetched); null for generated columns. */
+    datasetCsv: c.datasetCsv.bind(c),
     addDatasetColumns: c.addDatasetColumns.bind(c),
     /** Adds a deterministic random-walk dataset of `bars` bars (benchmarks, tests). */
     addSyntheticDataset: (name: string, bars: number, seed = 42) => c.addDatasetColumns(name, extras.syntheticColumns(bars, seed)),

@@ -16,6 +16,7 @@
 // A new run kind is a RunExecutor registered with the scheduler (plus its API methods here).
 import { BacktestRunner } from './backtest-runner';
 import { DatasetRegistry } from './datasets';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { EnginePool } from './engine-pool';
 import { InterruptedRuns } from './interrupted-runs';
 import { LiveStore } from './live-store';
@@ -224,6 +225,23 @@ export class AtfEngineClient {
   /** Forgets a dataset added in this page that was never saved (e.g. one the importer refused). */
   removeDataset(name: string): boolean {
     return this.savedDatasets.remove(name);
+  }
+
+  /** Deletes an imported dataset, saved or not (a bundled sample is refused, and so is a dataset
+   *  a run in flight uses). Finished runs made on it keep their results. */
+  async deleteDataset(name: string): Promise<void> {
+    const info = this.datasets.list().find((d) => d.name === name);
+    if (!info) throw new NotFoundError(name);
+    if (info.source === 'sample') throw new ValidationError('dataset', `"${name}" is a bundled sample; only imported datasets can be deleted`);
+    const busy = [...this.live.values()].find((r) => r.dataset === name);
+    if (busy) throw new ConflictError(busy.id, busy.status, `dataset "${name}" is used by run ${busy.id}, which is ${busy.status}`);
+    await this.savedDatasets.delete(name);
+  }
+
+  /** A dataset's CSV text (an imported file, or a sample fetched), for the page's charts and
+   *  the Data view; null for generated columns. */
+  datasetCsv(name: string): Promise<string | null> {
+    return this.datasets.csvText(name);
   }
 
   /** Adds a dataset from columns (copied to each worker that uses it). */

@@ -103,6 +103,19 @@ export class DatasetRegistry {
     return this.entries.has(name);
   }
 
+  /** A dataset's CSV text (an imported file's, or a bundled sample's, fetched); null for
+   *  generated columns or an unknown name. */
+  async csvText(name: string): Promise<string | null> {
+    const e = this.entries.get(name);
+    if (!e) return null;
+    if (e.source?.kind === 'csv') return e.source.blob.text();
+    if (e.url) {
+      const r = await fetch(e.url);
+      return r.ok ? r.text() : null;
+    }
+    return null;
+  }
+
   list(): DatasetInfo[] {
     return [...this.entries.values()].map((e) => ({ ...e.info }));
   }

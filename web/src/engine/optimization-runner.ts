@@ -2,6 +2,7 @@
 // through the board's next index in shared-memory mode, handed out in chunks by the trial ledger
 // otherwise), the trials the workers report counted, logged and streamed to storage, trials of a
 // lost worker recorded as failed, and the terminal state once nothing of the run is out.
+import { isConstraintSkip, SKIPPED_PREFIX } from './run-utils';
 import { assertNever, type TrialsReply } from './protocol';
 import type { LiveRun } from './live-run';
 import { describe, errorOf } from './run-utils';
@@ -135,7 +136,9 @@ export class OptimizationRunner implements RunExecutor {
           status: run.status,
           elapsedMs: Math.round(performance.now() - run.t0),
           counts: { index: t.index, ...live.counts(run) },
-          message: t.error_message ?? '',
+          // A combination the strategy's constraint refuses is said so (the log view shows it as
+          // information, not as an error).
+          message: isConstraintSkip(t) ? `${SKIPPED_PREFIX}${t.error_message ?? ''}` : t.error_message ?? '',
         });
       }
     }

@@ -51,6 +51,7 @@ export class RunQueries {
         dataset: r.dataset,
         strategy: r.request.strategy ?? '',
         createdAt: r.createdAt,
+        startedAt: r.startedAt,
         finishedAt: r.finishedAt,
         total: r.total,
         processed: r.processed,

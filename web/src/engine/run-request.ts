@@ -3,7 +3,7 @@
 import { rangeOf } from './date-range';
 import { ValidationError } from './errors';
 import { isObject } from './run-utils';
-import type { DebugHooks, RunKind, RunStatus } from './types';
+import type { DebugHooks, RunKind, RunOrigin, RunStatus } from './types';
 
 /** What submit answers besides the totals (DESIGN.md: `{ id, total…, status, isDedup }`). */
 export interface SubmitAnswer {
@@ -22,6 +22,8 @@ export interface NormalizedRequest {
   /** FNV-1a 64 of a script's source (scriptHashOf); undefined for a built-in strategy. */
   scriptHash: string | undefined;
   debug: DebugHooks | null;
+  /** The optimization trial a backtest re-runs (saved with the run, not sent to the engine). */
+  origin: RunOrigin | null;
 }
 
 /** Request fields the engine reads, by kind (anything else, `_debug` included, stays out). */
@@ -62,7 +64,16 @@ export function normalizeRequest(kind: RunKind, raw: unknown, datasetKnown: (nam
   rangeOf(raw);  // refuses a from/to that is not a date (ValidationError naming the field)
   const engineRequest: Record<string, unknown> = { schema: 'atf/v1' };
   for (const k of engineKeys(kind, isScript)) if (raw[k] !== undefined) engineRequest[k] = raw[k];
-  return { kind, dataset, engineRequest, isScript, scriptHash, debug: debugHooksOf(raw['_debug']) };
+  return { kind, dataset, engineRequest, isScript, scriptHash, debug: debugHooksOf(raw['_debug']), origin: kind === 'backtest' ? originOf(raw['origin']) : null };
+}
+
+/** A request's `origin` ({optimization: id, trial: index}); anything else is left out. */
+function originOf(x: unknown): RunOrigin | null {
+  if (!isObject(x)) return null;
+  const { optimization, trial } = x;
+  return typeof optimization === 'string' && /^[\w-]{1,64}$/.test(optimization) && Number.isInteger(trial) && (trial as number) >= 0
+    ? { optimization, trial: trial as number }
+    : null;
 }
 
 /** The test-only `_debug` field (README: trapAtBar, trapAtTrial, delayMsPerProgress). */

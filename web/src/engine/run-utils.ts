@@ -60,9 +60,20 @@ export function errorOf(e: unknown): { errorMessage: string; errorStackTrace?: s
   return { errorMessage: String(e), code: 'internal' };
 }
 
+/** A trial the strategy's parameter rules refused before it ran (fast ≥ slow for a moving-average
+ *  cross): the engine writes "<strategy>(<params>): parameter check" as its context
+ *  (optimizer.cpp run_grid_trials) and the rule as its message. Counted as failed by the engine;
+ *  shown as skipped, not as an error. */
+/** How the log's message of a skipped trial begins. */
+export const SKIPPED_PREFIX = "skipped by the strategy's constraint: ";
+
+export function isConstraintSkip(t: { status: string; error_stack_trace?: string | null }): boolean {
+  return t.status === 'failed' && /\): parameter check$/.test(t.error_stack_trace ?? '');
+}
+
 /** The API status of a run record. */
 export function toBacktestStatus(r: StoredRun, cancelRequested: boolean): BacktestStatus {
-  const out: BacktestStatus = { id: r.id, status: r.status, processedBars: r.processed, totalBars: r.total, cancelRequested };
+  const out: BacktestStatus = { id: r.id, status: r.status, processedBars: r.processed, totalBars: r.total, cancelRequested, startedAt: r.startedAt, finishedAt: r.finishedAt };
   if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
   if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;
   if (r.status === 'Completed' && r.result && 'equity_curve' in r.result) out.result = r.result;
@@ -77,6 +88,8 @@ export function toOptimizationStatus(r: StoredRun, cancelRequested: boolean): Op
     failedCombinations: r.failed,
     totalCombinations: r.total,
     cancelRequested,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
   };
   if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
   if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;

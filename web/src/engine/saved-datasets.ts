@@ -8,6 +8,8 @@ import type { DateOrder } from './protocol';
 export interface DatasetStore {
   saveDataset(name: string, csv: string): Promise<void>;
   datasets(): Promise<Array<{ name: string; csv: string }>>;
+  /** Deletes a saved dataset; false when none has that name. */
+  deleteDataset?(name: string): Promise<boolean>;
 }
 
 export class SavedDatasets {
@@ -33,6 +35,13 @@ export class SavedDatasets {
     this.unsaved.delete(name);
     this.registry.remove(name);
     return true;
+  }
+
+  /** Deletes an imported dataset: from this page, and from the store if it was saved. */
+  async delete(name: string): Promise<void> {
+    this.unsaved.delete(name);
+    this.registry.remove(name);
+    await this.store?.deleteDataset?.(name);
   }
 
   /** Saves a dataset added in this page once a run has validated on it. */

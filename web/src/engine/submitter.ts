@@ -87,7 +87,7 @@ export class Submitter {
 
     // The saved request keeps a script's source (a report can be re-run) and its hash.
     const request: BacktestRequest | OptimizationRequest = JSON.parse(
-      JSON.stringify({ ...engineRequest, dataset, ...(script ? { script_hash: script.hash } : {}) }),
+      JSON.stringify({ ...engineRequest, dataset, ...(script ? { script_hash: script.hash } : {}), ...(r.origin ? { origin: r.origin } : {}) }),
     );
     const run = live.create({ kind, dataset, request, requestJson, total: v.total, debug: r.debug, dedupKey, ...(resume ? { resume } : {}) });
     if (!run) throw new ConflictError('', 'Pending', 'too many runs in flight; wait for some to finish');

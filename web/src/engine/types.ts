@@ -64,8 +64,17 @@ export interface BacktestRequest {
    *  as the engine's script_hash. Ignored on input. */
   script_hash?: string;
   broker?: BrokerSettings;
+  /** A backtest re-run from an optimization's trial: which one (kept with the saved run so that
+   *  its report names the trial and links back; never sent to the engine). */
+  origin?: RunOrigin;
   /** Test-only (see DebugHooks). */
   _debug?: DebugHooks;
+}
+
+/** The optimization trial a backtest re-runs. */
+export interface RunOrigin {
+  optimization: string;
+  trial: number;
 }
 
 /** A script input as compileScript declares it (numeric kinds become parameters/axes). */
@@ -205,6 +214,9 @@ export interface BacktestStatus {
   processedBars: number;
   totalBars: number;
   cancelRequested: boolean;
+  /** When the run started and ended (UTC ms; null before): its duration is the difference. */
+  startedAt?: number | null;
+  finishedAt?: number | null;
   errorMessage?: string;
   errorStackTrace?: string;
   result?: BacktestResult;
@@ -217,6 +229,9 @@ export interface OptimizationStatus {
   failedCombinations: number;
   totalCombinations: number;
   cancelRequested: boolean;
+  /** When the run started and ended (UTC ms; null before): its duration is the difference. */
+  startedAt?: number | null;
+  finishedAt?: number | null;
   errorMessage?: string;
   errorStackTrace?: string;
   result?: OptimizationResult;
@@ -262,6 +277,8 @@ export interface RunSummary {
   dataset: string;
   strategy: string;
   createdAt: number;
+  /** When the run started (UTC ms; null while Pending). */
+  startedAt: number | null;
   finishedAt: number | null;
   total: number;
   processed: number;

@@ -83,6 +83,14 @@ export class SqliteRunRepository implements RunRepository {
     ]);
   }
 
+  /** Deletes a stored dataset (the runs made on it keep their results); false if none. */
+  async deleteDataset(name: string): Promise<boolean> {
+    const found = await this.store.query('SELECT 1 AS x FROM datasets WHERE name = ?', [name]);
+    if (found.length === 0) return false;
+    await this.store.write([{ sql: 'DELETE FROM datasets WHERE name = ?', params: [name] }]);
+    return true;
+  }
+
   /** Every stored dataset with its CSV text, oldest first. */
   async datasets(): Promise<Array<{ name: string; csv: string }>> {
     return this.store

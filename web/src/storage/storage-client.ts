@@ -70,6 +70,7 @@ export class StorageClient implements RunRepository {
   unfinished(): Promise<StoredRun[]> { return this.call('unfinished'); }
   saveDataset(name: string, csv: string): Promise<void> { return this.call('saveDataset', name, csv); }
   datasets(): Promise<Array<{ name: string; csv: string }>> { return this.call('datasets'); }
+  deleteDataset(name: string): Promise<boolean> { return this.call('deleteDataset', name); }
   exportBytes(): Promise<Uint8Array> { return this.call('exportBytes'); }
   importBytes(bytes: Uint8Array): Promise<void> { return this.call('importBytes', bytes); }
   status(): Promise<StorageStatus> { return this.call('status'); }

@@ -14,6 +14,7 @@ export interface StorageCalls {
   unfinished: [[], StoredRun[]];
   saveDataset: [[string, string], void];
   datasets: [[], Array<{ name: string; csv: string }>];
+  deleteDataset: [[string], boolean];
   exportBytes: [[], Uint8Array];
   importBytes: [[Uint8Array], void];
   status: [[], StorageStatus];

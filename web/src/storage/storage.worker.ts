@@ -28,6 +28,7 @@ async function call<M extends StorageMethod>(method: M, args: StorageCalls[M][0]
     case 'unfinished': return (await repo.unfinished()) as never;
     case 'saveDataset': return (await repo.saveDataset(a[0] as string, a[1] as string)) as never;
     case 'datasets': return (await repo.datasets()) as never;
+    case 'deleteDataset': return (await repo.deleteDataset(a[0] as string)) as never;
     case 'exportBytes': return store.exportBytes() as never;
     case 'importBytes': return (await store.importBytes(a[0] as Uint8Array)) as never;
     case 'status': return { persistence: store.persistence, bytes: store.exportBytes().byteLength, persisted } as never;

@@ -2,11 +2,13 @@
 // the main area (dashboard, a run's report, or the run log), routed by the location hash:
 // #/runs, #/run/<kind>/<id>, #/log.
 import type { AtfApi } from '../engine/api';
-import type { LogRecord, RunKind } from '../engine/types';
+import type { RunKind } from '../engine/types';
 import type { Ctx, MetricInfo, StrategyInfo } from './context';
 import { Dashboard } from './dashboard';
 import { DataView, watchStorageWarning } from './data-view';
 import { byId, errorPanel, errorText, h } from './dom';
+import { LogView } from './log-view';
+import { useSavedDatasets } from './prices';
 import { NewRunForm } from './new-run';
 import { ProgressView } from './progress';
 import { backtestReport, optimizationReport, type Report } from './reports';
@@ -17,15 +19,10 @@ export async function startApp(atf: AtfApi): Promise<void> {
   // report. Inside a page that is not cross-origin isolated the engine runs in reduced mode.
   const embed = new URLSearchParams(location.search).has('embed');
   if (embed) setUpEmbed();
-  const badge = byId('mode');
-  if (atf.mode === 'shared-memory') {
-    badge.textContent = 'Shared memory: cross-origin isolated (live counters, atomic cancel)';
-    badge.className = 'badge shared';
-  } else {
-    badge.textContent = 'Reduced mode: no SharedArrayBuffer (progress by messages, cancel stops the worker)';
-    badge.className = 'badge fallback';
-  }
-  badge.title = badge.textContent;
+  showMode(atf.mode);
+  showIntro();
+  // Charts and the Data view read datasets saved by earlier visits through the engine.
+  useSavedDatasets((name) => atf.datasetCsv(name));
   byId('workers').textContent = `${atf.workerCount} engine worker${atf.workerCount === 1 ? '' : 's'}`;
 
   const info = await atf.info();
@@ -85,6 +82,14 @@ export async function startApp(atf: AtfApi): Promise<void> {
     side.replaceChildren(progress.el);
     (progress.el.querySelector('#progress-cancel') as HTMLElement | null)?.focus({ preventScroll: true });
   };
+  /** On a phone the panel is above the report: a report opened under the whole form (about
+   *  1,000 px of it) would be off screen, so the form folds to one button until asked for. */
+  const foldFormOnPhone = () => {
+    if (!window.matchMedia('(max-width: 900px)').matches || side.firstElementChild !== form.el) return;
+    const open = h('button#side-unfold.secondary', { type: 'button', 'aria-controls': 'side', onclick: () => showForm() }, 'New run ▸');
+    side.replaceChildren(h('div.side-folded', null, open, h('span.hint', null, 'The form is folded; open it to start a run.')));
+    document.getElementById('main')?.scrollIntoView({ block: 'start' });
+  };
   showForm();
 
   const dashboard = new Dashboard(ctx);
@@ -98,18 +103,7 @@ export async function startApp(atf: AtfApi): Promise<void> {
     note.replaceChildren('A new version of the app is available. ', h('button.link', { type: 'button', onclick: () => location.reload() }, 'Reload to use it'), ' (a run in flight stops; an optimization keeps its finished trials and can be resumed).');
   });
   atf.database.onChange(() => void dashboard.refresh());
-  const logView = h('section.log-view', { 'aria-labelledby': 'log-title' });
-  const logPre = h('pre#log.log');
-  logView.append(h('div.panel-head', null, h('h2#log-title', null, 'Run log'), h('span.muted', null, 'structured records, newest first')), logPre);
-  const logLine = (r: LogRecord) => JSON.stringify(r);
-  const lines: string[] = atf.logEntries().map(logLine).reverse();
-  logPre.textContent = lines.join('\n');
-  atf.log.subscribe((r) => {
-    lines.unshift(logLine(r));
-    if (lines.length > 500) lines.length = 500;
-    if (!logView.isConnected) return;
-    logPre.textContent = lines.join('\n');
-  });
+  const logView = new LogView(atf);
 
   const navLinks = [...document.querySelectorAll<HTMLAnchorElement>('nav.top a')];
   const setNav = (which: string) => {
@@ -157,7 +151,12 @@ export async function startApp(atf: AtfApi): Promise<void> {
         (r.el.querySelector('#report-title') as HTMLElement | null)?.setAttribute('tabindex', '-1');
         if (run.status === 'Pending' || run.status === 'Running') {
           if (progress?.id !== id) showProgress(id, kind);
+        } else if (progress && progress.id !== id && progress.finished) {
+          // The panel followed another run that has ended (e.g. a trial's backtest, then Back to
+          // its optimization): the panel and the report must not show two different runs.
+          showForm();
         }
+        foldFormOnPhone();
       } catch (e) {
         if (seq !== reportSeq) return;
         main.replaceChildren(errorPanel('Cannot open this run', errorText(e), null), h('p', null, h('a', { href: '#/runs' }, '← All runs')));
@@ -172,8 +171,8 @@ export async function startApp(atf: AtfApi): Promise<void> {
     }
     if (location.hash === '#/log') {
       setNav('log');
-      logPre.textContent = lines.join('\n');
-      main.replaceChildren(logView);
+      logView.show();
+      main.replaceChildren(logView.el);
       return;
     }
     setNav('runs');
@@ -181,6 +180,7 @@ export async function startApp(atf: AtfApi): Promise<void> {
       main.replaceChildren(embedHome());
       return;
     }
+    dashboard.resetConfirm();
     main.replaceChildren(dashboard.el);
     void dashboard.refresh();
   };
@@ -204,4 +204,48 @@ function embedHome(): HTMLElement {
     h('h2#embed-title', null, 'Backtest a strategy in your browser'),
     h('p', null, 'Pick a sample dataset and a strategy, then run a backtest or a parameter grid. The engine is C++ compiled to WebAssembly and runs here, on this device; the report appears in this space.'),
   );
+}
+
+/** The header's chip: the engine's mode in plain words; what it means on demand (the chip is a
+ *  button that opens a short explanation, also its title). */
+function showMode(mode: string): void {
+  const chip = byId('mode');
+  const details = byId('mode-details');
+  const shared = mode === 'shared-memory';
+  chip.textContent = shared ? 'Full speed' : 'Reduced mode';
+  chip.className = `badge ${shared ? 'shared' : 'fallback'}`;
+  chip.dataset['mode'] = mode;
+  const text = shared
+    ? 'Full speed: this page is cross-origin isolated, so the engine workers share memory with it. Progress counters update live and Cancel stops a run at once.'
+    : 'Reduced mode: this page is not cross-origin isolated (no SharedArrayBuffer), so progress arrives by messages and Cancel stops a run by restarting its worker. Results are the same.';
+  chip.title = text;
+  details.textContent = text;
+  chip.setAttribute('aria-expanded', 'false');
+  chip.addEventListener('click', () => {
+    details.hidden = !details.hidden;
+    chip.setAttribute('aria-expanded', String(!details.hidden));
+  });
+}
+
+const INTRO_KEY = 'atf.intro.dismissed';
+
+/** One plain line on what the app is, until dismissed (kept in localStorage). */
+function showIntro(): void {
+  const intro = byId('intro');
+  let dismissed = false;
+  try {
+    dismissed = localStorage.getItem(INTRO_KEY) === '1';
+  } catch {
+    /* no storage: show it */
+  }
+  if (dismissed || document.body.classList.contains('embed')) return;
+  intro.hidden = false;
+  intro.querySelector('button')?.addEventListener('click', () => {
+    intro.hidden = true;
+    try {
+      localStorage.setItem(INTRO_KEY, '1');
+    } catch {
+      /* no storage: hidden for this page */
+    }
+  });
 }

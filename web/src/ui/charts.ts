@@ -11,6 +11,8 @@ import {
   createSeriesMarkers,
   HistogramSeries,
   LineSeries,
+  PriceScaleMode,
+  type AutoscaleInfo,
   type IChartApi,
   type LineData,
   type WhitespaceData,
@@ -19,6 +21,14 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts';
 import type { PlotSeries, Trade } from '../engine/types';
+
+declare global {
+  interface HTMLElement {
+    /** Test hook: the lightweight-charts chart drawn in this host (its axes are canvas pixels;
+     *  the tests ask the chart's own API for formats, ranges and markers). */
+    atfChart?: IChartApi;
+  }
+}
 import { h, num, utcDate } from './dom';
 import type { PriceBars } from './prices';
 
@@ -46,7 +56,8 @@ function baseOptions(indexTime: boolean) {
       panes: { separatorColor: css('--border'), separatorHoverColor: css('--grid') },
     },
     grid: { vertLines: { color: css('--grid') }, horzLines: { color: css('--grid') } },
-    rightPriceScale: { borderColor: css('--border') },
+    // One width for every chart's price axis, so that the synced time axes line up.
+    rightPriceScale: { borderColor: css('--border'), minimumWidth: 84 },
     timeScale: { borderColor: css('--border'), timeVisible: false, minBarSpacing: 0.01, tickMarkFormatter: indexTime ? (t: Time) => String(Number(t)) : undefined },
     localization: { timeFormatter: fmt },
     crosshair: { mode: 0 },
@@ -70,6 +81,8 @@ export function plotColor(color: string, i: number): string {
 export class ReportCharts {
   private charts: IChartApi[] = [];
   private syncing = false;
+  /** Pixels kept free right of the last bar (an open position's label), in every chart. */
+  private rightPad = 0;
   private readonly media = window.matchMedia('(prefers-color-scheme: dark)');
   private readonly onTheme = () => this.applyTheme();
 
@@ -139,8 +152,21 @@ export class ReportCharts {
 
   /** Candles with entry (arrow) and exit (circle) markers per trade, and the script's plots:
    *  overlay ones on the candles, the others together in a pane below (one value per bar). */
-  price(container: HTMLElement, bars: PriceBars, trades: Trade[], plots: PlotSeries[] = []): void {
+  price(container: HTMLElement, bars: PriceBars, trades: Trade[], plots: PlotSeries[] = [], openTrades: Trade[] = []): void {
     const chart = createChart(container, baseOptions(false));
+    // Prices are never negative, but the scale's margins (and the markers') can take a linear axis
+    // below zero when the lows are near it relative to the highs (a long history of a stock that
+    // rose many times over): such a series gets a logarithmic scale, which also keeps its early
+    // years readable; any scale is clamped at zero.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < bars.low.length; i++) {
+      lo = Math.min(lo, bars.low[i] ?? Infinity);
+      hi = Math.max(hi, bars.high[i] ?? -Infinity);
+    }
+    const log = lo > 0 && hi / lo > 4;
+    chart.priceScale('right', 0).applyOptions({ mode: log ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal });
+    container.dataset['scale'] = log ? 'log' : 'linear';
     const up = css('--up');
     const down = css('--down');
     const s = chart.addSeries(CandlestickSeries, {
@@ -151,6 +177,11 @@ export class ReportCharts {
       wickUpColor: up,
       wickDownColor: down,
       priceLineVisible: false,
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+        const r = original();
+        if (r?.priceRange && r.priceRange.minValue < 0) r.priceRange.minValue = 0;
+        return r;
+      },
     });
     s.setData(
       bars.time.map((t, i) => ({
@@ -182,8 +213,34 @@ export class ReportCharts {
         ...(few ? { text: `${t.return_pct >= 0 ? '+' : ''}${num(t.return_pct, 1)}%` } : {}),
       });
     }
+    // A position still open at the end: its entry, and a square at the last bar with its
+    // unrealized return (the table lists it as an open trade).
+    for (const t of openTrades) {
+      const long = t.side === 'long';
+      markers.push({
+        time: Math.floor(t.entry_time / 1000) as UTCTimestamp,
+        position: long ? 'belowBar' : 'aboveBar',
+        shape: long ? 'arrowUp' : 'arrowDown',
+        color: long ? css('--accent') : css('--warn'),
+        text: long ? 'L' : 'S',
+      });
+      markers.push({
+        time: Math.floor(t.exit_time / 1000) as UTCTimestamp,
+        position: long ? 'aboveBar' : 'belowBar',
+        shape: 'square',
+        color: css('--muted'),
+        text: `open ${t.return_pct >= 0 ? '+' : ''}${num(t.return_pct, 1)}%`,
+      });
+    }
+    // Room right of the last bar for the open position's label (the equity chart, which follows
+    // this one's range, gets the same room).
+    if (openTrades.length) {
+      this.rightPad = 72;
+      chart.timeScale().applyOptions({ rightOffsetPixels: this.rightPad });
+    }
     markers.sort((a, b) => Number(a.time) - Number(b.time));
     createSeriesMarkers(s, markers);
+    container.dataset['openMarkers'] = String(openTrades.length);
     const times = bars.time.map((t) => Math.floor(t / 1000) as UTCTimestamp);
     let lower = false;
     plots.forEach((p, i) => {
@@ -247,6 +304,7 @@ export class ReportCharts {
       if (last >= 0) show(i ?? last);
     });
     chart.timeScale().fitContent();
+    container.atfChart = chart;
     this.add(chart);
   }
 
@@ -254,6 +312,7 @@ export class ReportCharts {
   equity(container: HTMLElement, curve: Float64Array, times: number[] | null, buyHold: ArrayLike<number> | null = null): void {
     const indexTime = times === null || times.length !== curve.length;
     const chart = createChart(container, baseOptions(indexTime));
+    if (this.rightPad) chart.timeScale().applyOptions({ rightOffsetPixels: this.rightPad });
     const stride = Math.max(1, Math.ceil(curve.length / MAX_POINTS));
     const eq: Array<{ time: UTCTimestamp; value: number }> = [];
     const dd: Array<{ time: UTCTimestamp; value: number }> = [];
@@ -281,7 +340,8 @@ export class ReportCharts {
       lineWidth: 2,
       priceLineVisible: false,
       title: 'Equity',
-      priceFormat: { type: 'price', precision: 0, minMove: 1 },
+      // Thousands separators: 4,000,000 rather than 4000000.
+      priceFormat: { type: 'custom', minMove: 1, formatter: (v: number) => num(v, 0) },
     });
     e.setData(eq);
     // Buy and hold (TradingView's: the initial capital bought at the first entry), dashed.
@@ -292,13 +352,16 @@ export class ReportCharts {
     const down = css('--down');
     const d = chart.addSeries(
       AreaSeries,
-      { lineColor: down, topColor: `${down}10`, bottomColor: `${down}66`, lineWidth: 1, priceLineVisible: false, title: 'Drawdown %', invertFilledArea: true, priceFormat: { type: 'price', precision: 1, minMove: 0.1 } },
+      // No last-value label: with its title it covered a tick of the pane's small scale (the
+      // caption names the pane, the crosshair gives values).
+      { lineColor: down, topColor: `${down}10`, bottomColor: `${down}66`, lineWidth: 1, priceLineVisible: false, lastValueVisible: false, invertFilledArea: true, priceFormat: { type: 'custom', minMove: 0.1, formatter: (v: number) => `${num(v, 1)}%` } },
       1,
     );
     d.setData(dd);
     const panes = chart.panes();
     panes[1]?.setHeight(110);
     chart.timeScale().fitContent();
+    container.atfChart = chart;
     this.add(chart);
   }
 }

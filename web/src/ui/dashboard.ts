@@ -3,7 +3,9 @@
 // in flight show live progress (read from the progress board every frame); delete and cancel.
 import type { OptimizationRequest, RunKind, RunStatus, RunSummary, StoredRun, BacktestResult, OptimizationResult } from '../engine/types';
 import type { Ctx } from './context';
-import { duration, shortTime, errorText, h, int, metricLabel, metricText, num, paramsText, pct } from './dom';
+import { duration, shortTime, errorText, h, int, metricLabel, metricText, num, paramsText, pct, runDuration } from './dom';
+import { frameProgress } from './live-progress';
+import { isResumable, resumeButton } from './resume';
 import { SortableTable } from './table';
 
 interface Detail {
@@ -14,6 +16,10 @@ interface Detail {
   startedAt: number | null;
   finishedAt: number | null;
   terminal: boolean;
+  /** The status the detail was read at (a resumed run leaves its terminal status). */
+  status: RunStatus;
+  /** A cancelled or interrupted optimization with combinations left (offers Resume). */
+  resumable: boolean;
 }
 
 interface Row extends RunSummary {
@@ -37,7 +43,7 @@ function axisParams(req: OptimizationRequest, p: Record<string, number> | null):
 
 function detailOf(run: StoredRun): Detail {
   const terminal = TERMINAL.includes(run.status);
-  const base = { startedAt: run.startedAt, finishedAt: run.finishedAt, terminal };
+  const base = { startedAt: run.startedAt, finishedAt: run.finishedAt, terminal, status: run.status, resumable: isResumable(run) };
   if (run.kind === 'backtest') {
     const r = run.result as BacktestResult | undefined;
     const m = r?.metrics;
@@ -111,14 +117,17 @@ export class Dashboard {
         {
           key: 'started',
           label: 'Started',
-          value: (r) => r.d?.startedAt ?? r.createdAt,
-          render: (r) =>
-            h(
+          value: (r) => r.startedAt ?? r.createdAt,
+          render: (r) => {
+            // The run's duration as every view gives it (finishedAt − startedAt).
+            const ran = runDuration(r);
+            return h(
               'span.run-cell',
               null,
-              shortTime(r.d?.startedAt ?? r.createdAt),
-              h('span.muted', null, r.d?.startedAt && r.finishedAt ? duration(r.finishedAt - r.d.startedAt) : TERMINAL.includes(r.status) ? '—' : 'running'),
-            ),
+              shortTime(r.startedAt ?? r.createdAt),
+              h('span.muted.run-duration', null, ran !== null ? duration(ran) : TERMINAL.includes(r.status) ? '—' : 'running'),
+            );
+          },
         },
         { key: 'actions', label: '', value: () => null, render: (r) => this.actions(r) },
       ],
@@ -146,7 +155,7 @@ export class Dashboard {
     // dashboard is on screen (the route refreshes it when it is shown again).
     ctx.atf.log.subscribe(() => this.refreshSoon());
     void this.refresh();
-    this.raf = requestAnimationFrame(() => this.frame());
+    this.raf = requestAnimationFrame((t) => this.frame(t));
   }
 
   private resultCell(r: Row): Node | string {
@@ -174,6 +183,7 @@ export class Dashboard {
         }, 'Cancel'),
       );
     } else {
+      if (r.d?.resumable) box.append(resumeButton(this.ctx, r, (m) => (this.message.textContent = m)));
       const confirming = this.confirmDelete === r.id;
       box.append(
         h('button.link.danger-text', {
@@ -199,6 +209,14 @@ export class Dashboard {
       );
     }
     return box;
+  }
+
+  /** Forgets a half-done "Delete" (its "Confirm delete"): called when the list is shown again,
+   *  so that a confirmation never survives leaving the list. */
+  resetConfirm(): void {
+    if (this.confirmDelete === null) return;
+    this.confirmDelete = null;
+    this.render();
   }
 
   private soon: ReturnType<typeof setTimeout> | null = null;
@@ -227,7 +245,7 @@ export class Dashboard {
         await Promise.all(
           this.runs.map(async (r) => {
             const d = this.details.get(r.id);
-            if (d?.terminal) return;
+            if (d?.terminal && d.status === r.status) return;
             if (d && !TERMINAL.includes(r.status)) return; // live: the request does not change
             try {
               const run = r.kind === 'backtest' ? await this.ctx.atf.getBacktestRun(r.id) : await this.ctx.atf.getOptimizationRun(r.id);
@@ -263,16 +281,16 @@ export class Dashboard {
     this.summary.textContent = `${int(rows.length)} run${rows.length === 1 ? '' : 's'}${running ? ` · ${running} in flight` : ''}`;
   }
 
-  private frame(): void {
+  private frame(frameTime: number): void {
     for (const [id, l] of this.live) {
-      const p = this.ctx.atf.progress(id);
+      const p = frameProgress(this.ctx.atf, id, frameTime);
       if (!p) continue;
       l.bar.max = Math.max(1, p.total);
       l.bar.value = p.processed;
       const t = l.kind === 'backtest' ? `${Math.floor((p.processed / Math.max(1, p.total)) * 100)} %` : `${int(p.processed)}/${int(p.total)}${p.failed ? ` (${p.failed} failed)` : ''}`;
       if (l.text.textContent !== t) l.text.textContent = t;
     }
-    this.raf = requestAnimationFrame(() => this.frame());
+    this.raf = requestAnimationFrame((t) => this.frame(t));
   }
 
   dispose(): void {

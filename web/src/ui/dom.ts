@@ -99,6 +99,12 @@ export function dateTime(ms: number | null | undefined): string {
 }
 
 /** Time only for today, else date and minutes (local time); the full stamp goes in a title. */
+/** A run's duration, one definition for every view: finishedAt − startedAt (null until it ended,
+ *  or when it never started). */
+export function runDuration(r: { startedAt?: number | null; finishedAt?: number | null }): number | null {
+  return r.startedAt != null && r.finishedAt != null ? Math.max(0, r.finishedAt - r.startedAt) : null;
+}
+
 export function shortTime(ms: number | null | undefined): HTMLElement | string {
   if (ms === null || ms === undefined) return '—';
   const full = dateTime(ms);

@@ -1,8 +1,11 @@
 // The optimization heatmap: the objective over two chosen parameters, drawn on a canvas (one cell
-// per pair of values; other parameters aggregated by best or mean). Failed cells are crossed out.
-// Hover shows the cell; click (or Enter on the focused canvas) picks the cell's best trial.
+// per pair of values; other parameters aggregated by best or mean). Cells whose combinations the
+// strategy's constraint skipped are hatched in a neutral colour; cells with a trial that failed
+// are crossed out in red. Hover shows the cell (and why it has no value); click (or Enter on the
+// focused canvas) picks the cell's best trial, or the skipped or failed one, which says why.
 import type { TrialRecord } from '../engine/types';
 import { h, num } from './dom';
+import { isSkipped, noResultText } from './trial-outcome';
 
 export interface HeatmapInput {
   trials: TrialRecord[];
@@ -21,7 +24,12 @@ interface Cell {
   yi: number;
   value: number | null;
   best: TrialRecord | null;
+  /** Trials that ran and failed. */
   failed: number;
+  /** Trials the strategy's constraint refused (never ran). */
+  skipped: number;
+  /** The first trial without a result (what a click on a cell without value shows). */
+  noResult: TrialRecord | null;
   count: number;
 }
 
@@ -64,7 +72,10 @@ export class Heatmap {
     this.canvas.addEventListener('mouseleave', () => this.hover(null));
     this.canvas.addEventListener('click', (e) => {
       const c = this.cellAt(e.offsetX, e.offsetY);
-      if (c?.best) this.onPick(c.best);
+      // A touch has no hover: the tip says what the tapped cell is.
+      this.hover(c);
+      const t = c?.best ?? c?.noResult;
+      if (t) this.onPick(t);
     });
     this.canvas.addEventListener('keydown', (e) => this.key(e));
     new ResizeObserver(() => this.draw()).observe(this.el);
@@ -85,12 +96,14 @@ export class Heatmap {
       const key = `${xv}|${yv}`;
       let c = map.get(key);
       if (!c) {
-        c = { xi: this.xs.indexOf(xv), yi: this.ys.indexOf(yv), value: null, best: null, failed: 0, count: 0, sum: 0, n: 0 };
+        c = { xi: this.xs.indexOf(xv), yi: this.ys.indexOf(yv), value: null, best: null, failed: 0, skipped: 0, noResult: null, count: 0, sum: 0, n: 0 };
         map.set(key, c);
       }
       c.count++;
       if (t.status !== 'completed') {
-        c.failed++;
+        if (isSkipped(t)) c.skipped++;
+        else c.failed++;
+        c.noResult ??= t;
         continue;
       }
       const v = t.metrics?.[input.objective];
@@ -105,6 +118,8 @@ export class Heatmap {
       value: c.n === 0 ? null : input.aggregate === 'mean' ? c.sum / c.n : (c.best?.metrics?.[input.objective] ?? null),
     }));
     this.canvas.dataset['cells'] = String(this.cells.length);
+    this.canvas.dataset['skippedCells'] = String(this.cells.filter((c) => c.value === null && c.skipped > 0).length);
+    this.canvas.dataset['failedCells'] = String(this.cells.filter((c) => c.failed > 0).length);
     this.draw();
   }
 
@@ -157,6 +172,23 @@ export class Heatmap {
         g.fillStyle = ramp(t);
         g.fillRect(x, y, cw - gap, ch - gap);
       }
+      if (c.value === null && c.skipped > 0) {
+        // Skipped by the constraint: a neutral hatch (not an error of the run).
+        g.save();
+        g.beginPath();
+        g.rect(x, y, cw - gap, ch - gap);
+        g.clip();
+        g.strokeStyle = text;
+        g.globalAlpha = 0.35;
+        g.lineWidth = 1;
+        g.beginPath();
+        for (let d = -ch; d < cw; d += 6) {
+          g.moveTo(x + d, y + ch);
+          g.lineTo(x + d + ch, y);
+        }
+        g.stroke();
+        g.restore();
+      }
       if (c.failed > 0) {
         g.strokeStyle = fail;
         g.lineWidth = 1.5;
@@ -208,6 +240,7 @@ export class Heatmap {
       h('span', null, num(this.input.maximize ? lo : hi, 3)),
       h('span.heatmap-ramp', { 'aria-hidden': 'true' }),
       h('span', null, `${num(this.input.maximize ? hi : lo, 3)} (${this.input.objective}, ${this.input.maximize ? 'higher' : 'lower'} is better)`),
+      this.cells.some((c) => c.value === null && c.skipped > 0) ? h('span.heatmap-skip', { title: "The strategy refuses these combinations (e.g. fast must be less than slow): they are not run" }, "▨ skipped by the strategy's constraint") : null,
       this.cells.some((c) => c.failed > 0) ? h('span.heatmap-fail', null, '✕ failed trial') : null,
     ].filter((x): x is HTMLSpanElement => x !== null));
   }
@@ -227,7 +260,15 @@ export class Heatmap {
     const x = this.xs[c.xi];
     const y = this.ys[c.yi];
     const agg = this.input.aggregate === 'mean' ? 'mean' : 'best';
-    this.tip.textContent = `${this.input.x}=${x}, ${this.input.y}=${y}: ${this.input.objective} ${agg} ${num(c.value, 4)} over ${c.count} trial(s)${c.failed ? `, ${c.failed} failed` : ''}`;
+    const at = this.input.y === '__none' ? `${this.input.x}=${x}` : `${this.input.x}=${x}, ${this.input.y}=${y}`;
+    const why = c.noResult ? noResultText(c.noResult) : '';
+    if (c.value === null) {
+      // No value: say why (every trial of the cell was skipped or failed, or none has finished).
+      this.tip.textContent = `${at}: no result, ${why || 'no trial has finished yet'}`;
+      return;
+    }
+    const extra = [c.skipped ? `${c.skipped} skipped` : '', c.failed ? `${c.failed} failed` : ''].filter(Boolean).join(', ');
+    this.tip.textContent = `${at}: ${this.input.objective} ${agg} ${num(c.value, 4)} over ${c.count - c.skipped - c.failed} trial(s)${extra ? `; ${extra} (${why})` : ''}`;
   }
 
   private key(e: KeyboardEvent): void {
@@ -240,7 +281,8 @@ export class Heatmap {
     else if (e.key === 'ArrowUp') yi++;
     else if (e.key === 'ArrowDown') yi--;
     else if (e.key === 'Enter') {
-      if (cur.best) this.onPick(cur.best);
+      const t = cur.best ?? cur.noResult;
+      if (t) this.onPick(t);
       return;
     } else return;
     e.preventDefault();

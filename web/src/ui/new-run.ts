@@ -16,7 +16,7 @@ declare global {
 import { estimateGridMs, type Ctx, type ParamInfo, type StrategyInfo } from './context';
 import { duration, errorText, h, int, metricLabel } from './dom';
 import { csvSizeError } from '../engine/datasets';
-import { forgetCsv, previewCsv, rememberCsv } from './prices';
+import { adjCloseColumn, adjustedCsv, forgetCsv, previewCsv, rememberCsv } from './prices';
 import { ScriptLibrary } from './script-library';
 import { configOf, datesOf, NUMERIC_BROKER, showShareLink, type SharedConfig } from './share';
 
@@ -45,6 +45,29 @@ function defaultAxis(p: ParamInfo): { min: number; max: number; step: number } {
   const step = Math.max(p.step, Math.round(raw / p.step) * p.step);
   const clean = (v: number) => Number(v.toFixed(6));
   return { min: clean(lo), max: clean(hi), step: clean(step) };
+}
+
+/** The default axes of the parameters varied by default (the first two): each spans half to
+ *  twice its default, except that two axes of the same type whose defaults are ordered (fast 10
+ *  < slow 30) are cut apart at the midpoint of their defaults, so that no default combination has
+ *  them equal or crossed. Strategies that pair parameters (fast < slow, lower < upper) refuse such
+ *  combinations, and a default grid should have no skipped cell. */
+export function defaultAxes(params: ParamInfo[]): Array<{ min: number; max: number; step: number }> {
+  const axes = params.map(defaultAxis);
+  const [p, q] = params;
+  const [a, b] = axes;
+  if (!p || !q || !a || !b || p.type !== q.type || p.default === q.default) return axes;
+  const [loP, hiP, loA, hiA] = p.default < q.default ? [p, q, a, b] : [q, p, b, a];
+  if (loA.max < hiA.min) return axes;
+  const mid = (loP.default + hiP.default) / 2;
+  const clean = (v: number) => Number(v.toFixed(6));
+  // The lower axis ends below the midpoint (on its own step), the upper one starts at or above it.
+  const lowMax = loA.min + Math.floor((mid - loA.min) / loA.step - 1e-9) * loA.step;
+  const highMin = Math.max(hiP.min, loP.type === 'int' ? Math.ceil(mid) : mid);
+  if (lowMax < loA.min || highMin > hiA.max) return axes;
+  loA.max = clean(Math.max(loA.min, lowMax >= mid ? lowMax - loA.step : lowMax));
+  hiA.min = clean(highMin);
+  return axes;
 }
 
 /** A numeric script input as a parameter row (bounds it does not state are open). */
@@ -341,9 +364,7 @@ export class NewRunForm {
     if (current && list.some((d) => d.name === current)) this.dataset.value = current;
   }
 
-  /** Imports a chosen CSV file: size check before reading, a preview of the first rows with the
-   *  detected columns, then the engine's importer checks every line at once. A file it refuses
-   *  is shown with the line and column and leaves the dataset list (nothing is ever saved). */
+  /** Imports a chosen CSV file: size check before reading, then importText. */
   private async importCsv(): Promise<void> {
     const file = this.csvInput.files?.[0];
     this.csvInput.value = '';
@@ -355,13 +376,21 @@ export class NewRunForm {
       this.showError('dataset', tooBig.message);
       return;
     }
-    const text = await file.text();
+    await this.importText(file.name || 'imported.csv', await file.text(), false);
+  }
+
+  /** A preview of the first rows, then the engine's importer checks every line at once. Only a
+   *  file it accepts shows the columns it read (and, with an "Adj Close" column, the choice of
+   *  price basis); a file it refuses is shown with the line and column and leaves the dataset
+   *  list (nothing is ever saved). `adjusted`: the text is the adjusted-close version. */
+  private async importText(fileName: string, text: string, adjusted: boolean): Promise<void> {
     const names = new Set(this.ctx.atf.listDatasets().map((d) => d.name));
     // A stated date order becomes part of the name ("prices.csv [dmy]"), so the saved dataset keeps it.
     const order = this.dateOrder.value as '' | DateOrder;
     const suffix = order ? ` [${order}]` : '';
-    let name = `${file.name || 'imported.csv'}${suffix}`;
-    for (let i = 2; names.has(name); i++) name = `${file.name.replace(/\.csv$/i, '')} (${i}).csv${suffix}`;
+    const base = fileName.replace(/\.csv$/i, '') + (adjusted ? ' (adj close)' : '');
+    let name = `${base}.csv${suffix}`;
+    for (let i = 2; names.has(name); i++) name = `${base} (${i}).csv${suffix}`;
     try {
       await this.ctx.atf.addDatasetCsv(name, text, order ? { dateOrder: order } : {});
     } catch (e) {
@@ -372,29 +401,32 @@ export class NewRunForm {
     this.refreshDatasets(name);
     const pv = previewCsv(text, 5);
     const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;
-    const detected = Object.entries(pv.columns)
-      .map(([k, i]) => `${k} ← ${pv.header[i] ?? `column ${i + 1}`}`)
-      .join(', ');
     const verdict = h('p.hint.csv-verdict', { 'aria-live': 'polite' }, `${name}: ${int(lines)} lines; checking every line…`);
-    this.csvPreview.replaceChildren(
-      h('p.hint', null, `Detected columns: ${detected || 'none'}.`),
-      h(
-        'div.scroll-x',
-        null,
-        h(
-          'table.mini',
-          null,
-          h('thead', null, h('tr', null, ...pv.header.map((c) => h('th', null, c)))),
-          h('tbody', null, ...pv.rows.map((r) => h('tr', null, ...r.map((c) => h('td', null, c))))),
-        ),
-      ),
-      verdict,
-    );
+    const detected = h('p.hint.csv-columns', { hidden: true });
+    const basis = h('div.csv-basis', { hidden: true });
+    const table =
+      pv.header.length && lines > 0
+        ? h(
+            'div.scroll-x.csv-table',
+            { tabindex: 0, 'aria-label': 'The first rows of the file' },
+            h(
+              'table.mini',
+              null,
+              h('thead', null, h('tr', null, ...pv.header.map((c) => h('th', null, c)))),
+              h('tbody', null, ...pv.rows.map((r) => h('tr', null, ...r.map((c) => h('td', null, c))))),
+            ),
+          )
+        : null;
+    this.csvPreview.replaceChildren(...([detected, table, verdict, basis] as Array<HTMLElement | null>).filter((x): x is HTMLElement => x !== null));
     try {
       const { bars, notices } = await this.ctx.atf.checkDataset(name);
       const noticed = notices.length ? ` Note: ${notices.join('; ')}.` : '';
       verdict.textContent = `${name}: ${int(bars)} bars, every line valid.${noticed} It is saved when a run uses it.`;
       verdict.classList.add('ok-text');
+      // The columns the file was read by: only now that the importer has accepted it.
+      detected.textContent = `Columns: ${Object.entries(pv.columns).map(([k, i]) => `${k} ← ${pv.header[i] ?? `column ${i + 1}`}`).join(', ')}.`;
+      detected.hidden = false;
+      if (!adjusted) this.offerAdjusted(fileName, text, name, pv.header, basis);
       this.refreshDatasets(name);
       this.updateCount();
     } catch (e) {
@@ -404,6 +436,42 @@ export class NewRunForm {
       this.refreshDatasets();
       this.showError('dataset', errorText(e));
     }
+  }
+
+  /** A file with an "Adj Close" column (Yahoo Finance's): the price basis can be the close as
+   *  traded (the file as it is) or the close adjusted for splits and dividends (every price
+   *  scaled by adj close / close, imported as a dataset of its own). */
+  private offerAdjusted(fileName: string, text: string, asTraded: string, header: string[], box: HTMLElement): void {
+    if (adjCloseColumn(header) < 0) return;
+    const pick = h('select#nr-price-basis', { 'aria-describedby': 'nr-price-basis-hint' });
+    pick.add(new Option('Close (as traded)', 'close'));
+    pick.add(new Option('Adj Close (adjusted for splits and dividends)', 'adj'));
+    let adjustedName: string | null = null;
+    pick.addEventListener('change', async () => {
+      if (pick.value === 'close') {
+        this.refreshDatasets(asTraded);
+        return;
+      }
+      if (adjustedName && this.ctx.atf.listDatasets().some((d) => d.name === adjustedName)) {
+        this.refreshDatasets(adjustedName);
+        return;
+      }
+      const adjusted = adjustedCsv(text);
+      if (!adjusted) return;
+      const before = new Set(this.ctx.atf.listDatasets().map((d) => d.name));
+      // The adjusted file gets its own preview and check; the choice stays offered under it.
+      const keep = box;
+      await this.importText(fileName, adjusted, true);
+      adjustedName = this.ctx.atf.listDatasets().find((d) => !before.has(d.name))?.name ?? null;
+      keep.hidden = false;
+      this.csvPreview.append(keep);
+    });
+    box.replaceChildren(
+      h('label', { for: 'nr-price-basis' }, 'Price basis '),
+      pick,
+      h('p.hint#nr-price-basis-hint', null, 'This file has an Adj Close column: backtest on the prices as traded, or on prices adjusted for splits and dividends (a dataset of its own).'),
+    );
+    box.hidden = false;
   }
 
   private get current(): StrategyInfo | undefined {
@@ -432,10 +500,11 @@ export class NewRunForm {
       const hi = bound(p.max);
       return lo !== null && hi !== null ? ` (${lo}…${hi})` : lo !== null ? ` (≥ ${lo})` : hi !== null ? ` (≤ ${hi})` : '';
     };
+    const axes = defaultAxes(params);
     params.forEach((p, i) => {
       const attrs = { type: 'number', min: bound(p.min), max: bound(p.max), step: p.type === 'int' ? 1 : 'any', inputmode: 'decimal' };
       const value = h('input', { ...attrs, id: `p-${p.name}`, value: p.default });
-      const ax = defaultAxis(p);
+      const ax = axes[i] ?? defaultAxis(p);
       const on = h('input', { type: 'checkbox', id: `ax-${p.name}-on`, 'aria-label': `Vary ${p.name}` });
       on.checked = i < 2;
       const min = h('input', { ...attrs, id: `ax-${p.name}-min`, value: ax.min, 'aria-label': `${p.name} min` });

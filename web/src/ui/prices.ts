@@ -42,11 +42,20 @@ export function forgetCsv(name: string): void {
   cache.delete(name);
 }
 
+/** Where the text of a dataset this page did not import comes from (one saved by an earlier
+ *  visit: the engine's registry has it). */
+let savedText: ((name: string) => Promise<string | null>) | null = null;
+
+/** Sets the reader of saved datasets' text (atf.datasetCsv). */
+export function useSavedDatasets(read: (name: string) => Promise<string | null>): void {
+  savedText = read;
+}
+
 export function loadPrices(dataset: string): Promise<PriceBars | null> {
   let p = cache.get(dataset);
   if (!p) {
     p = (async () => {
-      const text = imported.get(dataset) ?? (await fetchSample(dataset));
+      const text = imported.get(dataset) ?? (await fetchSample(dataset)) ?? (await savedText?.(dataset)) ?? null;
       return text === null ? null : parseCsv(text);
     })().catch(() => null);
     cache.set(dataset, p);
@@ -73,7 +82,9 @@ function parseTime(s: string): number {
   return Date.parse(iso);
 }
 
-/** First rows and detected columns, for the import preview. */
+/** First rows and detected columns, for the import preview. A role whose name is not in the
+ *  header takes its usual position (time first, then open, high, low, close), as the importer
+ *  does with a file without a header. */
 export function previewCsv(text: string, rows = 5): { header: string[]; rows: string[][]; columns: Record<string, number> } {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const split = (l: string) => l.split(/[,;\t]/).map((c) => c.trim());
@@ -129,4 +140,45 @@ export function parseCsv(text: string): PriceBars | null {
     out.volume.push(Number.isFinite(v) ? v : NaN);
   }
   return out.time.length ? out : null;
+}
+
+/** The index of an "Adj Close" column (Yahoo Finance's adjusted close), or -1. */
+export function adjCloseColumn(header: string[]): number {
+  return header.findIndex((x) => x.toLowerCase().replace(/[^a-z]/g, '') === 'adjclose');
+}
+
+/** The file with prices adjusted for splits and dividends: each row's open, high, low and close
+ *  scaled by adj close / close (close becomes adj close), the Adj Close column dropped. Rows that
+ *  cannot be scaled (a missing or zero close) are kept as they are; the engine's importer then
+ *  checks the result like any file. Null when the file has no Adj Close column. */
+export function adjustedCsv(text: string): string | null {
+  const lines = text.split(/\r?\n/);
+  const firstIndex = lines.findIndex((l) => l.trim() !== '');
+  if (firstIndex < 0) return null;
+  const delim = [',', ';', '\t'].find((d) => (lines[firstIndex] ?? '').includes(d)) ?? ',';
+  const header = (lines[firstIndex] ?? '').split(delim).map((c) => c.trim());
+  const adj = adjCloseColumn(header);
+  if (adj < 0) return null;
+  const cols = detect(header);
+  const scaled = [cols['open'], cols['high'], cols['low'], cols['close']].filter((i): i is number => i !== undefined && i !== adj);
+  const close = cols['close'] ?? -1;
+  const out: string[] = [];
+  lines.forEach((line, k) => {
+    if (k < firstIndex || line.trim() === '') return;
+    const cells = line.split(delim);
+    if (k > firstIndex) {
+      const c = Number(cells[close]);
+      const a = Number(cells[adj]);
+      if (Number.isFinite(c) && c !== 0 && Number.isFinite(a)) {
+        const f = a / c;
+        for (const i of scaled) {
+          const v = Number(cells[i]);
+          if (cells[i] !== undefined && cells[i]!.trim() !== '' && Number.isFinite(v)) cells[i] = String(Number((v * f).toPrecision(12)));
+        }
+      }
+    }
+    cells.splice(adj, 1);
+    out.push(cells.join(delim));
+  });
+  return `${out.join('\n')}\n`;
 }

@@ -4,7 +4,8 @@
 import type { BacktestStatus, OptimizationStatus, RunKind } from '../engine/types';
 import { StatusCode } from '../engine/progress-board';
 import type { Ctx } from './context';
-import { duration, errorPanel, errorText, h, int, rate } from './dom';
+import { duration, errorPanel, errorText, h, int, rate, runDuration } from './dom';
+import { frameProgress } from './live-progress';
 
 const NAMES = ['Pending', 'Pending', 'Running', 'Completed', 'Failed', 'Cancelled'] as const;
 
@@ -61,7 +62,12 @@ export class ProgressView {
       h('div.actions', null, this.cancelBtn, h('button.secondary', { type: 'button', onclick: onBack }, 'New run')),
       this.outcome,
     );
-    this.raf = requestAnimationFrame(() => this.frame());
+    this.raf = requestAnimationFrame((t) => this.frame(t));
+  }
+
+  /** Whether the run has ended (the view shows its outcome). */
+  get finished(): boolean {
+    return this.done;
   }
 
   dispose(): void {
@@ -74,9 +80,9 @@ export class ProgressView {
     return this.kind === 'backtest' ? 'bars/s' : 'trials/s';
   }
 
-  private frame(): void {
+  private frame(frameTime: number): void {
     if (this.disposed || this.done) return;
-    const p = this.ctx.atf.progress(this.id);
+    const p = frameProgress(this.ctx.atf, this.id, frameTime);
     const now = performance.now();
     if (p && p.status !== StatusCode.Free) {
       const name = NAMES[p.status] ?? 'Pending';
@@ -93,7 +99,7 @@ export class ProgressView {
         void this.pollStatus();
       }
     }
-    if (!this.done) this.raf = requestAnimationFrame(() => this.frame());
+    if (!this.done) this.raf = requestAnimationFrame((t) => this.frame(t));
   }
 
   private async pollStatus(): Promise<void> {
@@ -101,8 +107,12 @@ export class ProgressView {
       const s = await this.fetchStatus();
       if (this.disposed || this.done) return;
       if (s.status === 'Running' && this.startedAt === null) this.startedAt = performance.now();
-      if ('processedBars' in s) this.render(s.processedBars, s.totalBars, 0);
-      else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
+      // While the board has the run, its counts are the only ones shown (every view reads them
+      // per frame); the status's own counts are written only when the board has none.
+      if (!this.ctx.atf.progress(this.id)) {
+        if ('processedBars' in s) this.render(s.processedBars, s.totalBars, 0);
+        else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
+      }
       if (s.status !== 'Pending' && s.status !== 'Running') void this.finish();
       else this.setStatus(s.cancelRequested ? 'Cancelling…' : s.status, s.cancelRequested ? 'Cancelling' : s.status);
     } catch (e) {
@@ -172,7 +182,11 @@ export class ProgressView {
     else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
     this.etaEl.textContent = '—';
     this.cancelBtn.hidden = true;
-    const elapsed = this.startedAt === null ? 0 : performance.now() - this.startedAt;
+    // The run's own duration (finishedAt − startedAt, as the runs list and the report show it),
+    // not the time this view watched it.
+    const ran = runDuration(s);
+    const elapsed = ran ?? 0;
+    this.elapsedEl.textContent = duration(ran);
     if (s.status === 'Completed' && 'processedBars' in s && elapsed > 0) this.ctx.barsPerSecond = s.totalBars / (elapsed / 1000);
     const est = this.ctx.gridEstimates.get(this.id);
     // Learn from grids long enough to measure (start-up costs dominate tiny ones).
@@ -185,7 +199,7 @@ export class ProgressView {
       const kept = 'completedCombinations' in s ? ` ${int(s.completedCombinations + s.failedCombinations)} finished trial(s) were kept.` : '';
       this.outcome.replaceChildren(h('p.notice.cancelled', null, `Cancelled.${kept}`), open);
     } else {
-      this.outcome.replaceChildren(h('p.notice.ok', null, `Completed${elapsed ? ` in ${duration(elapsed)}` : ''}.`), open);
+      this.outcome.replaceChildren(h('p.notice.ok', null, `Completed${ran !== null ? ` in ${duration(ran)}` : ''}.`), open);
     }
     this.ctx.runsChanged();
     if (s.status === 'Completed') this.ctx.openRun(this.id, this.kind);

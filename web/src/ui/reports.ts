@@ -15,6 +15,10 @@ import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
 import { reportHtml } from './report-html';
 import { monthlyReturns, monthlyTable, performanceTable, returnsHistogram, tradeRows, tradesCsv, type TradeRow } from './tv-report';
+import { frameProgress } from './live-progress';
+import { isResumable, resumeButton } from './resume';
+import { filterNames, parseConditions } from './trial-filter';
+import { isFailed, isSkipped, noResultText } from './trial-outcome';
 
 const CARD_METRICS = [
   'net_profit', 'total_return_pct', 'cagr_pct', 'sharpe', 'sortino', 'max_drawdown_pct', 'calmar', 'volatility_pct',
@@ -34,7 +38,8 @@ function cardText(name: string, v: number | null | undefined): string {
   return metricText(name, v);
 }
 
-function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = CARD_METRICS): HTMLElement {
+/** Metric cards; `notes` adds a line under a card's value (e.g. what net profit is made of). */
+function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = CARD_METRICS, notes: Record<string, string> = {}): HTMLElement {
   return h(
     'div.cards',
     { 'data-testid': 'metric-cards' },
@@ -46,6 +51,7 @@ function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = C
           { title: ctx.metrics.find((m) => m.name === n)?.description ?? n, 'data-metric': n },
           h('div.card-label', null, metricLabel(n)),
           h('div.card-value', { class: tone(n, metrics[n]) || null, title: metricText(n, metrics[n]) }, cardText(n, metrics[n])),
+          notes[n] ? h('div.card-note', null, notes[n]) : null,
         ),
       ),
   );
@@ -152,6 +158,43 @@ function buyAndHold(close: number[], r: BacktestResult): Float64Array | null {
   return out;
 }
 
+/** A position still open at the end, in words (the Settings list; the trades table has it as an
+ *  open trade). */
+function openPositionText(r: BacktestResult): string {
+  const open = r.open_trades ?? [];
+  if (!open.length) return 'none (every trade closed)';
+  return open
+    .map((t) => `${t.side} ${num(t.quantity, t.quantity % 1 ? 4 : 0)} since ${utcDate(t.entry_time)} at ${num(t.entry_price, 4)}; unrealized P&L ${money(t.pnl)} (${pct(t.return_pct)}) at the last close ${num(t.exit_price, 4)}`)
+    .join('; ');
+}
+
+/** Net profit's parts when a position is still open: it counts the open position's unrealized
+ *  P&L (the equity at the end is marked to the last close), which the card says. */
+function netProfitNote(r: BacktestResult): Record<string, string> {
+  const open = r.open_trades ?? [];
+  if (!open.length) return r.trades.length ? { net_profit: 'realized: every trade closed' } : {};
+  const unrealized = open.reduce((a, t) => a + t.pnl, 0);
+  const net = r.metrics['net_profit'];
+  const realized = typeof net === 'number' ? net - unrealized : r.trades.reduce((a, t) => a + t.pnl, 0);
+  return { net_profit: `realized ${money(realized)} + unrealized ${money(unrealized)} (open position)` };
+}
+
+/** "Trial #N of optimization …" for a backtest re-run from a trial: its parameters and a link
+ *  back to its optimization. */
+function originNotice(req: BacktestRequest, params: Record<string, number> | null | undefined): HTMLElement | null {
+  const o = req.origin;
+  // Imported databases are not trusted: only an id of our shape becomes a link.
+  if (!o || typeof o.optimization !== 'string' || !/^[\w-]{1,64}$/.test(o.optimization) || !Number.isInteger(o.trial)) return null;
+  return h(
+    'p.notice.origin',
+    { 'data-testid': 'trial-origin' },
+    `Trial #${o.trial} (${paramsText(params)}) of `,
+    h('a', { href: `#/run/optimization/${o.optimization}` }, `optimization ${o.optimization.slice(0, 8)}`),
+    ', re-run as a full backtest. ',
+    h('a', { href: `#/run/optimization/${o.optimization}` }, '← Back to the optimization'),
+  );
+}
+
 export interface Report {
   el: HTMLElement;
   dispose(): void;
@@ -162,7 +205,10 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
   const charts = new ReportCharts();
   const el = h('article.report', { 'data-kind': 'backtest', 'data-run': run.id, 'aria-labelledby': 'report-title' });
   const r = run.result as BacktestResult | undefined;
-  const head = header(`Backtest · ${req.strategy ?? r?.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack, ctx);
+  // The title names the parameters (a trial's re-run, or any backtest, is told apart by them).
+  const shownParams = r?.params ?? req.params;
+  const paramPart = req.script === undefined && shownParams && Object.keys(shownParams).length ? ` (${paramsText(shownParams)})` : '';
+  const head = header(`Backtest · ${req.strategy ?? r?.strategy ?? 'Pine script'}${paramPart} on ${run.dataset}`, run, onBack, ctx);
   if (r) {
     head.querySelector('.share-box')?.before(
       h(
@@ -182,13 +228,16 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
     );
   }
   el.append(head);
+  const origin = originNotice(req, shownParams);
+  if (origin) el.append(origin);
   if (run.status === 'Failed') el.append(errorPanel('The run failed', run.errorMessage, run.errorStackTrace));
   if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled after ${int(run.processed)} of ${int(run.total)} bars; a cancelled backtest has no result.`));
   if (run.status === 'Pending' || run.status === 'Running') el.append(h('p.notice', null, 'This run is still in flight; its report appears when it completes.'));
   if (r) {
-    el.append(metricCards(ctx, r.metrics));
+    el.append(metricCards(ctx, r.metrics, CARD_METRICS, netProfitNote(r)));
     const plots = r.plots ?? [];
-    const priceFig = chartBox(plots.some((p) => !p.overlay) ? 'Price with entries, exits and plots (the other plots in the pane below)' : 'Price with entries (▲ long, ▼ short) and exits (● with the trade return)');
+    const openNote = r.open_trades?.length ? '; ■ the position still open, with its unrealized return' : '';
+    const priceFig = chartBox(plots.some((p) => !p.overlay) ? `Price with entries, exits and plots (the other plots in the pane below)${openNote}` : `Price with entries (▲ long, ▼ short) and exits (● with the trade return)${openNote}`);
     if (plots.length) {
       priceFig.box.dataset['plots'] = String(plots.length);
       priceFig.box.querySelector('figcaption')?.append(
@@ -216,7 +265,7 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
     // Charts measure their host: create them once the report is in the document.
     queueMicrotask(() => {
       requestAnimationFrame(() => {
-        if (aligned) charts.price(priceFig.host, aligned, trades, plots);
+        if (aligned) charts.price(priceFig.host, aligned, trades, plots, r.open_trades ?? []);
         else
           priceFig.box.replaceWith(
             h(
@@ -263,19 +312,26 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
         priceFig.box.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
       },
       initialSort: { key: 'n', dir: 1 },
+      rowClass: (t) => (t.open ? 'trade-open' : ''),
       maxRows: 200,
       empty: 'No trades.',
       columns: [
         { key: 'n', label: '#', value: (t) => t.n, numeric: true },
         { key: 'side', label: 'Side', value: (t) => t.side, render: (t) => h('span', { class: `side-${t.side}` }, t.side) },
         { key: 'entry', label: 'Entry', value: (t) => t.entry_time, render: (t) => utcDate(t.entry_time) },
-        { key: 'exit', label: 'Exit', value: (t) => t.exit_time, render: (t) => utcDate(t.exit_time) },
+        {
+          key: 'exit',
+          label: 'Exit',
+          value: (t) => t.exit_time,
+          // An open trade has no exit: its P&L is valued at the last close.
+          render: (t) => (t.open ? h('span.open-tag', { title: `Still open at the end; valued at the last close (${utcDate(t.exit_time)})` }, 'open') : utcDate(t.exit_time)),
+        },
         { key: 'bars', label: 'Bars', value: (t) => t.exit_index - t.entry_index, numeric: true },
         { key: 'qty', label: 'Qty', value: (t) => t.quantity, numeric: true, render: (t) => num(t.quantity, t.quantity % 1 ? 4 : 0) },
         { key: 'ep', label: 'Entry price', value: (t) => t.entry_price, numeric: true, render: (t) => num(t.entry_price, 4) },
         { key: 'xp', label: 'Exit price', value: (t) => t.exit_price, numeric: true, render: (t) => num(t.exit_price, 4) },
         { key: 'comm', label: 'Commission', value: (t) => t.commission, numeric: true, render: (t) => money(t.commission) },
-        { key: 'pnl', label: 'P&L', value: (t) => t.pnl, numeric: true, render: (t) => h('span', { class: t.pnl > 0 ? 'pos' : t.pnl < 0 ? 'neg' : null }, money(t.pnl)) },
+        { key: 'pnl', label: 'P&L', value: (t) => t.pnl, numeric: true, render: (t) => h('span', { class: t.pnl > 0 ? 'pos' : t.pnl < 0 ? 'neg' : null, title: t.open ? 'unrealized' : null }, money(t.pnl), t.open ? h('span.muted', null, ' unrealized') : null) },
         { key: 'ret', label: 'Return', value: (t) => t.return_pct, numeric: true, render: (t) => h('span', { class: t.return_pct > 0 ? 'pos' : t.return_pct < 0 ? 'neg' : null }, pct(t.return_pct)) },
         { key: 'signal', label: 'Signal', value: (t) => `${t.entrySignal} → ${t.exitSignal}`, render: (t) => h('span.signal', null, t.entrySignal, h('span.muted', null, ' → '), t.exitSignal) },
         { key: 'runup', label: 'Run-up', value: (t) => t.runup, numeric: true, render: (t) => (Number.isFinite(t.runup) ? money(t.runup) : '—') },
@@ -323,7 +379,7 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
           ['Bars', int(r.bars)],
           ['Final equity', money(r.final_equity)],
           ['Final cash', money(r.final_cash)],
-          ['Open position', r.open_position ? JSON.stringify(r.open_position) : 'none'],
+          ['Open position', openPositionText(r)],
           ['Rejected orders', int(r.rejected_orders)],
         ]),
       ),
@@ -335,32 +391,6 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
 }
 
 type TrialRow = TrialRecord & { rank: number };
-
-interface Condition {
-  name: string;
-  test: (v: number) => boolean;
-}
-
-/** Parses "sharpe > 0.5, fast <= 10" (comma or "and" separated) into conditions on known names. */
-export function parseConditions(text: string, names: Set<string>): { conds: Condition[]; error: string | null } {
-  const conds: Condition[] = [];
-  for (const part of text.split(/,|\band\b/i).map((p) => p.trim()).filter(Boolean)) {
-    const m = /^([a-z_][\w]*)\s*(>=|<=|!=|=|==|>|<)\s*(-?[\d.]+(?:e-?\d+)?)$/i.exec(part);
-    if (!m) return { conds: [], error: `cannot read "${part}" (use name > number)` };
-    const [, name = '', op, raw] = m;
-    if (!names.has(name)) return { conds: [], error: `unknown name "${name}"` };
-    const x = Number(raw);
-    const test =
-      op === '>' ? (v: number) => v > x
-      : op === '>=' ? (v: number) => v >= x
-      : op === '<' ? (v: number) => v < x
-      : op === '<=' ? (v: number) => v <= x
-      : op === '!=' ? (v: number) => v !== x
-      : (v: number) => v === x;
-    conds.push({ name, test });
-  }
-  return { conds, error: null };
-}
 
 /** The heatmap block: X / Y / aggregate pickers over the request's axes and the canvas. The grid
  *  has every axis value from the start, so a live one fills in rather than grows. */
@@ -437,6 +467,16 @@ function heatmapBlock(
   return { el, draw };
 }
 
+/** A picked trial's body: its metric cards, or why it has none (skipped by the strategy's
+ *  constraint, said neutrally; or failed, with the message and the stack trace). */
+function trialBody(ctx: Ctx, t: TrialRecord): HTMLElement {
+  if (isSkipped(t)) {
+    return h('p.notice.skipped', { 'data-testid': 'trial-skipped' }, `Skipped by the strategy's constraint: ${t.error_message ?? 'its parameters are refused'}. This combination was not run; it is not an error.`);
+  }
+  if (t.status === 'failed') return errorPanel('This trial failed', t.error_message, t.error_stack_trace);
+  return metricCards(ctx, t.metrics ?? {});
+}
+
 /** While an optimization runs: its heatmap fills in from the trials reported so far (polled from
  *  the live store; a redraw is spaced by at least 5× its own cost so a huge grid stays smooth).
  *  Returns the function that stops polling. The ranked table appears with the final report. */
@@ -454,12 +494,13 @@ function liveTrials(ctx: Ctx, run: StoredRun, el: HTMLElement): () => void {
     picked.hidden = false;
     picked.replaceChildren(
       h('h3', null, `Trial #${t.index}: ${paramsText(t.params)}`),
-      t.status === 'failed' ? errorPanel('This trial failed', t.error_message, t.error_stack_trace) : metricCards(ctx, t.metrics ?? {}),
+      trialBody(ctx, t),
     );
   };
   const block = heatmapBlock(req, objective, maximize, pick, () => trials);
   el.append(block.el, picked);
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let raf = 0;
   let stopped = false;
   const poll = () => {
     if (stopped) return;
@@ -471,17 +512,29 @@ function liveTrials(ctx: Ctx, run: StoredRun, el: HTMLElement): () => void {
       const t0 = performance.now();
       block.draw();
       wait = Math.max(250, 5 * (performance.now() - t0));
-      const failed = trials.reduce((n, t) => n + (t.status === 'failed' ? 1 : 0), 0);
-      counts.textContent = `In flight: ${int(trials.length)} of ${int(run.total)} combinations finished${failed ? ` (${int(failed)} failed)` : ''}; the ranked table appears when it ends.`;
     }
     timer = setTimeout(poll, wait);
   };
-  requestAnimationFrame(() => {
+  // The counts come from the progress board, read once per frame for every view (the side
+  // panel's progress shows the same figures at the same moment); the heatmap draws the trials
+  // received so far, a little behind.
+  const count = (frame: number) => {
+    if (stopped) return;
+    const p = frameProgress(ctx.atf, run.id, frame);
+    if (p) {
+      const text = `In flight: ${int(p.processed)} of ${int(p.total)} combinations finished${p.failed ? ` (${int(p.failed)} failed)` : ''}; the ranked table appears when it ends.`;
+      if (counts.textContent !== text) counts.textContent = text;
+    }
+    raf = requestAnimationFrame(count);
+  };
+  requestAnimationFrame((frame) => {
     block.draw();
     poll();
+    count(frame);
   });
   return () => {
     stopped = true;
+    cancelAnimationFrame(raf);
     if (timer !== null) clearTimeout(timer);
   };
 }
@@ -493,6 +546,10 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
   const res = run.result as OptimizationResult | undefined;
   if (run.status === 'Failed') el.append(errorPanel('The optimization failed', run.errorMessage, run.errorStackTrace));
   if (run.status === 'Cancelled') el.append(h('p.notice.cancelled', null, `Cancelled: ${int(run.completed + run.failed)} of ${int(run.total)} combinations finished and were kept.`));
+  if (isResumable(run)) {
+    const say = h('span.field-error', { role: 'alert' });
+    el.append(h('p.notice.resume-box', null, `${int(run.total - run.processed)} combinations have not run. `, resumeButton(ctx, run, (m) => (say.textContent = m)), ' ', say));
+  }
   if (!res) {
     const stop = run.status === 'Pending' || run.status === 'Running' ? liveTrials(ctx, run, el) : () => {};
     el.append(h('section.block', null, h('h3', null, 'Settings'), settingsList(run)));
@@ -502,13 +559,16 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
   const maximize = res.direction !== 'min';
   const axes = (req.axes ?? []).map((a) => a.name);
   const best = res.best;
+  const skipped = res.trials.reduce((n, t) => n + (isSkipped(t) ? 1 : 0), 0);
+  const failedCount = res.trials.reduce((n, t) => n + (isFailed(t) ? 1 : 0), 0);
   el.append(
     h(
       'div.cards',
       { 'data-testid': 'opt-summary' },
       h('div.card', null, h('div.card-label', null, 'Combinations'), h('div.card-value', null, int(res.total))),
       h('div.card', null, h('div.card-label', null, 'Completed'), h('div.card-value', null, int(res.completed))),
-      h('div.card', null, h('div.card-label', null, 'Failed'), h('div.card-value', { class: res.failed ? 'neg' : null }, int(res.failed))),
+      h('div.card', { 'data-metric': 'skipped', title: "Combinations the strategy's constraint refuses (e.g. fast must be less than slow): not run, not errors" }, h('div.card-label', null, 'Skipped'), h('div.card-value', null, int(skipped)), h('div.card-note', null, "by the strategy's constraint")),
+      h('div.card', { 'data-metric': 'failed' }, h('div.card-label', null, 'Failed'), h('div.card-value', { class: failedCount ? 'neg' : null }, int(failedCount))),
       h('div.card', null, h('div.card-label', null, `Best ${metricLabel(objective)}`), h('div.card-value.pos', null, metricText(objective, best?.metrics?.[objective]))),
       h('div.card.wide', null, h('div.card-label', null, 'Best parameters'), h('div.card-value.small', null, paramsText(best?.params))),
     ),
@@ -532,9 +592,10 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
               ...(req.trade_from !== undefined ? { trade_from: req.trade_from } : {}),
             };
             const sub = await ctx.atf.submitBacktest(
+              // The backtest keeps which trial it re-runs: its report names it and links back.
               req.script
-                ? { dataset: run.dataset, script: req.script, strategy: req.strategy, inputs: { ...(req.inputs ?? {}), ...(t.params ?? {}) }, ...dates, broker: req.broker ?? {} }
-                : { dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, ...dates, indicator_plots: true, broker: req.broker ?? {} },
+                ? { dataset: run.dataset, script: req.script, strategy: req.strategy, inputs: { ...(req.inputs ?? {}), ...(t.params ?? {}) }, ...dates, broker: req.broker ?? {}, origin: { optimization: run.id, trial: t.index } }
+                : { dataset: run.dataset, strategy: req.strategy, params: { ...(req.params ?? {}), ...(t.params ?? {}) }, ...dates, indicator_plots: true, broker: req.broker ?? {}, origin: { optimization: run.id, trial: t.index } },
             );
             ctx.track(sub.id, 'backtest');
             ctx.runsChanged();
@@ -548,8 +609,8 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
       'Open full backtest report',
     );
     picked.replaceChildren(
-      h('div.block-head', null, h('h3', null, `Trial #${t.index}: ${paramsText(t.params)}`), rerun),
-      t.status === 'failed' ? errorPanel('This trial failed', t.error_message, t.error_stack_trace) : metricCards(ctx, t.metrics ?? {}),
+      h('div.block-head', null, h('h3', null, `Trial #${t.index}: ${paramsText(t.params)}`), t.status === 'completed' ? rerun : null),
+      trialBody(ctx, t),
     );
   };
 
@@ -567,17 +628,20 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
   const metricCols = [objective, ...['net_profit', 'total_return_pct', 'sharpe', 'max_drawdown_pct', 'trades'].filter((m) => m !== objective)];
   const open = new Set<number>();
   const statusFilter = h('select#trials-status');
-  for (const [v, l] of [['', 'All'], ['completed', 'Completed'], ['failed', 'Failed']]) statusFilter.add(new Option(l, v));
+  for (const [v, l] of [['', 'All'], ['completed', 'Completed'], ['skipped', 'Skipped (constraint)'], ['failed', 'Failed']]) statusFilter.add(new Option(l, v));
+  const outcome = (t: TrialRecord) => (t.status === 'completed' ? 'completed' : isSkipped(t) ? 'skipped' : 'failed');
   const table = new SortableTable<TrialRow>({
     testId: 'trials-table',
     rowKey: (t) => String(t.index),
     onActivate: pick,
-    rowClass: (t) => (t.status === 'failed' ? 'trial-failed' : ''),
+    rowClass: (t) => (t.status === 'completed' ? '' : `trial-${outcome(t)}`),
     maxRows: 100,
     empty: 'No trials.',
     detail: (t) =>
       t.status === 'failed' && open.has(t.index)
-        ? errorPanel(`Trial #${t.index} (${paramsText(t.params)}) failed`, t.error_message, t.error_stack_trace)
+        ? isSkipped(t)
+          ? h('p.notice.skipped', null, `Trial #${t.index} (${paramsText(t.params)}) was ${noResultText(t)}.`)
+          : errorPanel(`Trial #${t.index} (${paramsText(t.params)}) failed`, t.error_message, t.error_stack_trace)
         : null,
     columns: [
       { key: 'rank', label: 'Rank', value: (t) => (t.status === 'completed' ? t.rank : null), numeric: true, render: (t) => (t.status === 'completed' ? String(t.rank) : '—') },
@@ -587,7 +651,8 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
         value: (t) => t.status,
         render: (t) => {
           if (t.status !== 'failed') return h('span.status', { 'data-status': 'Completed' }, 'ok');
-          const b = h('button.link.danger-text', { type: 'button', 'aria-expanded': String(open.has(t.index)) }, open.has(t.index) ? '▾ failed' : '▸ failed');
+          const word = outcome(t);
+          const b = h(word === 'skipped' ? 'button.link.muted' : 'button.link.danger-text', { type: 'button', 'aria-expanded': String(open.has(t.index)), title: noResultText(t) }, open.has(t.index) ? `▾ ${word}` : `▸ ${word}`);
           b.addEventListener('click', () => {
             if (open.has(t.index)) open.delete(t.index);
             else open.add(t.index);
@@ -597,19 +662,31 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
         },
       },
       ...axes.map((a) => ({ key: `p:${a}`, label: a, numeric: true, value: (t: TrialRow) => t.params?.[a] ?? null, render: (t: TrialRow) => (t.params ? String(t.params[a] ?? '—') : '—') })),
-      ...metricCols.map((m) => ({ key: `m:${m}`, label: metricLabel(m), numeric: true, value: (t: TrialRow) => t.metrics?.[m] ?? null, render: (t: TrialRow) => (t.status !== 'failed' ? metricText(m, t.metrics?.[m]) : m === objective ? h('span.failed-text', { title: t.error_message ?? '' }, t.error_message ?? 'failed') : '—') })),
+      ...metricCols.map((m) => ({ key: `m:${m}`, label: metricLabel(m), numeric: true, value: (t: TrialRow) => t.metrics?.[m] ?? null, render: (t: TrialRow) => (t.status !== 'failed' ? metricText(m, t.metrics?.[m]) : m === objective ? h(isSkipped(t) ? 'span.muted' : 'span.failed-text', { title: noResultText(t) }, t.error_message ?? 'failed') : '—') })),
       { key: 'eq', label: 'Final equity', numeric: true, value: (t) => t.final_equity, render: (t) => money(t.final_equity) },
     ],
   });
-  const condInput = h('input#trials-filter', { type: 'search', placeholder: 'e.g. sharpe > 0.5, fast <= 10', 'aria-describedby': 'trials-filter-error' });
+  // The names the filter knows: the parameters, then the metrics (key and the label the column
+  // headers show; either is accepted).
+  const names = filterNames([...axes, ...Object.keys(req.params ?? {})], ctx.metrics.map((m) => ({ key: m.name, label: metricLabel(m.name) })));
+  const condInput = h('input#trials-filter', { type: 'search', placeholder: 'e.g. Sharpe > 0.5, fast <= 10', 'aria-describedby': 'trials-filter-error trials-filter-names' });
   const condError = h('span#trials-filter-error.field-error');
+  const namesHelp = h(
+    'details#trials-filter-names.filter-names',
+    null,
+    h('summary', null, 'Names you can filter on'),
+    h('p.hint', null, 'A name as its column shows it or as its key, a comparison (>, >=, <, <=, =, !=) and a number; join conditions with commas or "and".'),
+    h('p.names', null, ...names.flatMap((n, i) => [i ? ' · ' : '', h('code', null, n.key), n.label !== n.key ? h('span.muted', null, ` ${n.label}`) : ''])),
+  );
   const applyFilter = () => {
-    const parsed = parseConditions(condInput.value, new Set([...axes, ...ctx.metrics.map((m) => m.name), ...Object.keys(req.params ?? {})]));
+    const parsed = parseConditions(condInput.value, names);
     condError.textContent = parsed.error ?? '';
+    // An unknown name: the list of known ones opens.
+    if (parsed.unknown) (namesHelp as HTMLDetailsElement).open = true;
     const conds = parsed.conds;
     table.setRows(
       ranked.filter((t) => {
-        if (statusFilter.value && t.status !== statusFilter.value) return false;
+        if (statusFilter.value && outcome(t) !== statusFilter.value) return false;
         return conds.every((c) => {
           const v = t.params?.[c.name] ?? t.metrics?.[c.name];
           return typeof v === 'number' && c.test(v);
@@ -624,7 +701,9 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     h(
       'section.block',
       null,
-      h('div.block-head', null, h('h3', null, `Trials, ranked by ${metricLabel(objective)} (${maximize ? 'higher' : 'lower'} is better)`), h('div.filters', null, h('label', null, 'Where ', condInput), condError, h('label', null, 'Show ', statusFilter))),
+      h('div.block-head', null, h('h3', null, `Trials, ranked by ${metricLabel(objective)} (${maximize ? 'higher' : 'lower'} is better)`), h('div.filters', null, h('label', null, 'Where ', condInput), h('label', null, 'Show ', statusFilter))),
+      condError,
+      namesHelp,
       h('div.scroll-x.table-box', null, table.el),
     ),
   );

@@ -344,7 +344,7 @@ describe('issue 13 walk-through', () => {
     assert.equal(layout.sideScroll, 0, 'the side panel scrolls sideways');
     assert.ok(layout.boxScroll, 'the preview scrolls inside its box');
     assert.ok(layout.boxRight <= layout.sideRight && layout.runRight <= layout.sideRight, JSON.stringify(layout));
-    assert.equal(await page.textContent('.csv-columns'), 'Columns: time ← Date, open ← Open, high ← High, low ← Low, close ← Close.');
+    assert.equal(await page.textContent('.csv-columns'), 'Columns: time ← Date, open ← Open, high ← High, low ← Low, close ← Close, volume ← Volume.');
     assert.equal(await page.inputValue('#nr-dataset'), 'yahoo.csv');
     await shoot('csv-adj-close');
     await page.selectOption('#nr-price-basis', 'adj');

@@ -24,13 +24,15 @@ export interface EngineErrorValue {
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: EngineErrorValue };
 
-/** `processedBars` is the running total of bars of this call (over all its trials). Called on the
+/** `processedBars` is the running total of bars of this call (over all its trials);
+ *  `finishedTrials` the running total of optimization trials it finished, completed or failed
+ *  (runWalkForward only: every window's trials; 0 for the other calls). Called on the
  *  first 1,024-bar batch, then at most every ~10 ms of wall time (the engine offers it every 1,024
  *  bars), and once more with the final total when a backtest or a group of trials ends. Return
  *  true (any truthy value) to request a cancel: the engine stops at its next 1,024-bar batch. A
  *  trial that fails mid-run stops adding bars, so with failed trials the final total of runTrials
  *  can be below total_combinations × total_bars. */
-export type ProgressCallback = (processedBars: number) => boolean;
+export type ProgressCallback = (processedBars: number, finishedTrials: number) => boolean;
 
 export interface AtfEngineModule {
   /** Engine version and schema, e.g. {"version":"0.1.0","schema":"atf/v1"}. */
@@ -118,11 +120,13 @@ export interface AtfEngineModule {
                          seed: number): string;
   /** A walk-forward run: requestJson is an optimization request plus "walk_forward":
    *  {in_sample: "3y" | bars, out_of_sample, step?, anchored?}. onProgress counts every trial's
-   *  bars (return true to cancel); onWindow({k, n}) as window k of n starts (k = n at the end).
+   *  bars and the trials finished (return true to cancel); onWindow({k, n, trials}) as window k
+   *  of n starts (k = n at the end), `trials` being those finished before it, so that the trials
+   *  of the running window are onProgress's count minus it.
    *  Returns JSON Outcome<{windows, out_of_sample, efficiency, stability, equity, trades,
    *  cancelled}>. */
   runWalkForward(dataset: number, requestJson: string, onProgress: ProgressCallback,
-                 onWindow: (w: { k: number; n: number }) => void): string;
+                 onWindow: (w: { k: number; n: number; trials: number }) => void): string;
 
   /** Test hook: executes an unreachable instruction (a real Wasm trap) so that worker replacement
    *  can be tested against the real module. */

@@ -533,7 +533,8 @@ std::string optimization_statistics(int dataset, const val& request_json, const 
 
 /// A walk-forward run (atf::run_walk_forward) over a dataset: `request_json` is an optimization
 /// request plus "walk_forward" (walk_forward_request_from_json). onProgress counts the bars of
-/// every trial of every window and may cancel; onWindow({k, n}) is called as window k of n starts.
+/// every trial of every window (and, as its second argument, the trials finished) and may cancel;
+/// onWindow({k, n, trials}) is called as window k of n starts, with the trials finished before it.
 std::string run_walk_forward(int dataset, const val& request_json, val on_progress, val on_window_fn) {
   return guarded([&] {
     auto md = registry().find(dataset);
@@ -554,6 +555,8 @@ std::string run_walk_forward(int dataset, const val& request_json, val on_progre
       val w = val::object();
       w.set("k", static_cast<double>(k));
       w.set("n", static_cast<double>(n));
+      // Trials finished before this window (the trials of window k are counted from here on).
+      w.set("trials", static_cast<double>(hooks.trials()));
       on_window(w);
     };
     auto result = atf::run_walk_forward(*md, *req, wf_hooks);

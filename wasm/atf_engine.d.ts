@@ -118,6 +118,13 @@ export interface AtfEngineModule {
    *  {ok: false, reason}, monte_carlo: {...}, stability: {...}}>. */
   optimizationStatistics(dataset: number, requestJson: string, trialsJson: string, mcPaths: number,
                          seed: number): string;
+  /** Validates a walk-forward request (an optimization request plus "walk_forward") and counts
+   *  its windows. Returns JSON Outcome<{total_combinations (per window), total_bars, windows}>.
+   *  Errors: those of validateOptimization; "validation" naming "walk_forward",
+   *  "walk_forward.in_sample" (…out_of_sample, …step, …anchored) for a bad setting, or
+   *  "in_sample" / "out_of_sample" / "step" when no window fits the data; "limit" above 1,000
+   *  windows. */
+  validateWalkForward(dataset: number, requestJson: string): string;
   /** A walk-forward run: requestJson is an optimization request plus "walk_forward":
    *  {in_sample: "3y" | bars, out_of_sample, step?, anchored?}. onProgress counts every trial's
    *  bars and the trials finished (return true to cancel); onWindow({k, n, trials}) as window k

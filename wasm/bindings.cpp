@@ -531,6 +531,26 @@ std::string optimization_statistics(int dataset, const val& request_json, const 
   });
 }
 
+/// Checks a walk-forward request before it runs: the optimization's (strategy or script, axes,
+/// broker: prepare_optimization) and the walk's settings and windows (walk_forward_windows: a
+/// window must fit, at most max_windows). Answers {total_combinations (per window), total_bars,
+/// windows}.
+std::string validate_walk_forward(int dataset, const val& request_json) {
+  return guarded([&] {
+    auto prepared = prepare_optimization(dataset, request_json);
+    if (!prepared) return fail(prepared.error());
+    auto j = parse_json(request_json.as<std::string>(), "request");
+    if (!j) return fail(j.error());
+    auto req = atf::walk_forward_request_from_json(*j);
+    if (!req) return fail(req.error());
+    auto windows = atf::walk_forward_windows(prepared->md->bars.time, *req);
+    if (!windows) return fail(windows.error());
+    return ok(json{{"total_combinations", prepared->grid.size()},
+                   {"total_bars", static_cast<int64_t>(prepared->md->bars.size())},
+                   {"windows", static_cast<int64_t>(windows->size())}});
+  });
+}
+
 /// A walk-forward run (atf::run_walk_forward) over a dataset: `request_json` is an optimization
 /// request plus "walk_forward" (walk_forward_request_from_json). onProgress counts the bars of
 /// every trial of every window (and, as its second argument, the trials finished) and may cancel;
@@ -588,6 +608,7 @@ EMSCRIPTEN_BINDINGS(atf_engine) {
   emscripten::function("rerunTrial", &rerun_trial);
   emscripten::function("compileScript", &compile_script);
   emscripten::function("optimizationStatistics", &optimization_statistics);
+  emscripten::function("validateWalkForward", &validate_walk_forward);
   emscripten::function("runWalkForward", &run_walk_forward);
   emscripten::function("debugTrap", &debug_trap);
 }

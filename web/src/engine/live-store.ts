@@ -7,11 +7,11 @@ import { newId, type LiveRun } from './live-run';
 import { ProgressBoard, SlotAllocator, StatusCode } from './progress-board';
 import type { RunStore } from './run-store';
 import { TrialLedger } from './trial-ledger';
-import type { BacktestRequest, BacktestResult, DebugHooks, LogRecord, OptimizationRequest, OptimizationResult, RunKind, StoredRun } from './types';
+import type { BacktestRequest, BacktestResult, DebugHooks, LogRecord, OptimizationRequest, OptimizationResult, RunKind, StoredRun, WalkForwardResult } from './types';
 
 /** What a terminal transition records besides the status. */
 export interface FinishExtra {
-  result?: BacktestResult | OptimizationResult;
+  result?: BacktestResult | OptimizationResult | WalkForwardResult;
   errorMessage?: string;
   errorStackTrace?: string;
 }
@@ -23,6 +23,8 @@ export interface NewRun {
   request: BacktestRequest | OptimizationRequest;
   requestJson: string;
   total: number;
+  /** Walk-forward: the combinations of each window. */
+  combinations?: number;
   debug: DebugHooks | null;
   dedupKey: string | null;
   /** A resumed run keeps its id and creation time. */
@@ -78,6 +80,7 @@ export class LiveStore {
       status: 'Pending',
       slot,
       total: n.total,
+      ...(n.combinations !== undefined ? { combinations: n.combinations } : {}),
       dataset: n.dataset,
       request: n.request,
       requestJson: n.requestJson,
@@ -171,6 +174,7 @@ export class LiveStore {
       completed: s.completed,
       failed: s.failed,
     };
+    if (run.combinations !== undefined) stored.combinations = run.combinations;
     if (run.errorMessage !== undefined) stored.errorMessage = run.errorMessage;
     if (run.errorStackTrace !== undefined) stored.errorStackTrace = run.errorStackTrace;
     if (run.result !== undefined) stored.result = run.result;
@@ -183,7 +187,9 @@ export class LiveStore {
     const out: Record<string, number> =
       run.kind === 'backtest'
         ? { processedBars: s.processed, totalBars: run.total }
-        : { completed: s.completed, failed: s.failed, total: run.total };
+        : run.kind === 'walkforward'
+          ? { completedWindows: s.processed, totalWindows: run.total, windowTrials: s.completed }
+          : { completed: s.completed, failed: s.failed, total: run.total };
     if (run.engineMs > 0) out['engineMs'] = Math.round(run.engineMs * 10) / 10;
     return out;
   }

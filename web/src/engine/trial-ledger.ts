@@ -1,13 +1,16 @@
 // Bookkeeping of one optimization's combinations on the page: which were reported, which are
 // still to hand out (fallback ranges, re-runs), what each worker was given, and what to do with
 // the combinations of a worker that was lost. Pure data: no workers, board or log here.
-import type { ClaimPlan } from './protocol';
+import type { ClaimPlan, StatisticsTrial } from './protocol';
 import { rankTrials } from './run-utils';
 import type { OptimizationResult, TrialRecord } from './types';
 
 export class TrialLedger {
   readonly trials: TrialRecord[] = [];
   readonly seen = new Set<number>();
+  /** Block sums of the reported trials by index (PBO's input), kept apart from the records so
+   *  that results, live views and storage never carry them. */
+  readonly blockSums = new Map<number, Float64Array>();
   /** Fallback mode: combination ranges not yet given to a worker. */
   private readonly ranges: Array<[number, number]>;
   /** Combinations to run again (claimed by a worker lost before reporting them); a list of one
@@ -66,6 +69,10 @@ export class TrialLedger {
     for (const t of trials) {
       if (this.seen.has(t.index)) continue;
       this.seen.add(t.index);
+      if (t.block_sums) {
+        this.blockSums.set(t.index, t.block_sums);
+        delete t.block_sums;
+      }
       this.trials.push(t);
       fresh.push(t);
     }
@@ -131,6 +138,19 @@ export class TrialLedger {
       best: trials[0]?.status === 'completed' ? trials[0] : null,
       trials,
     };
+  }
+
+  /** The finished trials as the statistics read them: index, status, the objective and Sharpe
+   *  ratio, and the block sums (every trial's, or none: PBO compares all trials on all blocks). */
+  statisticsTrials(objective: string): StatisticsTrial[] {
+    const withSums = this.trials.every((t) => t.status !== 'completed' || this.blockSums.has(t.index));
+    return this.trials.map((t) => {
+      const m = t.metrics;
+      const out: StatisticsTrial = { index: t.index, status: t.status, metrics: m ? { sharpe: m['sharpe'] ?? null, [objective]: m[objective] ?? null } : null };
+      const sums = withSums ? this.blockSums.get(t.index) : undefined;
+      if (sums) out.block_sums = sums;
+      return out;
+    });
   }
 
   /** Puts the unseen part of [start, end) outside `exclude` back as ranges. */

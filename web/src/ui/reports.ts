@@ -2,8 +2,9 @@
 // equity and drawdown, TradingView's Performance Summary (All / Long / Short), the sortable list
 // of trades with signals, excursions and cumulative P&L (CSV in TradingView's layout and the raw
 // fields), the run's settings, the error panel when Failed.
-// Optimization: summary, heatmap over two chosen parameters, ranked trials table with failed
-// trials expandable, and the picked trial's parameters and metrics (re-run as a full backtest).
+// Optimization: summary, then two tabs: Results (heatmap over two chosen parameters, ranked
+// trials table with failed trials expandable, the picked trial's parameters and metrics, re-run
+// as a full backtest) and Robustness (robustness.ts: DSR, PSR, PBO, Monte Carlo, stability).
 import type { BacktestRequest, BacktestResult, OptimizationRequest, OptimizationResult, StoredRun, TrialRecord } from '../engine/types';
 import { chartBox, plotColor, ReportCharts } from './charts';
 import type { Ctx } from './context';
@@ -13,6 +14,7 @@ import { loadPrices } from './prices';
 import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
 import { reportHtml } from './report-html';
+import { robustnessPanel } from './robustness';
 import { monthlyReturns, monthlyTable, performanceTable, returnsHistogram, tradeRows, tradesCsv, type TradeRow } from './tv-report';
 
 const CARD_METRICS = [
@@ -33,7 +35,8 @@ function cardText(name: string, v: number | null | undefined): string {
   return metricText(name, v);
 }
 
-function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = CARD_METRICS): HTMLElement {
+/** Metric cards (label, value, the metric's description as title) for the named metrics present. */
+export function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = CARD_METRICS): HTMLElement {
   return h(
     'div.cards',
     { 'data-testid': 'metric-cards' },
@@ -50,7 +53,9 @@ function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = C
   );
 }
 
-function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTMLElement {
+/** A run's settings as a definition list (strategy or script, dataset, parameters or axes,
+ *  broker), with `extra` rows appended. */
+export function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTMLElement {
   const req = run.request as OptimizationRequest;
   const b = req.broker ?? {};
   const items: Array<[string, string]> = [
@@ -75,7 +80,8 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
   return h('dl.settings', null, ...items.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))));
 }
 
-function header(title: string, run: StoredRun, onBack: () => void, ctx?: Ctx): HTMLElement {
+/** A report's head: back link, title, status, "Open in editor" for scripts, "Share settings". */
+export function header(title: string, run: StoredRun, onBack: () => void, ctx?: Ctx): HTMLElement {
   const open = ctx?.openScript;
   return h(
     'div.report-head',
@@ -518,14 +524,34 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     );
   };
 
+  // Two tabs: the results, and their robustness (drawn when first shown: charts measure their box).
+  const charts = new ReportCharts();
+  const results = h('div.tab-panel', { role: 'tabpanel', id: 'opt-panel-results', 'aria-labelledby': 'opt-tab-results' });
+  const robust = robustnessPanel(req, res, charts, pick, run.status);
+  const robustPanel = h('div.tab-panel', { role: 'tabpanel', id: 'opt-panel-robustness', 'aria-labelledby': 'opt-tab-robustness', hidden: true }, robust.el);
+  const tabs = {
+    results: h('button.tab', { type: 'button', role: 'tab', id: 'opt-tab-results', 'aria-controls': 'opt-panel-results', 'aria-selected': 'true' }, 'Results'),
+    robustness: h('button.tab', { type: 'button', role: 'tab', id: 'opt-tab-robustness', 'aria-controls': 'opt-panel-robustness', 'aria-selected': 'false', 'data-testid': 'robustness-tab' }, 'Robustness'),
+  };
+  const show = (which: 'results' | 'robustness') => {
+    tabs.results.setAttribute('aria-selected', String(which === 'results'));
+    tabs.robustness.setAttribute('aria-selected', String(which === 'robustness'));
+    results.hidden = which !== 'results';
+    robustPanel.hidden = which !== 'robustness';
+    if (which === 'robustness') requestAnimationFrame(robust.draw);
+  };
+  tabs.results.addEventListener('click', () => show('results'));
+  tabs.robustness.addEventListener('click', () => show('robustness'));
+  el.append(h('div.tabs.report-tabs', { role: 'tablist', 'aria-label': 'Report' }, tabs.results, tabs.robustness), results, robustPanel);
+
   // Heatmap over two chosen parameters.
   if (axes.length >= 1) {
     const block = heatmapBlock(req, objective, maximize, pick, () => res.trials);
-    el.append(block.el);
+    results.append(block.el);
     requestAnimationFrame(block.draw);
   }
 
-  el.append(picked);
+  results.append(picked);
 
   // Ranked trials.
   const ranked: TrialRow[] = res.trials.map((t, i) => ({ ...t, rank: i + 1 }));
@@ -585,7 +611,7 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
   statusFilter.addEventListener('change', applyFilter);
   condInput.addEventListener('input', applyFilter);
   applyFilter();
-  el.append(
+  results.append(
     h(
       'section.block',
       null,
@@ -594,5 +620,5 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     ),
   );
   el.append(h('section.block', null, h('h3', null, 'Settings'), settingsList(run)));
-  return { el, dispose: () => {} };
+  return { el, dispose: () => charts.dispose() };
 }

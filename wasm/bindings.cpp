@@ -571,7 +571,7 @@ std::string run_walk_forward(int dataset, const val& request_json, val on_progre
     atf::WalkForwardHooks wf_hooks;
     wf_hooks.run = hooks.hooks();
     wf_hooks.on_window = [&](int64_t k, int64_t n) {
-      if (on_window.failed()) return;
+      if (!on_window.present() || on_window.failed()) return;  // onWindow is optional
       val w = val::object();
       w.set("k", static_cast<double>(k));
       w.set("n", static_cast<double>(n));

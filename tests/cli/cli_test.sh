@@ -284,8 +284,12 @@ assert a[\"trials\"] == b[\"trials\"] and a[\"best\"] == b[\"best\"]
 assert (a[\"total\"], a[\"completed\"], a[\"failed\"]) == (b[\"total\"], b[\"completed\"], b[\"failed\"])
 assert a[\"statistics\"] == b[\"statistics\"], \"statistics differ\"
 db = sqlite3.connect(\"$tmp/merged.sqlite\")
-assert db.execute(\"select value from meta where key = \\x27schema_version\\x27\").fetchone() == (\"1\",)
+import glob
+migrations = len(glob.glob(\"$samples/../../web/src/storage/migrations/*.sql\"))
+assert migrations >= 2, migrations
+assert db.execute(\"select value from meta where key = \\x27schema_version\\x27\").fetchone() == (str(migrations),)
 run = db.execute(\"select status, total_combinations, completed_combinations, best_index from optimization_runs\").fetchall()
+assert json.loads(db.execute(\"select statistics from optimization_runs\").fetchone()[0]) == b[\"statistics\"], \"statistics column\"
 assert run == [(\"Completed\", 380, a[\"completed\"], a[\"best\"][\"index\"])], run
 assert db.execute(\"select count(*) from optimization_trials\").fetchone() == (380,)
 assert db.execute(\"select count(*) from datasets where name = \\x27ORCL-1d-1995-2014.csv\\x27\").fetchone() == (1,)

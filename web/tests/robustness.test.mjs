@@ -44,6 +44,14 @@ const waitDone = (kind, id, timeoutMs = 60000) =>
     { kind, id, timeoutMs },
   );
 
+/** Opens a run's report afresh (via the runs list) and waits for `selector` in it. */
+async function openReport(kind, id, selector) {
+  await page.evaluate(() => (location.hash = '#/runs'));
+  await page.waitForSelector('#dash-kind', { state: 'attached' });
+  await page.evaluate(({ kind, id }) => (location.hash = `#/run/${kind}/${id}`), { kind, id });
+  await page.waitForSelector(selector);
+}
+
 before(async () => {
   // Expected figures: the same module under Node, trials run in one go then assessed.
   const engine = await loadEngine();
@@ -127,12 +135,20 @@ test('the report’s Robustness tab shows DSR, PSR and PBO, the logit histogram,
   assert.match(await page.textContent('[data-testid="mc-table"]'), /Final equity/);
   await page.waitForSelector('[data-testid="stability-map"] canvas[data-cells="30"]');
   assert.equal(await page.getAttribute('[data-testid="stability"]', 'data-verdict'), e.stability.verdict);
+  // Screenshots: the report is opened again at each size, so its charts are laid out for it.
   for (const [w, hgt] of [[1440, 900], [390, 844]]) {
     for (const scheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize({ width: w, height: hgt });
-      await page.waitForTimeout(150);
-      await page.screenshot({ path: `${SHOTS}/robustness-tab-${w}-${scheme}.png`, fullPage: true });
+      await openReport('optimization', ids.opt, '[data-testid="robustness-tab"]');
+      await page.click('[data-testid="robustness-tab"]');
+      await page.waitForSelector('[data-testid="monte-carlo"] .chart-host canvas');
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: `${SHOTS}/robustness-tab-${w}-${scheme}.png` });
+      // The whole tab: the page scrolls inside its main area, so a tall viewport shows all of it.
+      await page.setViewportSize({ width: w, height: 3600 });
+      await page.waitForTimeout(200);
+      await (await page.$('[data-testid="robustness"]')).screenshot({ path: `${SHOTS}/robustness-tab-${w}-${scheme}-all.png` });
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -245,8 +261,12 @@ test('the walk-forward report: windows, efficiency, IS vs OOS, stitched equity, 
     for (const scheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize({ width: w, height: hgt });
-      await page.waitForTimeout(150);
-      await page.screenshot({ path: `${SHOTS}/walkforward-report-${w}-${scheme}.png`, fullPage: true });
+      await openReport('walkforward', ids.walk, 'article.report[data-kind="walkforward"] .chart-host canvas');
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: `${SHOTS}/walkforward-report-${w}-${scheme}.png` });
+      await page.setViewportSize({ width: w, height: 4200 });
+      await page.waitForTimeout(200);
+      await (await page.$('article.report[data-kind="walkforward"]')).screenshot({ path: `${SHOTS}/walkforward-report-${w}-${scheme}-all.png` });
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -284,7 +304,15 @@ test('the panel’s walk-forward mode submits one; its progress view shows both 
   await page.waitForFunction(() => Number(document.querySelector('#progress')?.dataset.window) >= 1 && Number(document.querySelector('#progress')?.dataset.windowTrials) > 0, null, { timeout: 60000 });
   assert.match(await page.textContent('#progress-text'), /^Window \d+ of \d+$/);
   assert.match(await page.textContent('#progress-window-text'), /^\d+ \/ 30 trials in this window$/);
-  await page.screenshot({ path: `${SHOTS}/walkforward-progress-1440-light.png` });
+  for (const [w, hgt] of [[1440, 900], [390, 844]]) {
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: w, height: hgt });
+      await page.screenshot({ path: `${SHOTS}/walkforward-progress-${w}-${scheme}.png` });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1440, height: 900 });
   const id = await page.getAttribute('#progress', 'data-run');
   const req = await page.evaluate(async (id) => (await window.atf.getWalkForwardRun(id)).request.walk_forward, id);
   assert.deepEqual(req, { in_sample: '2y', out_of_sample: '6m', anchored: false });

@@ -10,6 +10,7 @@ import {
   createChart,
   createSeriesMarkers,
   LineSeries,
+  PriceScaleMode,
   type IChartApi,
   type LineData,
   type WhitespaceData,
@@ -63,6 +64,7 @@ export function plotColor(color: string, i: number): string {
 export class ReportCharts {
   private charts: IChartApi[] = [];
   private unsynced: IChartApi[] = [];
+  private cleanups: Array<() => void> = [];
   private syncing = false;
   private readonly media = window.matchMedia('(prefers-color-scheme: dark)');
   private readonly onTheme = () => this.applyTheme();
@@ -98,6 +100,8 @@ export class ReportCharts {
 
   dispose(): void {
     this.media.removeEventListener('change', this.onTheme);
+    for (const f of this.cleanups) f();
+    this.cleanups = [];
     for (const c of [...this.charts, ...this.unsynced]) c.remove();
     this.charts = [];
     this.unsynced = [];
@@ -114,9 +118,11 @@ export class ReportCharts {
     }
   }
 
-  /** Keeps a chart that is not synchronised with the others (disposed and themed with them). */
-  adopt(chart: IChartApi): void {
+  /** Keeps a chart that is not synchronised with the others (disposed and themed with them);
+   *  `cleanup` runs before it is removed (e.g. to stop observers that would touch it). */
+  adopt(chart: IChartApi, cleanup?: () => void): void {
     this.unsynced.push(chart);
+    if (cleanup) this.cleanups.push(cleanup);
   }
 
   private add(chart: IChartApi): void {
@@ -299,6 +305,9 @@ export function fanChart(charts: ReportCharts, container: HTMLElement, fan: FanD
     ...baseOptions(true),
     localization: { timeFormatter: (t: Time) => `after ${Number(t)} trade${Number(t) === 1 ? '' : 's'}` },
     timeScale: { borderColor: css('--border'), minBarSpacing: 0.01, tickMarkFormatter: (t: Time) => String(Number(t)) },
+    // Resampled paths compound: the 95 % path can end many times above the median, so the
+    // price scale is logarithmic (equal ratios, equal heights).
+    rightPriceScale: { borderColor: css('--border'), mode: PriceScaleMode.Logarithmic },
   });
   const at = (k: number) => (fan.steps[k] ?? k) as UTCTimestamp;
   // Every path starts from the initial equity (step 0).
@@ -315,7 +324,10 @@ export function fanChart(charts: ReportCharts, container: HTMLElement, fan: FanD
   line(accent, 1, 0, '25 %', fan.p25);
   line(muted, 1, 2, '5 %', fan.p5);
   chart.timeScale().fitContent();
-  charts.adopt(chart);
+  // The fan is read whole (no zooming into trades): it refits whenever its box changes size.
+  const resize = new ResizeObserver(() => chart.timeScale().fitContent());
+  resize.observe(container);
+  charts.adopt(chart, () => resize.disconnect());
 }
 
 export function chartBox(label: string, cls = ''): { box: HTMLElement; host: HTMLElement } {

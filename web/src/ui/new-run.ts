@@ -201,7 +201,7 @@ export class NewRunForm {
       return { n, unit: u };
     };
     this.wf = { is: length('is', '3', 'y'), oos: length('oos', '1', 'y'), step: length('step', '', 'y') };
-    this.wf.step.n.placeholder = 'OOS length';
+    this.wf.step.n.placeholder = '= OOS';
     this.wfAnchored = h('input#wf-anchored', { type: 'checkbox' });
     const lengthField = (label: string, key: 'is' | 'oos' | 'step', field: string) =>
       this.field(label, h('div.inline', null, this.wf[key].n, this.wf[key].unit), field, `wf-${key}`);
@@ -212,8 +212,8 @@ export class NewRunForm {
       h(
         'div.row2',
         null,
-        lengthField('Step (empty: the out-of-sample length)', 'step', 'walk_forward.step'),
-        this.field('Anchored (every in-sample window starts at the first bar)', this.wfAnchored, 'walk_forward.anchored', 'wf-anchored'),
+        lengthField('Step (empty: = OOS)', 'step', 'walk_forward.step'),
+        this.field('Anchored', h('span.inline', { title: 'Every in-sample window starts at the first bar (else the windows roll)' }, this.wfAnchored, h('span.hint', null, ' from the first bar')), 'walk_forward.anchored', 'wf-anchored'),
       ),
       h('p.hint', null, 'Each window optimizes the axes on its in-sample bars, then trades the best parameters on the out-of-sample bars that follow.'),
     );

@@ -5,7 +5,7 @@
 import type { Metrics, StoredRun, WalkForwardRequest, WalkForwardResult } from '../engine/types';
 import { chartBox, ReportCharts } from './charts';
 import type { Ctx } from './context';
-import { errorPanel, h, int, metricLabel, metricText, num, paramsText, utcDate } from './dom';
+import { errorPanel, h, int, metricLabel, metricText, num, utcDate } from './dom';
 import { header, metricCards, settingsList, type Report } from './reports';
 import { SortableTable } from './table';
 
@@ -65,9 +65,9 @@ export function walkForwardReport(ctx: Ctx, run: StoredRun, onBack: () => void):
       'div.cards',
       { 'data-testid': 'wf-summary' },
       h('div.card', null, h('div.card-label', null, 'Windows'), h('div.card-value', { 'data-testid': 'wf-windows' }, int(w.windows.length))),
-      h('div.card', null, h('div.card-label', null, 'Walk-forward efficiency'), h('div.card-value', { class: (w.efficiency ?? 0) >= 0.5 ? 'pos' : (w.efficiency ?? 0) <= 0 ? 'neg' : null, 'data-testid': 'wf-efficiency' }, w.efficiency === null ? '—' : num(w.efficiency, 2))),
-      h('div.card', null, h('div.card-label', null, 'Mean in-sample CAGR'), h('div.card-value', null, metricText('cagr_pct', w.mean_in_sample_cagr_pct))),
-      h('div.card', null, h('div.card-label', null, 'Out-of-sample CAGR'), h('div.card-value', null, metricText('cagr_pct', w.out_of_sample['cagr_pct']))),
+      h('div.card', { title: 'Walk-forward efficiency: out-of-sample CAGR / mean in-sample CAGR (Pardo)' }, h('div.card-label', null, 'WF efficiency'), h('div.card-value', { class: (w.efficiency ?? 0) >= 0.5 ? 'pos' : (w.efficiency ?? 0) <= 0 ? 'neg' : null, 'data-testid': 'wf-efficiency' }, w.efficiency === null ? '—' : num(w.efficiency, 2))),
+      h('div.card', { title: "Mean in-sample CAGR of the windows' best trials" }, h('div.card-label', null, 'IS CAGR'), h('div.card-value', null, metricText('cagr_pct', w.mean_in_sample_cagr_pct))),
+      h('div.card', { title: 'CAGR of the stitched out-of-sample equity' }, h('div.card-label', null, 'OOS CAGR'), h('div.card-value', null, metricText('cagr_pct', w.out_of_sample['cagr_pct']))),
     ),
     h('p.stat-sentence', { 'data-testid': 'wf-efficiency-sentence' }, efficiencySentence(w)),
     h('h3.sub', null, 'Out of sample, stitched'),
@@ -114,8 +114,8 @@ export function walkForwardReport(ctx: Ctx, run: StoredRun, onBack: () => void):
     empty: 'No windows.',
     columns: [
       { key: 'n', label: '#', value: (r) => r.n, numeric: true },
-      { key: 'is', label: 'In sample', value: (r) => r.is_start_time, render: (r) => `${utcDate(r.is_start_time)} – ${utcDate(r.is_end_time)}` },
-      { key: 'oos', label: 'Out of sample', value: (r) => r.oos_start_time, render: (r) => `${utcDate(r.oos_start_time)} – ${utcDate(r.oos_end_time)}` },
+      { key: 'is', label: 'In sample', value: (r) => r.is_start_time, render: (r) => h('span.nowrap', null, `${utcDate(r.is_start_time)} – ${utcDate(r.is_end_time)}`) },
+      { key: 'oos', label: 'Out of sample', value: (r) => r.oos_start_time, render: (r) => h('span.nowrap', null, `${utcDate(r.oos_start_time)} – ${utcDate(r.oos_end_time)}`) },
       ...axes.map((a) => ({ key: `p:${a}`, label: a, numeric: true, value: (r: Row) => r.params?.[a] ?? null, render: (r: Row) => (r.ok ? String(r.params?.[a] ?? '—') : '—') })),
       { key: 'iso', label: `IS ${metricLabel(objective)}`, ...metric((r) => r.in_sample, objective) },
       { key: 'ooso', label: `OOS ${metricLabel(objective)}`, ...metric((r) => r.out_of_sample, objective) },
@@ -127,7 +127,15 @@ export function walkForwardReport(ctx: Ctx, run: StoredRun, onBack: () => void):
     ],
   });
   table.setRows(rows);
-  el.append(h('section.block', null, h('h3', null, `Windows (${int(w.windows.length)}): the parameters each chose and how they did`), h('div.scroll-x.table-box', null, table.el)));
+  el.append(
+    h(
+      'section.block',
+      null,
+      h('h3', null, `Windows (${int(w.windows.length)}): the parameters each chose and how they did`),
+      h('p.hint', null, `${int(w.trades.length)} out-of-sample trades in all; a window's efficiency is its OOS CAGR over its IS CAGR (— where the IS CAGR was not positive).`),
+      h('div.scroll-x.table-box', null, table.el),
+    ),
+  );
 
   // How much the chosen parameters moved from window to window.
   if (w.stability.length) {
@@ -161,7 +169,6 @@ export function walkForwardReport(ctx: Ctx, run: StoredRun, onBack: () => void):
       ),
     );
   }
-  el.append(h('p.hint', null, `${int(w.trades.length)} out-of-sample trades; best parameters per window: ${okWindows.map((x) => paramsText(x.params)).slice(0, 3).join(' · ')}${okWindows.length > 3 ? ' …' : ''}`));
   el.append(h('section.block', null, h('h3', null, 'Settings'), settings));
   return { el, dispose: () => charts.dispose() };
 }

@@ -135,6 +135,18 @@ test('the report’s Robustness tab shows DSR, PSR and PBO, the logit histogram,
   assert.match(await page.textContent('[data-testid="mc-table"]'), /Final equity/);
   await page.waitForSelector('[data-testid="stability-map"] canvas[data-cells="30"]');
   assert.equal(await page.getAttribute('[data-testid="stability"]', 'data-verdict'), e.stability.verdict);
+  // The stability map's cell at the best parameters (fast=10, slow=60) holds the mean of its
+  // neighbours, computed in the page: the engine's neighbour_mean. Hover it and read the tip.
+  const canvas = page.locator('[data-testid="stability-map"] canvas');
+  const box = await canvas.boundingBox();
+  const [left, top, bottom, nx, ny] = [56, 8, 34, 6, 5];
+  const cw = (box.width - left - 8) / nx;
+  const ch = (box.height - top - bottom) / ny;
+  // fast=10 is column 1 of 5..30; slow=60 is row 1 of 40..120 (rows drawn from the bottom).
+  await canvas.hover({ position: { x: left + 1.5 * cw, y: top + (ny - 1 - 1 + 0.5) * ch } });
+  const tip = await page.textContent('[data-testid="stability-map"] .heatmap-tip');
+  assert.match(tip, /^fast=10, slow=60: sharpe best ([\d.]+)/);
+  assert.ok(Math.abs(Number(/best ([\d.]+)/.exec(tip)[1]) - e.stability.neighbour_mean) < 5e-5, `${tip} vs ${e.stability.neighbour_mean}`);
   // Screenshots: the report is opened again at each size, so its charts are laid out for it.
   for (const [w, hgt] of [[1440, 900], [390, 844]]) {
     for (const scheme of ['light', 'dark']) {
@@ -208,11 +220,12 @@ test('bad walk-forward settings are refused by field before anything runs', asyn
 test('a walk-forward shows window k of n and the trials of the window, and cancels when asked', async () => {
   const id = await page.evaluate(async (req) => (await window.atf.submitWalkForward({ ...req, _debug: { delayMsPerProgress: 15 } })).id, WALK);
   // Two levels: past the first window, with trials counted inside the window running.
-  await page.waitForFunction((id) => {
+  // (The status is read in the same task as the board, so the window cannot move in between.)
+  const handle = await page.waitForFunction((id) => {
     const p = window.atf.progress(id);
-    return p && p.processed >= 1 && p.completed > 0;
-  }, id, { timeout: 60000 });
-  const st = await page.evaluate((id) => window.atf.getWalkForwardStatus(id), id);
+    return p && p.processed >= 1 && p.completed > 0 ? window.atf.getWalkForwardStatus(id) : null;
+  }, id, { timeout: 60000, polling: 5 });
+  const st = await handle.jsonValue();
   assert.equal(st.status, 'Running');
   assert.ok(st.completedWindows >= 1 && st.completedWindows < st.totalWindows, JSON.stringify(st));
   assert.ok(st.windowTrials > 0 && st.windowTrials <= 30, JSON.stringify(st));

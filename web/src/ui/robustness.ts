@@ -135,13 +135,17 @@ function stabilityBlock(s: OptimizationStatistics, req: OptimizationRequest, res
   const summary = st.ok
     ? `${st.verdict === 'plateau' ? 'A plateau' : st.verdict === 'spike' ? 'A spike' : (st.verdict ?? '—')}: at the best cell ${metricLabel(objective)} is ${num(st.best, 3)}; its ${int(st.neighbours)} neighbours average ${num(st.neighbour_mean, 3)} (lowest ${num(st.neighbour_min, 3)}), ${num((st.ratio ?? 0) * 100, 0)} % of it. ${st.verdict === 'plateau' ? 'Nearby parameters do almost as well, so the result does not hinge on the exact values.' : 'Nearby parameters do much worse: the best result may be a lucky point.'}`
     : `Not assessed: ${st.reason ?? 'unavailable'}.`;
+  const bestTrial = res.trials.find((t) => t.index === s.best_index);
+  const bx = bestTrial?.params?.[x];
+  const by = y === '__none' ? 0 : bestTrial?.params?.[y];
+  const mark = bx !== undefined && by !== undefined ? { x: bx, y: by } : undefined;
   const objectiveMap = new Heatmap(pick);
   const stabilityMap = new Heatmap(pick);
   const draw = () => {
     const xValues = specs[0] ? axisValues(specs[0]) : [0];
     const yValues = specs[1] ? axisValues(specs[1]) : [0];
     const trials = y === '__none' ? res.trials.map((t) => ({ ...t, params: t.params ? { ...t.params, __none: 0 } : null })) : res.trials;
-    objectiveMap.update({ trials, x, y, objective, maximize, aggregate: 'best', xValues, yValues });
+    objectiveMap.update({ trials, x, y, objective, maximize, aggregate: 'best', xValues, yValues, ...(mark ? { mark } : {}) });
     const means = neighbourhoodMeans(res.trials, x, y, objective, maximize);
     // One pseudo-trial per cell carrying its neighbourhood mean (picking it opens the cell's best trial).
     const bestOf = new Map<string, TrialRecord>();
@@ -164,7 +168,7 @@ function stabilityBlock(s: OptimizationStatistics, req: OptimizationRequest, res
         error_stack_trace: null,
       };
     });
-    stabilityMap.update({ trials: cells, x, y, objective, maximize, aggregate: 'best', xValues, yValues });
+    stabilityMap.update({ trials: cells, x, y, objective, maximize, aggregate: 'best', xValues, yValues, ...(mark ? { mark } : {}) });
   };
   stabilityMap.el.setAttribute('data-testid', 'stability-map');
   const el = h(

@@ -259,6 +259,32 @@ test('a walk-forward whose page closed becomes Failed ("interrupted")', async ()
   await again.close();
 });
 
+test('without shared memory (message fallback) a walk-forward reports its windows, completes and cancels', async () => {
+  const ctx2 = await browser.newContext();
+  try {
+    const fb = await openSite(ctx2, `${server.url}?fallback`);
+    assert.equal(await fb.evaluate(() => window.atf.mode), 'message-fallback');
+    const slow = await fb.evaluate(async (req) => (await window.atf.submitWalkForward({ ...req, _debug: { delayMsPerProgress: 15 } })).id, WALK);
+    const seen = await (await fb.waitForFunction((id) => {
+      const p = window.atf.progress(id);
+      return p && p.processed >= 1 && p.completed > 0 ? { window: p.processed, trials: p.completed } : null;
+    }, slow, { timeout: 60000 })).jsonValue();
+    assert.ok(seen.window >= 1 && seen.trials > 0, JSON.stringify(seen));
+    assert.deepEqual(await fb.evaluate((id) => window.atf.cancelWalkForward(id), slow), { id: slow, status: 'Cancelled' });
+    const done = await fb.evaluate(async (req) => {
+      const { id } = await window.atf.submitWalkForward(req);
+      for (;;) {
+        const s = await window.atf.getWalkForwardStatus(id);
+        if (s.status !== 'Pending' && s.status !== 'Running') return { status: s.status, windows: s.result?.windows.length, efficiency: s.result?.efficiency };
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }, WALK);
+    assert.deepEqual(done, { status: 'Completed', windows: expected.walk.windows.length, efficiency: expected.walk.efficiency });
+  } finally {
+    await ctx2.close();
+  }
+});
+
 test('the walk-forward report: windows, efficiency, IS vs OOS, stitched equity, parameters per window', async () => {
   await page.evaluate((id) => (location.hash = `#/run/walkforward/${id}`), ids.walk);
   await page.waitForSelector('article.report[data-kind="walkforward"] [data-testid="wf-windows-table"]');

@@ -208,6 +208,8 @@ export class OptimizationRunner implements RunExecutor {
       const stats = reply.value;
       if (!stats.pbo.ok && run.total > PBO_MAX_TRIALS) {
         stats.pbo.reason = `not computed: ${run.total.toLocaleString('en-US')} combinations is above ${PBO_MAX_TRIALS.toLocaleString('en-US')} (each trial's block returns would be kept in page memory)`;
+      } else if (!stats.pbo.ok && !run.ledger.hasAllBlockSums()) {
+        stats.pbo.reason = 'not computed: the trials saved before the page closed carry no block returns (a resumed optimization)';
       }
       return stats;
     } catch (e) {

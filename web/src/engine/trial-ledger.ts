@@ -140,10 +140,16 @@ export class TrialLedger {
     };
   }
 
+  /** True when every completed trial brought its block sums (not so for trials saved before a
+   *  reload: a resumed optimization has no PBO). */
+  hasAllBlockSums(): boolean {
+    return this.trials.every((t) => t.status !== 'completed' || this.blockSums.has(t.index));
+  }
+
   /** The finished trials as the statistics read them: index, status, the objective and Sharpe
    *  ratio, and the block sums (every trial's, or none: PBO compares all trials on all blocks). */
   statisticsTrials(objective: string): StatisticsTrial[] {
-    const withSums = this.trials.every((t) => t.status !== 'completed' || this.blockSums.has(t.index));
+    const withSums = this.hasAllBlockSums();
     return this.trials.map((t) => {
       const m = t.metrics;
       const out: StatisticsTrial = { index: t.index, status: t.status, metrics: m ? { sharpe: m['sharpe'] ?? null, [objective]: m[objective] ?? null } : null };

@@ -90,8 +90,11 @@ export interface AtfEngineModule {
    *  runBacktest/rerunTrial discards the previous curve first: after a failed run it is empty. */
   takeEquityCurve(): Float64Array;
 
-  /** Validates an optimization request. Returns JSON Outcome<{total_combinations, total_bars}>
-   *  (total_bars: bars of one trial). */
+  /** Validates an optimization request. Returns JSON Outcome<{total_combinations, total_bars,
+   *  search, planned, sample?}> (total_bars: bars of one trial; total_combinations: the grid;
+   *  search: "grid" | "random:N" | "genetic:…" as the request's "search" reads back; planned: the
+   *  evaluations it plans; sample: a random search's grid indexes, ascending, the native
+   *  optimizer's for the request's "seed"). */
   validateOptimization(dataset: number, requestJson: string): string;
   /** Runs trials of an optimization, claiming combination indexes from `claim` until it returns
    *  -1 or `onProgress` returns true. `onTrial` receives each finished trial as JSON

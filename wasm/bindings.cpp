@@ -32,6 +32,7 @@
 #include "atf/optimization_statistics.h"
 #include "atf/optimizer.h"
 #include "atf/progress.h"
+#include "atf/search.h"
 #include "atf/statistics.h"
 #include "atf/strategy.h"
 #include "atf/walkforward.h"
@@ -383,8 +384,17 @@ std::string validate_optimization(int dataset, const val& request_json) {
   return guarded([&] {
     auto prepared = prepare_optimization(dataset, request_json);
     if (!prepared) return fail(prepared.error());
-    return ok(json{{"total_combinations", prepared->grid.size()},
-                   {"total_bars", static_cast<int64_t>(prepared->md->bars.size())}});
+    const auto& search = prepared->req.search;
+    json answer{{"total_combinations", prepared->grid.size()},
+                {"total_bars", static_cast<int64_t>(prepared->md->bars.size())},
+                {"search", atf::to_string(search)},
+                {"planned", atf::planned_trials(search, prepared->grid.size())}};
+    // A random search is a fixed sample of the grid (the native optimizer's, for the seed): the
+    // page's workers claim these indexes as they claim a grid's.
+    if (search.method == atf::SearchSpec::Method::kRandom) {
+      answer["sample"] = atf::random_sample(prepared->grid.size(), search.samples, search.seed);
+    }
+    return ok(answer);
   });
 }
 

@@ -62,6 +62,18 @@ before(async () => {
   expected.stats = value(engine.optimizationStatistics(ds, request, JSON.stringify(trials), 1000, 1));
   const walk = JSON.stringify({ schema: 'atf/v1', strategy: 'sma_cross', axes: AXES, objective: 'sharpe', walk_forward: WALK.walk_forward });
   expected.walk = value(engine.runWalkForward(ds, walk, () => false, () => {}));
+  // A random search: the module's sample for the seed, its trials, their statistics.
+  const randomRequest = JSON.stringify({ schema: 'atf/v1', strategy: 'sma_cross', axes: AXES, objective: 'sharpe', statistics_blocks: 16, search: 'random:12', seed: 7 });
+  const sample = value(engine.validateOptimization(ds, randomRequest)).sample;
+  const sampled = [];
+  const queue = [...sample];
+  value(engine.runTrials(ds, randomRequest, () => queue.shift() ?? -1, (t) => sampled.push(JSON.parse(t)), null));
+  expected.random = { sample, stats: value(engine.optimizationStatistics(ds, randomRequest, JSON.stringify(sampled), 1000, 1)) };
+  if (existsSync(NATIVE_ATF)) {
+    const args = ['--data', path.join(SAMPLES_DIR, ORCL), '--strategy', 'sma_cross', '--axis', 'fast=5:30:5', '--axis', 'slow=40:120:20'];
+    const cli = JSON.parse(execFileSync(NATIVE_ATF, ['optimize', ...args, '--search', 'random:12', '--seed', '7', '--json'], { maxBuffer: 64 << 20 }).toString());
+    expected.random.native = cli.trials.map((t) => t.index).sort((a, b) => a - b);
+  }
   if (existsSync(NATIVE_ATF)) {
     const args = ['--data', path.join(SAMPLES_DIR, ORCL), '--strategy', 'sma_cross', '--axis', 'fast=5:30:5', '--axis', 'slow=40:120:20'];
     expected.native = JSON.parse(execFileSync(NATIVE_ATF, ['optimize', ...args, '--json'], { maxBuffer: 64 << 20 }).toString()).statistics;
@@ -174,6 +186,26 @@ test('the statistics survive a reload', async () => {
   assert.equal(s.dsr, expected.stats.dsr);
   assert.equal(s.pbo.pbo, expected.stats.pbo.pbo);
   assert.deepEqual(s.monte_carlo.fan.p50, expected.stats.monte_carlo.fan.p50);
+});
+
+test('a random search evaluates the module’s seeded sample of the grid, with its statistics; a genetic one is refused', async () => {
+  const st = await page.evaluate(async (req) => {
+    const { id, totalCombinations } = await window.atf.submitOptimization(req);
+    for (;;) {
+      const s = await window.atf.getOptimizationStatus(id);
+      if (s.status !== 'Pending' && s.status !== 'Running') return { ...s, totalCombinations };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }, { ...GRID, search: 'random:12', seed: 7 });
+  assert.equal(st.status, 'Completed');
+  assert.equal(st.totalCombinations, 12);
+  const indexes = st.result.trials.map((t) => t.index).sort((a, b) => a - b);
+  assert.deepEqual(indexes, expected.random.sample);
+  assert.equal(st.result.statistics.dsr, expected.random.stats.dsr);
+  assert.equal(st.result.statistics.pbo.pbo, expected.random.stats.pbo.pbo);
+  if (expected.random.native) assert.deepEqual(indexes, expected.random.native);
+  const refused = await page.evaluate((req) => window.atf.submitOptimization(req).then(() => 'accepted', (e) => `${e.name}:${e.field}`), { ...GRID, search: 'genetic:pop=4,gen=2' });
+  assert.equal(refused, 'ValidationError:search');
 });
 
 test('submitWalkForward: counted windows, Completed with the module’s windows and efficiency', async () => {
@@ -323,6 +355,15 @@ test('the panel’s walk-forward mode submits one; its progress view shows both 
   await page.selectOption('#nr-strategy', 'sma_cross');
   for (const [k, v] of [['fast-min', '5'], ['fast-max', '30'], ['fast-step', '5'], ['slow-min', '40'], ['slow-max', '120'], ['slow-step', '20']]) await page.fill(`#ax-${k}`, v);
   assert.match(await page.textContent('#nr-combos'), /^30 combinations in each window/);
+  // A random search counts its samples (at most the grid).
+  assert.equal(await page.isVisible('#nr-samples'), false);
+  await page.selectOption('#nr-search', 'random');
+  await page.fill('#nr-samples', '7');
+  assert.match(await page.textContent('#nr-combos'), /^7 combinations in each window/);
+  await page.fill('#nr-samples', '70');
+  assert.match(await page.textContent('#nr-combos'), /^30 combinations in each window/);
+  await page.selectOption('#nr-search', 'grid');
+  assert.equal(await page.isVisible('#nr-samples'), false);
   await page.fill('#wf-is', '2');
   await page.selectOption('#wf-is-unit', 'y');
   await page.fill('#wf-oos', '6');

@@ -295,8 +295,15 @@ export abstract class EngineDispatcher {
         ? { ok: true, total: wf.value.windows, bars: 0, combinations: wf.value.total_combinations }
         : { ok: false, error: fromEngineError(wf.error) };
     }
-    const out = parseOutcome<{ total_combinations: number }>(engine.validateOptimization(ds, requestJson));
-    return out.ok ? { ok: true, total: out.value.total_combinations, bars: 0 } : { ok: false, error: fromEngineError(out.error) };
+    const out = parseOutcome<{ total_combinations: number; search: string; planned: number; sample?: number[] }>(engine.validateOptimization(ds, requestJson));
+    if (!out.ok) return { ok: false, error: fromEngineError(out.error) };
+    const v = out.value;
+    if (v.search.startsWith('genetic')) {
+      // Each generation needs the last one's results: the page's workers share out fixed lists.
+      const message = 'a genetic search runs in the native CLI (atf optimize --search genetic:…); the app runs "grid" and "random:N"';
+      return { ok: false, error: { name: 'EngineError', code: 'validation', field: 'search', message } };
+    }
+    return v.sample ? { ok: true, total: v.sample.length, bars: 0, sample: v.sample } : { ok: true, total: v.total_combinations, bars: 0 };
   }
 
   /** A walk-forward on this worker, with progress at two levels: the window running (onWindow)

@@ -25,6 +25,8 @@ export interface NewRun {
   total: number;
   /** Walk-forward: the combinations of each window. */
   combinations?: number;
+  /** A random search: the grid indexes to evaluate (total is their count). */
+  plan?: number[];
   debug: DebugHooks | null;
   dedupKey: string | null;
   /** A resumed run keeps its id and creation time. */
@@ -99,13 +101,15 @@ export class LiveStore {
       objective: typeof opt.objective === 'string' ? opt.objective : 'sharpe',
       direction: opt.direction === 'min' ? 'min' : 'max',
       // Small fallback chunks keep cancel and load balance fine-grained.
-      ledger: new TrialLedger(n.kind === 'optimization' ? n.total : 0, this.shared, Math.max(1, Math.ceil(n.total / (this.workerCount * 8)))),
+      ledger: new TrialLedger(n.kind === 'optimization' ? n.total : 0, this.shared, Math.max(1, Math.ceil(n.total / (this.workerCount * 8))), n.plan),
       fatal: null,
       engineMs: 0,
       trialBuffer: [],
       trialSaves: Promise.resolve(),
       trialTimer: null,
     };
+    // A planned search is handed out as lists by the ledger, never through the board's counter.
+    if (n.plan && this.shared) this.board.store(slot, 'NextIndex', n.total);
     if (n.resume) this.seedResumed(run, n.resume);
     this.runs.set(run.id, run);
     return run;

@@ -130,7 +130,15 @@ export interface EngineInfo {
  *  newest-first file), one sentence each. */
 /** A walk-forward's total is its windows and `combinations` the trials of each window. */
 export type ValidateReply =
-  | { ok: true; total: number; bars: number; notices?: string[]; combinations?: number }
+  | {
+      ok: true;
+      total: number;
+      bars: number;
+      notices?: string[];
+      combinations?: number;
+      /** A random search: the grid indexes it evaluates (total is their count). */
+      sample?: number[];
+    }
   | { ok: false; error: SerializedError };
 
 export type BacktestReply =

@@ -28,8 +28,8 @@ function engineKeys(kind: RunKind, isScript: boolean): string[] {
   return [
     ...(isScript ? ['script', 'inputs', 'trade_from'] : []),
     'strategy', 'params', 'broker',
-    ...(kind === 'optimization' ? ['axes', 'objective', 'direction', 'max_combinations', 'statistics_blocks'] : []),
-    ...(kind === 'walkforward' ? ['axes', 'objective', 'direction', 'max_combinations', 'walk_forward'] : []),
+    ...(kind === 'optimization' ? ['axes', 'objective', 'direction', 'max_combinations', 'statistics_blocks', 'search', 'seed'] : []),
+    ...(kind === 'walkforward' ? ['axes', 'objective', 'direction', 'max_combinations', 'search', 'seed', 'walk_forward'] : []),
   ];
 }
 

@@ -98,6 +98,7 @@ export class Submitter {
       requestJson,
       total: v.total,
       ...(v.combinations !== undefined ? { combinations: v.combinations } : {}),
+      ...(v.sample ? { plan: v.sample } : {}),
       debug: r.debug,
       dedupKey,
       ...(resume ? { resume } : {}),

@@ -13,20 +13,23 @@ export class TrialLedger {
   readonly blockSums = new Map<number, Float64Array>();
   /** Fallback mode: combination ranges not yet given to a worker. */
   private readonly ranges: Array<[number, number]>;
-  /** Combinations to run again (claimed by a worker lost before reporting them); a list of one
-   *  is a trap suspect, run alone so that a second trap identifies it. */
+  /** Combinations to run again (claimed by a worker lost before reporting them), and a planned
+   *  search's lists; a list of one is a trap suspect, run alone so that a second trap identifies it. */
   private readonly retry: number[][] = [];
   /** What each worker was given. */
   private readonly plans = new Map<object, ClaimPlan>();
 
   /** `shared`: workers claim from the board's counter (else the ledger hands out ranges of
-   *  `chunk` combinations). */
+   *  `chunk` combinations). `plan`: the grid indexes of a random search (`total` of them), handed
+   *  out as lists of `chunk` in either mode. */
   constructor(
     readonly total: number,
     private readonly shared: boolean,
     private readonly chunk: number,
+    private readonly plan?: number[],
   ) {
-    this.ranges = !shared && total > 0 ? [[0, total]] : [];
+    this.ranges = !plan && !shared && total > 0 ? [[0, total]] : [];
+    if (plan) for (let i = 0; i < plan.length; i += chunk) this.retry.push(plan.slice(i, i + chunk));
   }
 
   /** The next share for `worker`: re-runs first, then the shared counter (`sharedLeft`: whether
@@ -85,12 +88,14 @@ export class TrialLedger {
     this.add(saved);
     const missing = this.missing();
     this.ranges.length = 0;
+    this.retry.length = 0;
     for (let i = 0; i < missing.length; i += this.chunk) this.retry.push(missing.slice(i, i + this.chunk));
   }
 
   /** Combinations never reported, in index order. */
   missing(): number[] {
     const out: number[] = [];
+    if (this.plan) return this.plan.filter((i) => !this.seen.has(i));
     for (let i = 0; i < this.total && this.seen.size + out.length < this.total; i++) if (!this.seen.has(i)) out.push(i);
     return out;
   }

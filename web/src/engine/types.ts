@@ -111,6 +111,11 @@ export interface OptimizationRequest extends BacktestRequest {
   max_combinations?: number;
   /** Blocks of PBO's cross-validation (default 16; 0: no PBO). Trials then carry block sums. */
   statistics_blocks?: number;
+  /** "grid" (default) or "random:N": N distinct combinations drawn from the grid (the native
+   *  optimizer's sample for `seed`). "genetic:…" runs in the native CLI only. */
+  search?: string;
+  /** Seed of a random search (default 1). */
+  seed?: number;
 }
 
 /** Walk-forward settings (engine walk_forward_request_from_json): lengths are bars (a number, or

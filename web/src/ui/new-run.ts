@@ -100,6 +100,11 @@ export class NewRunForm {
   private readonly wfBox: HTMLElement;
   private readonly wf: Record<'is' | 'oos' | 'step', { n: HTMLInputElement; unit: HTMLSelectElement }>;
   private readonly wfAnchored: HTMLInputElement;
+  /** Search: the whole grid, or a seeded random sample of it. */
+  private readonly search: HTMLSelectElement;
+  private readonly samples: HTMLInputElement;
+  private readonly seed: HTMLInputElement;
+  private readonly sampleBox: HTMLElement;
   private readonly combos: HTMLElement;
   private readonly objective: HTMLSelectElement;
   private readonly direction: HTMLSelectElement;
@@ -187,10 +192,18 @@ export class NewRunForm {
     this.direction = h('select#nr-direction');
     this.direction.add(new Option('maximize', 'max'));
     this.direction.add(new Option('minimize', 'min'));
+    this.search = h('select#nr-search', { onchange: () => this.updateCount() });
+    this.search.add(new Option('every combination (grid)', 'grid'));
+    this.search.add(new Option('a random sample', 'random'));
+    this.samples = h('input#nr-samples', { type: 'number', min: 1, step: 1, value: 100, inputmode: 'numeric', oninput: () => this.updateCount() });
+    this.seed = h('input#nr-seed', { type: 'number', min: 0, step: 1, value: 1, inputmode: 'numeric' });
+    this.sampleBox = h('div.row2', { hidden: true }, this.field('Samples', this.samples, 'search', 'nr-samples'), this.field('Seed', this.seed, 'seed', 'nr-seed'));
     this.optBox = h(
       'div.opt-settings',
       { hidden: true },
       h('div.row2', null, this.field('Objective', this.objective, 'objective'), this.field('Direction', this.direction, 'direction')),
+      this.field('Search', this.search, 'search-method', 'nr-search'),
+      this.sampleBox,
       this.combos,
     );
     const length = (key: 'is' | 'oos' | 'step', value: string, unit: string) => {
@@ -802,6 +815,9 @@ export class NewRunForm {
       r.count.textContent = `${int(n)} value${n === 1 ? '' : 's'}`;
       total *= n;
     }
+    const random = this.search.value === 'random';
+    this.sampleBox.hidden = !random;
+    if (random) total = Math.min(total, Math.max(0, Math.floor(Number(this.samples.value)) || 0));
     if (this.kind === 'walkforward') {
       this.combos.textContent = varied === 0 ? 'Tick at least one parameter to vary.' : `${int(total)} combination${total === 1 ? '' : 's'} in each window`;
     } else if (this.kind === 'optimization') {
@@ -904,6 +920,20 @@ export class NewRunForm {
     if (window.atfUiDebug) base._debug = { ...window.atfUiDebug };
     if (this.kind === 'backtest') return base;
     const opt: OptimizationRequest = { ...base, axes, objective: this.objective.value, direction: this.direction.value === 'min' ? 'min' : 'max' };
+    if (this.search.value === 'random') {
+      const n = Number(this.samples.value);
+      const seed = Number(this.seed.value);
+      if (!Number.isInteger(n) || n < 1) {
+        this.showError('search', 'enter a whole number ≥ 1');
+        return null;
+      }
+      if (!Number.isInteger(seed) || seed < 0) {
+        this.showError('seed', 'enter a whole number ≥ 0');
+        return null;
+      }
+      opt.search = `random:${n}`;
+      opt.seed = seed;
+    }
     if (this.kind !== 'walkforward') return opt;
     const walk = this.walkForward();
     return walk ? { ...opt, walk_forward: walk } : null;

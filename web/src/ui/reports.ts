@@ -67,6 +67,7 @@ export function settingsList(run: StoredRun, extra: Array<[string, string]> = []
       : ['Parameters', paramsText(req.params ?? {})],
     ...(req.trade_from !== undefined ? ([['Start trading at', typeof req.trade_from === 'number' ? utcDate(req.trade_from) : String(req.trade_from)]] as Array<[string, string]>) : []),
     ...(req.axes ? ([['Axes', req.axes.map((a) => ('values' in a ? `${a.name} ∈ {${a.values.join(', ')}}` : `${a.name}: ${a.min} … ${a.max} step ${a.step}`)).join('; ')], ['Objective', `${req.objective ?? 'sharpe'} (${req.direction ?? 'max'})`]] as Array<[string, string]>) : []),
+    ...(req.search && req.search !== 'grid' ? ([['Search', `${req.search} (seed ${req.seed ?? 1})`]] as Array<[string, string]>) : []),
     ['Cash', money(b.cash ?? 100000)],
     ['Sizing', `${b.sizing ?? 'equity'} ${b.size ?? 1}${b.fractional ? ' (fractional)' : ''}`],
     ['Commission', `${b.commission_pct ?? 0} % + ${b.commission_fixed ?? 0} per order`],

@@ -383,11 +383,14 @@ export abstract class EngineDispatcher {
     }
     // A typed array would stringify as an object of indexes: the engine wants a list.
     // (±Infinity in metrics is written "Infinity", as the engine reads it.)
+    const t0 = performance.now();
     const trialsJson = JSON.stringify(d.trials, (key, value: unknown) =>
       key === 'block_sums' && value instanceof Float64Array ? Array.from(value) : keepInfinity(key, value),
     );
+    const t1 = performance.now();
     const out = parseOutcome<OptimizationStatistics>(this.require().optimizationStatistics(ds, d.requestJson, trialsJson, d.mcPaths, d.seed));
-    return out.ok ? { ok: true, value: out.value } : { ok: false, error: fromEngineError(out.error) };
+    const engineMs = performance.now() - t1;
+    return out.ok ? { ok: true, value: out.value, engineMs, jsonMs: t1 - t0 } : { ok: false, error: fromEngineError(out.error) };
   }
 
   /** Busy-waits (test hook): Atomics.wait where shared memory exists, else a spin. */

@@ -197,6 +197,7 @@ export class OptimizationRunner implements RunExecutor {
   private async statistics(run: LiveRun): Promise<OptimizationStatistics | StatisticsUnavailable> {
     const { pool, datasets, log } = this.ctx;
     const t0 = performance.now();
+    const counts: Record<string, number> = { trials: run.ledger.trials.length };
     try {
       const control = await pool.controlWorker();
       const reply = await control.statistics(
@@ -205,6 +206,8 @@ export class OptimizationRunner implements RunExecutor {
         () => datasets.loaded(run.dataset),
       );
       if (!reply.ok) return { unavailable: describe(reply.error) };
+      counts['engineMs'] = Math.round(reply.engineMs);
+      counts['jsonMs'] = Math.round(reply.jsonMs);
       const stats = reply.value;
       if (!stats.pbo.ok && run.total > PBO_MAX_TRIALS) {
         stats.pbo.reason = `not computed: ${run.total.toLocaleString('en-US')} combinations is above ${PBO_MAX_TRIALS.toLocaleString('en-US')} (each trial's block returns would be kept in page memory)`;
@@ -221,7 +224,7 @@ export class OptimizationRunner implements RunExecutor {
         kind: run.kind,
         status: run.status,
         elapsedMs: Math.round(performance.now() - t0),
-        counts: { trials: run.ledger.trials.length },
+        counts,
       });
     }
   }

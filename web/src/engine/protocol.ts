@@ -99,7 +99,10 @@ export interface StatisticsData {
   seed: number;
 }
 
-export type StatisticsReply = { ok: true; value: OptimizationStatistics } | { ok: false; error: SerializedError };
+/** engineMs: the engine call; jsonMs: writing the trials as its JSON argument (diagnostics). */
+export type StatisticsReply =
+  | { ok: true; value: OptimizationStatistics; engineMs: number; jsonMs: number }
+  | { ok: false; error: SerializedError };
 
 /** Requests, keyed by type; `data` is the payload. */
 export type WorkerRequest =

@@ -333,6 +333,8 @@ test('the walk-forward report: windows, efficiency, IS vs OOS, stitched equity, 
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize({ width: w, height: hgt });
       await openReport('walkforward', ids.walk, 'article.report[data-kind="walkforward"] .chart-host canvas');
+      // (At phone width the panel comes first: bring the report into view.)
+      await page.locator('article.report[data-kind="walkforward"] #report-title').scrollIntoViewIfNeeded();
       await page.waitForTimeout(200);
       await page.screenshot({ path: `${SHOTS}/walkforward-report-${w}-${scheme}.png` });
       await page.setViewportSize({ width: w, height: 4200 });

@@ -9,6 +9,7 @@ import { releaseWorker, type RunContext, type RunExecutor } from './scheduler';
 import type { Trade, WalkForwardResult } from './types';
 import type { EngineWorker } from './worker-pool';
 
+/** The RunExecutor of walk-forwards (registered with the scheduler in client.ts). */
 export class WalkForwardRunner implements RunExecutor {
   constructor(private readonly ctx: RunContext) {}
 

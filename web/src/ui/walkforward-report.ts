@@ -37,6 +37,8 @@ function efficiencySentence(w: WalkForwardResult): string {
   return `Out of sample the chosen parameters earned ${share} of the annual return they showed in sample (${num(w.out_of_sample['cagr_pct'])} % against ${num(w.mean_in_sample_cagr_pct)} % a year)${e >= 0.5 ? ': much of the optimized edge carried over to unseen data.' : e > 0 ? ': most of the optimized edge did not carry over.' : ': the edge did not survive on unseen data.'}`;
 }
 
+/** The report of a walk-forward run (any status: a failed, cancelled or running one shows why it
+ *  has no result, and its settings). */
 export function walkForwardReport(ctx: Ctx, run: StoredRun, onBack: () => void): Report {
   const req = run.request as WalkForwardRequest;
   const charts = new ReportCharts();

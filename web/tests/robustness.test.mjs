@@ -206,6 +206,10 @@ test('a random search evaluates the module’s seeded sample of the grid, with i
   if (expected.random.native) assert.deepEqual(indexes, expected.random.native);
   const refused = await page.evaluate((req) => window.atf.submitOptimization(req).then(() => 'accepted', (e) => `${e.name}:${e.field}`), { ...GRID, search: 'genetic:pop=4,gen=2' });
   assert.equal(refused, 'ValidationError:search');
+  // Inside a walk-forward (one worker runs the whole walk) every search works: each window
+  // evaluates what its search plans.
+  const walk = await page.evaluate((req) => window.atf.submitWalkForward(req).then((r) => r.totalCombinations), { ...WALK, search: 'genetic:pop=4,gen=2' });
+  assert.equal(walk, 8);
 });
 
 test('submitWalkForward: counted windows, Completed with the module’s windows and efficiency', async () => {

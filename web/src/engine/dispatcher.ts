@@ -291,9 +291,11 @@ export abstract class EngineDispatcher {
     }
     if (kind === 'walkforward') {
       const wf = parseOutcome<{ total_combinations: number; windows: number }>(engine.validateWalkForward(ds, requestJson));
-      return wf.ok
-        ? { ok: true, total: wf.value.windows, bars: 0, combinations: wf.value.total_combinations }
-        : { ok: false, error: fromEngineError(wf.error) };
+      if (!wf.ok) return { ok: false, error: fromEngineError(wf.error) };
+      // Each window evaluates what the search plans (a random or genetic search: fewer than the
+      // grid); the whole walk runs on one worker, so any search method works inside it.
+      const plan = parseOutcome<{ planned: number }>(engine.validateOptimization(ds, requestJson));
+      return { ok: true, total: wf.value.windows, bars: 0, combinations: plan.ok ? plan.value.planned : wf.value.total_combinations };
     }
     const out = parseOutcome<{ total_combinations: number; search: string; planned: number; sample?: number[] }>(engine.validateOptimization(ds, requestJson));
     if (!out.ok) return { ok: false, error: fromEngineError(out.error) };

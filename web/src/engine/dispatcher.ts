@@ -527,6 +527,9 @@ export abstract class EngineDispatcher {
     });
     const onProgress = guard.wrap((): boolean => {
       this.sleep(delay);
+      // Trials of the last group that the interval held back go out while the next group runs
+      // (not only at its end), so the page and storage are never a whole group behind.
+      if (batch.length > 0 && performance.now() - lastFlush >= PROGRESS_MESSAGE_INTERVAL_MS) flush();
       if (board) {
         board.beat(d.slot);
         return board.load(d.slot, 'Cancel') !== 0;

@@ -94,7 +94,7 @@ Status write_app_database(const std::string& path, const AppOptimization& run) {
   if (auto st = db.run(
           "INSERT INTO optimization_runs (id, dataset_id, strategy, request, status, total_combinations, "
           "completed_combinations, failed_combinations, objective, direction, created_at, started_at, finished_at, "
-          "best_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "best_index, statistics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           [&](sqlite3_stmt* s) {
             text(s, 1, run.id);
             text(s, 2, run.dataset_name);
@@ -109,6 +109,8 @@ Status write_app_database(const std::string& path, const AppOptimization& run) {
             for (int i : {11, 12, 13}) sqlite3_bind_int64(s, i, run.created_ms);
             if (run.best_index >= 0) sqlite3_bind_int64(s, 14, run.best_index);
             else sqlite3_bind_null(s, 14);
+            if (run.statistics.is_object()) text(s, 15, run.statistics.dump());
+            else sqlite3_bind_null(s, 15);
           });
       !st) {
     return st;

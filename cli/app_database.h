@@ -23,6 +23,8 @@ struct AppOptimization {
   int64_t best_index = -1;   ///< −1: none
   int64_t created_ms = 0;
   nlohmann::json trials;     ///< to_json(OptimizationResult)["trials"]
+  /// to_json(OptimizationStatistics), shown in the app's Robustness tab; null when not computed.
+  nlohmann::json statistics;
 };
 
 /// Creates `path` (refused if it exists) with the app's schema and `run`. Errors: kValidation on

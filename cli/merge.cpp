@@ -265,6 +265,7 @@ int run_merge(const std::vector<std::string>& args) {
     // A stable id from what was merged: the same shards give the same run (an import replaces it).
     app.id = "merged-" + std::to_string(std::hash<std::string>{}(head["request"].dump() + std::to_string(result.total)));
     app.trials = doc["trials"];
+    if (doc.contains("statistics")) app.statistics = doc["statistics"];
     if (auto st = write_app_database(sqlite_path, app); !st) {
       return fail(st.error().message, st.error().code == ErrorCode::kValidation ? kExitUsage : kExitFailed);
     }

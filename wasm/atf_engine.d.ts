@@ -24,13 +24,15 @@ export interface EngineErrorValue {
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: EngineErrorValue };
 
-/** `processedBars` is the running total of bars of this call (over all its trials). Called on the
+/** `processedBars` is the running total of bars of this call (over all its trials);
+ *  `finishedTrials` the running total of optimization trials it finished, completed or failed
+ *  (runWalkForward only: every window's trials; 0 for the other calls). Called on the
  *  first 1,024-bar batch, then at most every ~10 ms of wall time (the engine offers it every 1,024
  *  bars), and once more with the final total when a backtest or a group of trials ends. Return
  *  true (any truthy value) to request a cancel: the engine stops at its next 1,024-bar batch. A
  *  trial that fails mid-run stops adding bars, so with failed trials the final total of runTrials
  *  can be below total_combinations × total_bars. */
-export type ProgressCallback = (processedBars: number) => boolean;
+export type ProgressCallback = (processedBars: number, finishedTrials: number) => boolean;
 
 export interface AtfEngineModule {
   /** Engine version and schema, e.g. {"version":"0.1.0","schema":"atf/v1"}. */
@@ -89,8 +91,11 @@ export interface AtfEngineModule {
    *  runBacktest/rerunTrial discards the previous curve first: after a failed run it is empty. */
   takeEquityCurve(): Float64Array;
 
-  /** Validates an optimization request. Returns JSON Outcome<{total_combinations, total_bars}>
-   *  (total_bars: bars of one trial). */
+  /** Validates an optimization request. Returns JSON Outcome<{total_combinations, total_bars,
+   *  search, planned, sample?}> (total_bars: bars of one trial; total_combinations: the grid;
+   *  search: "grid" | "random:N" | "genetic:…" as the request's "search" reads back; planned: the
+   *  evaluations it plans; sample: a random search's grid indexes, ascending, the native
+   *  optimizer's for the request's "seed"). */
   validateOptimization(dataset: number, requestJson: string): string;
   /** Runs trials of an optimization, claiming combination indexes from `claim` until it returns
    *  -1 or `onProgress` returns true. `onTrial` receives each finished trial as JSON
@@ -117,14 +122,23 @@ export interface AtfEngineModule {
    *  {ok: false, reason}, monte_carlo: {...}, stability: {...}}>. */
   optimizationStatistics(dataset: number, requestJson: string, trialsJson: string, mcPaths: number,
                          seed: number): string;
+  /** Validates a walk-forward request (an optimization request plus "walk_forward") and counts
+   *  its windows. Returns JSON Outcome<{total_combinations (per window), total_bars, windows}>.
+   *  Errors: those of validateOptimization; "validation" naming "walk_forward",
+   *  "walk_forward.in_sample" (…out_of_sample, …step, …anchored) for a bad setting, or
+   *  "in_sample" / "out_of_sample" / "step" when no window fits the data; "limit" above 1,000
+   *  windows. */
+  validateWalkForward(dataset: number, requestJson: string): string;
   /** A walk-forward run: requestJson is an optimization request plus "walk_forward":
    *  {in_sample: "3y" | bars, out_of_sample, step?, anchored?}. onProgress counts every trial's
-   *  bars (return true to cancel); onWindow({k, n}) as window k of n starts (k = n at the end).
+   *  bars and the trials finished (return true to cancel); onWindow({k, n, trials}) as window k
+   *  of n starts (k = n at the end), `trials` being those finished before it, so that the trials
+   *  of the running window are onProgress's count minus it.
    *  Returns JSON Outcome<{windows, out_of_sample, efficiency, stability, statistics: {psr,
    *  observations, sharpe_per_bar, skewness, kurtosis, monte_carlo}, equity, trades, cancelled}>
    *  (statistics of the stitched out-of-sample curve and trades). */
   runWalkForward(dataset: number, requestJson: string, onProgress: ProgressCallback,
-                 onWindow: (w: { k: number; n: number }) => void): string;
+                 onWindow: (w: { k: number; n: number; trials: number }) => void): string;
 
   /** Test hook: executes an unreachable instruction (a real Wasm trap) so that worker replacement
    *  can be tested against the real module. */

@@ -32,6 +32,7 @@
 #include "atf/optimization_statistics.h"
 #include "atf/optimizer.h"
 #include "atf/progress.h"
+#include "atf/search.h"
 #include "atf/statistics.h"
 #include "atf/strategy.h"
 #include "atf/walkforward.h"
@@ -383,8 +384,17 @@ std::string validate_optimization(int dataset, const val& request_json) {
   return guarded([&] {
     auto prepared = prepare_optimization(dataset, request_json);
     if (!prepared) return fail(prepared.error());
-    return ok(json{{"total_combinations", prepared->grid.size()},
-                   {"total_bars", static_cast<int64_t>(prepared->md->bars.size())}});
+    const auto& search = prepared->req.search;
+    json answer{{"total_combinations", prepared->grid.size()},
+                {"total_bars", static_cast<int64_t>(prepared->md->bars.size())},
+                {"search", atf::to_string(search)},
+                {"planned", atf::planned_trials(search, prepared->grid.size())}};
+    // A random search is a fixed sample of the grid (the native optimizer's, for the seed): the
+    // page's workers claim these indexes as they claim a grid's.
+    if (search.method == atf::SearchSpec::Method::kRandom) {
+      answer["sample"] = atf::random_sample(prepared->grid.size(), search.samples, search.seed);
+    }
+    return ok(answer);
   });
 }
 
@@ -531,9 +541,30 @@ std::string optimization_statistics(int dataset, const val& request_json, const 
   });
 }
 
+/// Checks a walk-forward request before it runs: the optimization's (strategy or script, axes,
+/// broker: prepare_optimization) and the walk's settings and windows (walk_forward_windows: a
+/// window must fit, at most max_windows). Answers {total_combinations (per window), total_bars,
+/// windows}.
+std::string validate_walk_forward(int dataset, const val& request_json) {
+  return guarded([&] {
+    auto prepared = prepare_optimization(dataset, request_json);
+    if (!prepared) return fail(prepared.error());
+    auto j = parse_json(request_json.as<std::string>(), "request");
+    if (!j) return fail(j.error());
+    auto req = atf::walk_forward_request_from_json(*j);
+    if (!req) return fail(req.error());
+    auto windows = atf::walk_forward_windows(prepared->md->bars.time, *req);
+    if (!windows) return fail(windows.error());
+    return ok(json{{"total_combinations", prepared->grid.size()},
+                   {"total_bars", static_cast<int64_t>(prepared->md->bars.size())},
+                   {"windows", static_cast<int64_t>(windows->size())}});
+  });
+}
+
 /// A walk-forward run (atf::run_walk_forward) over a dataset: `request_json` is an optimization
 /// request plus "walk_forward" (walk_forward_request_from_json). onProgress counts the bars of
-/// every trial of every window and may cancel; onWindow({k, n}) is called as window k of n starts.
+/// every trial of every window (and, as its second argument, the trials finished) and may cancel;
+/// onWindow({k, n, trials}) is called as window k of n starts, with the trials finished before it.
 std::string run_walk_forward(int dataset, const val& request_json, val on_progress, val on_window_fn) {
   return guarded([&] {
     auto md = registry().find(dataset);
@@ -550,10 +581,12 @@ std::string run_walk_forward(int dataset, const val& request_json, val on_progre
     atf::WalkForwardHooks wf_hooks;
     wf_hooks.run = hooks.hooks();
     wf_hooks.on_window = [&](int64_t k, int64_t n) {
-      if (on_window.failed()) return;
+      if (!on_window.present() || on_window.failed()) return;  // onWindow is optional
       val w = val::object();
       w.set("k", static_cast<double>(k));
       w.set("n", static_cast<double>(n));
+      // Trials finished before this window (the trials of window k are counted from here on).
+      w.set("trials", static_cast<double>(hooks.trials()));
       on_window(w);
     };
     auto result = atf::run_walk_forward(*md, *req, wf_hooks);
@@ -585,6 +618,7 @@ EMSCRIPTEN_BINDINGS(atf_engine) {
   emscripten::function("rerunTrial", &rerun_trial);
   emscripten::function("compileScript", &compile_script);
   emscripten::function("optimizationStatistics", &optimization_statistics);
+  emscripten::function("validateWalkForward", &validate_walk_forward);
   emscripten::function("runWalkForward", &run_walk_forward);
   emscripten::function("debugTrap", &debug_trap);
 }

@@ -20,11 +20,16 @@ class Callback {
   bool present() const { return !fn_.isUndefined() && !fn_.isNull(); }
   /// The callback's answer, or undefined once it has thrown (it is not called again).
   emscripten::val operator()(const emscripten::val& arg);
+  /// The same with two arguments.
+  emscripten::val operator()(const emscripten::val& a, const emscripten::val& b);
   bool failed() const { return failed_; }
   /// kInternal "<name> threw: <error>", with the JS stack in Error::field (fail() shows it as `stack`).
   Error error() const;
 
  private:
+  /// The guarded call's [ok, result] or [false, message, stack], recorded as failed.
+  emscripten::val answer(const emscripten::val& r);
+
   emscripten::val fn_;
   const char* name_;
   bool failed_ = false;
@@ -32,9 +37,10 @@ class Callback {
 };
 
 /// RunHooks for one call: the engine reports every kProgressBatch (1,024) bars; this forwards the
-/// call's running total of bars to the JS callback on the first batch, then at most every
-/// kMinIntervalMs of wall time; flush() (after each backtest or group of trials) reports the total
-/// if it has not been. A truthy answer requests a cancel; cancelled() returns the last answer
+/// call's running total of bars, and of optimization trials finished (completed or failed; 0 for a
+/// backtest) as a second argument, to the JS callback on the first batch, then at most every
+/// kMinIntervalMs of wall time; flush() (after each backtest or group of trials) reports the
+/// totals if they have not been. A truthy answer requests a cancel; cancelled() returns the last answer
 /// (sticky), which the engine reads after each batch but a run's last. Reading the clock costs one
 /// JS call per 1,024 bars.
 class JsHooks final : public ProgressSink, public CancelToken {
@@ -45,7 +51,11 @@ class JsHooks final : public ProgressSink, public CancelToken {
 
   RunHooks hooks() { return RunHooks{this, this}; }
   void add_bars(int64_t n) override;
+  /// Counts a finished trial (reported with the next progress call; no JS call of its own).
+  void add_trial(bool ok) override;
   void flush();
+  /// Trials finished so far in this call.
+  int64_t trials() const { return trials_; }
   bool cancelled() const override { return stop_; }
   /// The callback, to check whether it threw (the run was then stopped as if cancelled).
   const Callback& callback() const { return callback_; }
@@ -54,7 +64,7 @@ class JsHooks final : public ProgressSink, public CancelToken {
   void report();
 
   Callback callback_;
-  int64_t total_ = 0, reported_ = 0;
+  int64_t total_ = 0, reported_ = 0, trials_ = 0, reported_trials_ = 0;
   double last_call_ms_ = -1e300;  // the first batch always reports
   bool stop_ = false;
 };

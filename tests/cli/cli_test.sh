@@ -293,6 +293,7 @@ steps = len(glob.glob(\"$samples/../../web/src/storage/migrations/*.sql\"))
 assert steps >= 2 and db.execute(\"select value from meta where key = \\x27schema_version\\x27\").fetchone() == (str(steps),)
 assert db.execute(\"select count(*) from scripts\").fetchone() == (0,)
 run = db.execute(\"select status, total_combinations, completed_combinations, best_index from optimization_runs\").fetchall()
+assert json.loads(db.execute(\"select statistics from optimization_runs\").fetchone()[0]) == b[\"statistics\"], \"statistics column\"
 assert run == [(\"Completed\", 380, a[\"completed\"], a[\"best\"][\"index\"])], run
 assert db.execute(\"select count(*) from optimization_trials\").fetchone() == (380,)
 assert db.execute(\"select count(*) from datasets where name = \\x27ORCL-1d-1995-2014.csv\\x27\").fetchone() == (1,)

@@ -35,7 +35,21 @@ function runAll(request, { onProgress = null, claim } = {}) {
 }
 
 test('validateOptimization counts the combinations and the bars of one trial', () => {
-  assert.deepEqual(value(engine.validateOptimization(id, JSON.stringify(SMA_GRID))), { total_combinations: 60, total_bars: 4012 });
+  assert.deepEqual(value(engine.validateOptimization(id, JSON.stringify(SMA_GRID))), { total_combinations: 60, total_bars: 4012, search: 'grid', planned: 60 });
+});
+
+test('validateOptimization gives a random search its seeded sample of the grid', () => {
+  const v = value(engine.validateOptimization(id, JSON.stringify({ ...SMA_GRID, search: 'random:7', seed: 3 })));
+  assert.equal(v.search, 'random:7');
+  assert.equal(v.planned, 7);
+  assert.equal(v.sample.length, 7);
+  assert.deepEqual([...v.sample].sort((a, b) => a - b), v.sample, 'ascending');
+  assert.equal(new Set(v.sample).size, 7);
+  assert.ok(v.sample.every((i) => Number.isInteger(i) && i >= 0 && i < 60));
+  // The same for the seed; another seed, another sample; more samples than the grid: all of it.
+  assert.deepEqual(value(engine.validateOptimization(id, JSON.stringify({ ...SMA_GRID, search: 'random:7', seed: 3 }))).sample, v.sample);
+  assert.notDeepEqual(value(engine.validateOptimization(id, JSON.stringify({ ...SMA_GRID, search: 'random:7', seed: 4 }))).sample, v.sample);
+  assert.equal(value(engine.validateOptimization(id, JSON.stringify({ ...SMA_GRID, search: 'random:600' }))).sample.length, 60);
 });
 
 test('runTrials over a counter: completed + failed = total; failed trials name the parameter', () => {

@@ -80,13 +80,27 @@ test('optimizationStatistics names what is wrong', () => {
 test('runWalkForward: windows, progress on two levels, and the native result', (t) => {
   const request = { ...GRID, statistics_blocks: 0, walk_forward: { in_sample: '3y', out_of_sample: '1y' } };
   const windows = [];
+  const before = [];
   let lastBars = 0;
-  const wf = value(engine.runWalkForward(id, JSON.stringify(request), (bars) => { lastBars = bars; return false; },
-                                         (w) => windows.push([w.k, w.n])));
+  let lastTrials = 0;
+  let trialsStepped = true;
+  const wf = value(engine.runWalkForward(id, JSON.stringify(request), (bars, trials) => {
+    if (trials < lastTrials) trialsStepped = false;
+    lastBars = bars;
+    lastTrials = trials;
+    return false;
+  }, (w) => { windows.push([w.k, w.n]); before.push(w.trials); }));
   const n = wf.windows.length;
   assert.ok(n >= 15, `${n} windows`);
   assert.deepEqual(windows, [...Array(n + 1).keys()].map((k) => [k, n]));
   assert.ok(lastBars > 0);
+  // Two-level progress: each window runs the 30 combinations; onWindow says how many trials
+  // came before it, onProgress's second argument counts them as they finish.
+  assert.deepEqual(before, [...Array(n + 1).keys()].map((k) => 30 * k));
+  assert.equal(lastTrials, 30 * n);
+  assert.ok(trialsStepped, 'the trial count never goes back');
+  // validateWalkForward counts the same windows before anything runs.
+  assert.deepEqual(value(engine.validateWalkForward(id, JSON.stringify(request))), { total_combinations: 30, total_bars: 5036, windows: n });
   assert.equal(wf.equity.length, wf.windows.reduce((s, w) => s + w.oos_end - w.oos_start, 0));
   for (const w of wf.windows) assert.equal(w.trials_completed + w.trials_failed, 30);
   assert.equal(wf.cancelled, false);
@@ -109,4 +123,7 @@ test('runWalkForward: a cancel from onProgress stops it; bad settings are named'
   assert.equal(error(engine.runWalkForward(id, JSON.stringify(bad), null, null)).field, 'walk_forward.in_sample');
   const long = { ...GRID, walk_forward: { in_sample: '40y', out_of_sample: '1y' } };
   assert.equal(error(engine.runWalkForward(id, JSON.stringify(long), null, null)).field, 'in_sample');
+  assert.equal(error(engine.validateWalkForward(id, JSON.stringify(long))).field, 'in_sample');
+  assert.equal(error(engine.validateWalkForward(id, JSON.stringify(bad))).field, 'walk_forward.in_sample');
+  assert.equal(error(engine.validateWalkForward(id, JSON.stringify(GRID))).field, 'walk_forward');
 });

@@ -79,6 +79,10 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     submitOptimization: c.submitOptimization.bind(c),
     getOptimizationStatus: c.getOptimizationStatus.bind(c),
     cancelOptimization: c.cancelOptimization.bind(c),
+    submitWalkForward: c.submitWalkForward.bind(c),
+    getWalkForwardStatus: c.getWalkForwardStatus.bind(c),
+    cancelWalkForward: c.cancelWalkForward.bind(c),
+    getWalkForwardRun: c.getWalkForwardRun.bind(c),
     /** Compiles a Pine Script in the control worker: {ok, diagnostics, hash, inputs, settings}. */
     compileScript: c.compileScript.bind(c),
     listRuns: c.listRuns.bind(c),

@@ -6,6 +6,7 @@
 //   scheduler.ts          the queue and the hand-out of free workers to runs, by run kind
 //   backtest-runner.ts    the backtest kind: one run on one worker
 //   optimization-runner.ts the optimization kind: combinations shared out to every free worker
+//   walkforward-runner.ts the walk-forward kind: the whole walk on one worker
 //   run-cancel.ts         cancel: Pending, Running (cancel flag, hard stop), terminal states
 //   live-store.ts         runs in flight (the live progress store) and their state machine
 //   run-store.ts          persistence of runs and trials, and what storage refused
@@ -47,8 +48,11 @@ import type {
   ScriptCheck,
   StoredRun,
   TrialRecord,
+  WalkForwardRequest,
+  WalkForwardStatus,
 } from './types';
 import { Validator } from './validator';
+import { WalkForwardRunner } from './walkforward-runner';
 
 export type { DatasetStore } from './saved-datasets';
 export type { SubmitAnswer } from './run-request';
@@ -110,6 +114,7 @@ export class AtfEngineClient {
     const ctx: RunContext = { pool: this.pool, live: this.live, store: this.store, datasets: this.datasets, log: this.log, shared, pump };
     this.scheduler.register('backtest', new BacktestRunner(ctx));
     this.scheduler.register('optimization', new OptimizationRunner(ctx));
+    this.scheduler.register('walkforward', new WalkForwardRunner(ctx));
     this.interrupted = new InterruptedRuns(this.store.repo, (id) => this.live.has(id), this.log);
     this.validator = new Validator(this.pool, this.datasets);
     this.savedDatasets = new SavedDatasets(this.datasets, options.datasetStore, (m) => this.store.warn(m));
@@ -169,6 +174,29 @@ export class AtfEngineClient {
   async resumeOptimization(id: string): Promise<{ id: string; totalCombinations: number }> {
     const { id: rid, total } = await this.submitter.resume(id);
     return { id: rid, totalCombinations: total };
+  }
+
+  /** Validates and queues a walk-forward (an optimization request plus `walk_forward`: in-sample
+   *  and out-of-sample lengths, step, anchored); resolves before any trial runs, with its windows
+   *  and the combinations of each (dedup as above). Bad settings, or lengths no window fits, are
+   *  a ValidationError naming the field (e.g. walk_forward.in_sample). */
+  async submitWalkForward(request: WalkForwardRequest): Promise<SubmitAnswer & { totalWindows: number; totalCombinations: number }> {
+    const { id, total, status, isDedup, combinations } = await this.submitter.submit('walkforward', request);
+    return { id, totalWindows: total, totalCombinations: combinations ?? 0, status, isDedup };
+  }
+
+  /** A walk-forward's status: windows finished of the total, trials finished in the window
+   *  running, and its result once Completed. */
+  getWalkForwardStatus(id: string): Promise<WalkForwardStatus> {
+    return this.queries.walkForwardStatus(id);
+  }
+
+  cancelWalkForward(id: string): Promise<CancelAnswer> {
+    return this.cancels.cancel(id, 'walkforward');
+  }
+
+  getWalkForwardRun(id: string): Promise<StoredRun> {
+    return this.queries.run(id, 'walkforward');
   }
 
   getBacktestStatus(id: string): Promise<BacktestStatus> {

@@ -15,13 +15,17 @@ import {
   type RequestEnvelope,
   type RunBacktestData,
   type RunTrialsData,
+  type RunWalkForwardData,
+  type StatisticsData,
+  type StatisticsReply,
   type TrialsReply,
   type ValidateReply,
+  type WalkForwardReply,
   type WorkerMemory,
   type WorkerMessage,
 } from './protocol';
-import { reviveMetric } from './run-utils';
-import type { BacktestResult, RunKind, ScriptCheck, TrialRecord } from './types';
+import { keepInfinity, reviveMetric } from './run-utils';
+import type { BacktestResult, OptimizationStatistics, RunKind, ScriptCheck, TrialRecord, WalkForwardResult } from './types';
 
 /** Bad lines of a refused CSV listed in its error message (the rest are counted). */
 const LISTED_BAD_LINES = 20;
@@ -144,6 +148,12 @@ export abstract class EngineDispatcher {
       }
       case 'runTrials':
         return [{ type: 'runTrials', data: await this.runTrials(req.data) }, []];
+      case 'statistics':
+        return [{ type: 'statistics', data: await this.statistics(req.data) }, []];
+      case 'runWalkForward': {
+        const data = await this.runWalkForward(req.data);
+        return [{ type: 'runWalkForward', data }, data.outcome === 'completed' ? [data.equityTime.buffer, data.equityCurve.buffer] : []];
+      }
       case 'dropDataset': {
         const id = this.datasets.get(req.data.key);
         if (id !== undefined) this.require().freeDataset(id);
@@ -298,8 +308,110 @@ export abstract class EngineDispatcher {
         ? { ok: true, total: out.value.total_bars, bars: out.value.total_bars, ...(notices ? { notices } : {}) }
         : { ok: false, error: fromEngineError(out.error) };
     }
-    const out = parseOutcome<{ total_combinations: number }>(engine.validateOptimization(ds, requestJson));
-    return out.ok ? { ok: true, total: out.value.total_combinations, bars: 0 } : { ok: false, error: fromEngineError(out.error) };
+    if (kind === 'walkforward') {
+      const wf = parseOutcome<{ total_combinations: number; windows: number }>(engine.validateWalkForward(ds, requestJson));
+      if (!wf.ok) return { ok: false, error: fromEngineError(wf.error) };
+      // Each window evaluates what the search plans (a random or genetic search: fewer than the
+      // grid); the whole walk runs on one worker, so any search method works inside it.
+      const plan = parseOutcome<{ planned: number }>(engine.validateOptimization(ds, requestJson));
+      return { ok: true, total: wf.value.windows, bars: 0, combinations: plan.ok ? plan.value.planned : wf.value.total_combinations };
+    }
+    const out = parseOutcome<{ total_combinations: number; search: string; planned: number; sample?: number[] }>(engine.validateOptimization(ds, requestJson));
+    if (!out.ok) return { ok: false, error: fromEngineError(out.error) };
+    const v = out.value;
+    if (v.search.startsWith('genetic')) {
+      // Each generation needs the last one's results: the page's workers share out fixed lists.
+      const message = 'a genetic search runs in the native CLI (atf optimize --search genetic:…); the app runs "grid" and "random:N"';
+      return { ok: false, error: { name: 'EngineError', code: 'validation', field: 'search', message } };
+    }
+    return v.sample ? { ok: true, total: v.sample.length, bars: 0, sample: v.sample } : { ok: true, total: v.total_combinations, bars: 0 };
+  }
+
+  /** A walk-forward on this worker, with progress at two levels: the window running (onWindow)
+   *  and the trials finished in it (onProgress's trial count minus the count at the window's
+   *  start). Shared memory: written to the board, the cancel flag read back; fallback: 'window'
+   *  events (throttled, and at every window's start). */
+  private async runWalkForward(d: RunWalkForwardData): Promise<WalkForwardReply> {
+    let ds: number;
+    try {
+      ds = await this.dataset(d.dataset);
+    } catch (e) {
+      return { outcome: 'failed', error: serializeError(e, e instanceof EngineError ? e.code : 'import') };
+    }
+    const engine = this.require();
+    const board = this.board;
+    const delay = d.debug?.delayMsPerProgress ?? 0;
+    const trapAt = d.debug?.trapAtBar ?? -1;
+    const guard = new CallbackGuard();
+    let window = 0;
+    let windows = 0;
+    let trialsBefore = 0;
+    let lastPost = 0;
+    const report = (windowTrials: number, force: boolean): void => {
+      if (board) {
+        board.store(d.slot, 'Processed', window);
+        board.store(d.slot, 'Completed', windowTrials);
+        board.beat(d.slot);
+        return;
+      }
+      const now = performance.now();
+      if (!force && now - lastPost < PROGRESS_MESSAGE_INTERVAL_MS) return;
+      lastPost = now;
+      this.post({ kind: 'window', runId: d.runId, window, windows, windowTrials });
+    };
+    const onWindow = guard.wrap((w: { k: number; n: number; trials: number }): void => {
+      window = w.k;
+      windows = w.n;
+      trialsBefore = w.trials;
+      report(0, true);
+    });
+    const onProgress = guard.wrap((bars: number, trials: number): boolean => {
+      this.sleep(delay);
+      if (trapAt >= 0 && bars >= trapAt) engine.debugTrap();
+      report(trials - trialsBefore, false);
+      return board ? board.load(d.slot, 'Cancel') !== 0 : false;
+    });
+    let json: string;
+    const t0 = performance.now();
+    try {
+      json = engine.runWalkForward(ds, d.requestJson, onProgress, onWindow);
+    } catch (e) {
+      return { outcome: 'failed', error: serializeError(guard.thrown ?? e, 'runtime') };
+    }
+    if (guard.thrown !== undefined) return { outcome: 'failed', error: serializeError(guard.thrown, 'runtime') };
+    type EngineWalk = Omit<WalkForwardResult, 'equity_curve' | 'equity_time'> & { equity: Array<[number, number]> };
+    const out = parseOutcome<EngineWalk>(json);
+    if (!out.ok) return { outcome: 'failed', error: fromEngineError(out.error) };
+    if (out.value.cancelled) return { outcome: 'cancelled' };
+    const { equity, trades, ...result } = out.value;
+    const equityTime = new Float64Array(equity.length);
+    const equityCurve = new Float64Array(equity.length);
+    equity.forEach(([t, v], i) => {
+      equityTime[i] = t;
+      equityCurve[i] = v;
+    });
+    return { outcome: 'completed', result, tradesJson: JSON.stringify(trades), equityTime, equityCurve, engineMs: performance.now() - t0 };
+  }
+
+  /** The statistics of an optimization's trials (engine optimizationStatistics): the engine ranks
+   *  them, re-runs the best for its returns and trades, and resamples those. */
+  private async statistics(d: StatisticsData): Promise<StatisticsReply> {
+    let ds: number;
+    try {
+      ds = await this.dataset(d.dataset);
+    } catch (e) {
+      return { ok: false, error: serializeError(e, e instanceof EngineError ? e.code : 'import') };
+    }
+    // A typed array would stringify as an object of indexes: the engine wants a list.
+    // (±Infinity in metrics is written "Infinity", as the engine reads it.)
+    const t0 = performance.now();
+    const trialsJson = JSON.stringify(d.trials, (key, value: unknown) =>
+      key === 'block_sums' && value instanceof Float64Array ? Array.from(value) : keepInfinity(key, value),
+    );
+    const t1 = performance.now();
+    const out = parseOutcome<OptimizationStatistics>(this.require().optimizationStatistics(ds, d.requestJson, trialsJson, d.mcPaths, d.seed));
+    const engineMs = performance.now() - t1;
+    return out.ok ? { ok: true, value: out.value, engineMs, jsonMs: t1 - t0 } : { ok: false, error: fromEngineError(out.error) };
   }
 
   /** Busy-waits (test hook): Atomics.wait where shared memory exists, else a spin. */
@@ -420,7 +532,9 @@ export abstract class EngineDispatcher {
       return index;
     });
     const onTrial = guard.wrap((trialJson: string): void => {
-      const trial: TrialRecord = JSON.parse(trialJson, reviveMetric);
+      const parsed: TrialRecord & { block_sums?: number[] | Float64Array } = JSON.parse(trialJson, reviveMetric);
+      // Block sums travel as a typed array: 256 bytes for 16 blocks rather than 32 boxed numbers.
+      const trial: TrialRecord = parsed.block_sums ? { ...parsed, block_sums: Float64Array.from(parsed.block_sums) } : parsed;
       reported.add(trial.index);
       if (board) {
         board.add(d.slot, trial.status === 'completed' ? 'Completed' : 'Failed', 1);
@@ -432,6 +546,9 @@ export abstract class EngineDispatcher {
     });
     const onProgress = guard.wrap((): boolean => {
       this.sleep(delay);
+      // Trials of the last group that the interval held back go out while the next group runs
+      // (not only at its end), so the page and storage are never a whole group behind.
+      if (batch.length > 0 && performance.now() - lastFlush >= PROGRESS_MESSAGE_INTERVAL_MS) flush();
       if (board) {
         board.beat(d.slot);
         return board.load(d.slot, 'Cancel') !== 0;

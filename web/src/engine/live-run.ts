@@ -8,6 +8,7 @@ import type {
   OptimizationRequest,
   OptimizationResult,
   RunKind,
+  WalkForwardResult,
   RunStatus,
   TrialRecord,
 } from './types';
@@ -37,7 +38,9 @@ export interface LiveRun {
   hardStop: ReturnType<typeof setTimeout> | null;
   errorMessage?: string;
   errorStackTrace?: string;
-  result?: BacktestResult | OptimizationResult;
+  result?: BacktestResult | OptimizationResult | WalkForwardResult;
+  /** Walk-forward: the combinations of each window's optimization. */
+  combinations?: number;
   // Optimization only:
   objective: string;
   direction: 'max' | 'min';

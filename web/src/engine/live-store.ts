@@ -7,11 +7,11 @@ import { newId, type LiveRun } from './live-run';
 import { ProgressBoard, SlotAllocator, StatusCode } from './progress-board';
 import type { RunStore } from './run-store';
 import { TrialLedger } from './trial-ledger';
-import type { BacktestRequest, BacktestResult, DebugHooks, LogRecord, OptimizationRequest, OptimizationResult, RunKind, StoredRun } from './types';
+import type { BacktestRequest, BacktestResult, DebugHooks, LogRecord, OptimizationRequest, OptimizationResult, RunKind, StoredRun, WalkForwardResult } from './types';
 
 /** What a terminal transition records besides the status. */
 export interface FinishExtra {
-  result?: BacktestResult | OptimizationResult;
+  result?: BacktestResult | OptimizationResult | WalkForwardResult;
   errorMessage?: string;
   errorStackTrace?: string;
 }
@@ -23,6 +23,10 @@ export interface NewRun {
   request: BacktestRequest | OptimizationRequest;
   requestJson: string;
   total: number;
+  /** Walk-forward: the combinations of each window. */
+  combinations?: number;
+  /** A random search: the grid indexes to evaluate (total is their count). */
+  plan?: number[];
   debug: DebugHooks | null;
   dedupKey: string | null;
   /** A resumed run keeps its id and creation time. */
@@ -78,6 +82,7 @@ export class LiveStore {
       status: 'Pending',
       slot,
       total: n.total,
+      ...(n.combinations !== undefined ? { combinations: n.combinations } : {}),
       dataset: n.dataset,
       request: n.request,
       requestJson: n.requestJson,
@@ -96,13 +101,15 @@ export class LiveStore {
       objective: typeof opt.objective === 'string' ? opt.objective : 'sharpe',
       direction: opt.direction === 'min' ? 'min' : 'max',
       // Small fallback chunks keep cancel and load balance fine-grained.
-      ledger: new TrialLedger(n.kind === 'optimization' ? n.total : 0, this.shared, Math.max(1, Math.ceil(n.total / (this.workerCount * 8)))),
+      ledger: new TrialLedger(n.kind === 'optimization' ? n.total : 0, this.shared, Math.max(1, Math.ceil(n.total / (this.workerCount * 8))), n.plan),
       fatal: null,
       engineMs: 0,
       trialBuffer: [],
       trialSaves: Promise.resolve(),
       trialTimer: null,
     };
+    // A planned search is handed out as lists by the ledger, never through the board's counter.
+    if (n.plan && this.shared) this.board.store(slot, 'NextIndex', n.total);
     if (n.resume) this.seedResumed(run, n.resume);
     this.runs.set(run.id, run);
     return run;
@@ -171,6 +178,7 @@ export class LiveStore {
       completed: s.completed,
       failed: s.failed,
     };
+    if (run.combinations !== undefined) stored.combinations = run.combinations;
     if (run.errorMessage !== undefined) stored.errorMessage = run.errorMessage;
     if (run.errorStackTrace !== undefined) stored.errorStackTrace = run.errorStackTrace;
     if (run.result !== undefined) stored.result = run.result;
@@ -183,7 +191,9 @@ export class LiveStore {
     const out: Record<string, number> =
       run.kind === 'backtest'
         ? { processedBars: s.processed, totalBars: run.total }
-        : { completed: s.completed, failed: s.failed, total: run.total };
+        : run.kind === 'walkforward'
+          ? { completedWindows: s.processed, totalWindows: run.total, windowTrials: s.completed }
+          : { completed: s.completed, failed: s.failed, total: run.total };
     if (run.engineMs > 0) out['engineMs'] = Math.round(run.engineMs * 10) / 10;
     return out;
   }

@@ -1,25 +1,41 @@
 // The optimization run kind: its combinations shared out to every free engine worker (claimed
 // through the board's next index in shared-memory mode, handed out in chunks by the trial ledger
 // otherwise), the trials the workers report counted, logged and streamed to storage, trials of a
-// lost worker recorded as failed, and the terminal state once nothing of the run is out.
+// lost worker recorded as failed, and the terminal state once nothing of the run is out; a
+// completed run first gets its overfitting statistics (PSR, DSR, PBO, Monte Carlo, stability).
 import { isConstraintSkip, SKIPPED_PREFIX } from './run-utils';
 import { assertNever, type TrialsReply } from './protocol';
 import type { LiveRun } from './live-run';
 import { describe, errorOf } from './run-utils';
 import { releaseWorker, type RunContext, type RunExecutor } from './scheduler';
 import type { FinishExtra } from './live-store';
-import type { OptimizationResult, TrialRecord } from './types';
+import type { OptimizationResult, OptimizationStatistics, StatisticsUnavailable, TrialRecord } from './types';
 import type { EngineWorker } from './worker-pool';
 
+/** Blocks of PBO's combinatorially symmetric cross-validation (the engine's and CLI's default S). */
+export const STATISTICS_BLOCKS = 16;
+/** Above this many combinations PBO is skipped, as the native CLI does: each trial's block sums
+ *  take 256 bytes of page memory until the run ends (64 MB at this count). */
+export const PBO_MAX_TRIALS = 250_000;
+/** Monte Carlo paths and seed of the statistics (the native CLI's defaults, so figures agree). */
+export const MC_PATHS = 1000;
+export const MC_SEED = 1;
+
 export class OptimizationRunner implements RunExecutor {
+  /** Runs whose statistics are being computed (their trials are all in; settle waits for them). */
+  private readonly summarizing = new Set<string>();
+
   constructor(private readonly ctx: RunContext) {}
 
-  /** The engine sizes its trial groups by the number of workers sharing the combinations. */
+  /** The engine sizes its trial groups by the number of workers sharing the combinations; trials
+   *  carry block sums for PBO unless the request says otherwise. */
   prepare(engineRequest: Record<string, unknown>): void {
     engineRequest['threads'] = this.ctx.pool.size;
+    if (engineRequest['statistics_blocks'] === undefined) engineRequest['statistics_blocks'] = STATISTICS_BLOCKS;
   }
 
   start(run: LiveRun, free: EngineWorker[]): void {
+    if (run.total > PBO_MAX_TRIALS) withoutBlocks(run);
     this.ctx.live.markRunning(run);
     this.join(run, free);
   }
@@ -149,6 +165,7 @@ export class OptimizationRunner implements RunExecutor {
   settle(run: LiveRun): void {
     const { shared, live } = this.ctx;
     if (run.kind !== 'optimization' || run.finishing || run.status !== 'Running' || run.workers.size > 0) return;
+    if (this.summarizing.has(run.id)) return;
     if (run.fatal) {
       void live.finish(run, 'Failed', { errorMessage: describe(run.fatal), errorStackTrace: run.fatal.stack });
       return;
@@ -161,10 +178,70 @@ export class OptimizationRunner implements RunExecutor {
     if (unclaimed) return; // a worker that frees up (or a replacement) takes the rest
     // Every combination was claimed; any not reported (a worker lost without a reply) failed.
     for (const i of run.ledger.missing()) this.recordLostTrial(run, i, 'trial lost: its engine worker stopped', '');
-    void live.finish(run, 'Completed', { result: this.result(run, false) });
+    void this.complete(run);
+  }
+
+  /** Completed: the statistics of the trials first (in the control worker, off the page's
+   *  thread), then the terminal state. A run whose statistics cannot be computed (no successful
+   *  trial, an engine error) still completes, with the reason in their place. */
+  private async complete(run: LiveRun): Promise<void> {
+    this.summarizing.add(run.id);
+    const result = this.result(run, false);
+    try {
+      result.statistics = await this.statistics(run);
+    } finally {
+      this.summarizing.delete(run.id);
+    }
+    // The block sums served their purpose: the run's memory goes back to what its result needs.
+    run.ledger.blockSums.clear();
+    await this.ctx.live.finish(run, 'Completed', { result });
+  }
+
+  private async statistics(run: LiveRun): Promise<OptimizationStatistics | StatisticsUnavailable> {
+    const { pool, datasets, log } = this.ctx;
+    const t0 = performance.now();
+    const counts: Record<string, number> = { trials: run.ledger.trials.length };
+    try {
+      const control = await pool.controlWorker();
+      const reply = await control.statistics(
+        { requestJson: run.requestJson, trials: run.ledger.statisticsTrials(run.objective), mcPaths: MC_PATHS, seed: MC_SEED },
+        run.dataset,
+        () => datasets.loaded(run.dataset),
+      );
+      if (!reply.ok) return { unavailable: describe(reply.error) };
+      counts['engineMs'] = Math.round(reply.engineMs);
+      counts['jsonMs'] = Math.round(reply.jsonMs);
+      const stats = reply.value;
+      if (!stats.pbo.ok && run.total > PBO_MAX_TRIALS) {
+        stats.pbo.reason = `not computed: ${run.total.toLocaleString('en-US')} combinations is above ${PBO_MAX_TRIALS.toLocaleString('en-US')} (each trial's block returns would be kept in page memory)`;
+      } else if (!stats.pbo.ok && !run.ledger.hasAllBlockSums()) {
+        stats.pbo.reason = 'not computed: the trials saved before the page closed carry no block returns (a resumed optimization)';
+      }
+      return stats;
+    } catch (e) {
+      return { unavailable: errorOf(e).errorMessage };
+    } finally {
+      log.write({
+        event: 'statistics',
+        runId: run.id,
+        kind: run.kind,
+        status: run.status,
+        elapsedMs: Math.round(performance.now() - t0),
+        counts,
+      });
+    }
   }
 
   private result(run: LiveRun, cancelled: boolean): OptimizationResult {
     return run.ledger.result(run.objective, run.direction, cancelled);
   }
+}
+
+/** Takes statistics_blocks out of a run's engine request (and its saved request): its trials then
+ *  report no block sums and its statistics come without PBO. */
+function withoutBlocks(run: LiveRun): void {
+  const engineRequest: Record<string, unknown> = JSON.parse(run.requestJson);
+  engineRequest['statistics_blocks'] = 0;
+  run.requestJson = JSON.stringify(engineRequest);
+  (run.request as { statistics_blocks?: number }).statistics_blocks = 0;
 }

@@ -8,13 +8,14 @@
 export const Field = {
   /** RunStatusCode of the run in this slot (Free when unused). */
   Status: 0,
-  /** 1 backtest, 2 optimization. */
+  /** 1 backtest, 2 optimization, 3 walk-forward. */
   Kind: 1,
-  /** Backtest: bars processed. Optimization: trials finished (completed + failed). */
+  /** Backtest: bars processed. Optimization: trials finished (completed + failed). Walk-forward:
+   *  windows finished (the window running is this one, 0-based). */
   Processed: 2,
-  /** Backtest: total bars. Optimization: total combinations. */
+  /** Backtest: total bars. Optimization: total combinations. Walk-forward: windows. */
   Total: 3,
-  /** Optimization: trials completed. */
+  /** Optimization: trials completed. Walk-forward: trials finished in the window running. */
   Completed: 4,
   /** Optimization: trials failed. */
   Failed: 5,
@@ -37,7 +38,7 @@ export const BOARD_BYTES = SLOT_INTS * SLOT_COUNT * Int32Array.BYTES_PER_ELEMENT
 export const StatusCode = { Free: 0, Pending: 1, Running: 2, Completed: 3, Failed: 4, Cancelled: 5 } as const;
 export type StatusCodeValue = (typeof StatusCode)[keyof typeof StatusCode];
 
-export const KindCode = { backtest: 1, optimization: 2 } as const;
+export const KindCode = { backtest: 1, optimization: 2, walkforward: 3 } as const;
 
 /** True where a SharedArrayBuffer can be created and shared with workers. */
 export function sharedMemoryAvailable(): boolean {

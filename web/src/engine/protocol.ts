@@ -2,7 +2,7 @@
 // events a worker sends unprompted while a run is in flight. Every switch over these unions is
 // exhaustive (see assertNever). The shared progress board's layout is in progress-board.ts.
 import type { SerializedError } from './errors';
-import type { BacktestResult, DebugHooks, RunKind, ScriptCheck, TrialRecord } from './types';
+import type { BacktestResult, DebugHooks, Metrics, OptimizationStatistics, RunKind, ScriptCheck, TrialRecord, WalkForwardResult } from './types';
 
 /** A dataset as a worker receives it. The page sends `source` with every request (posting a Blob
  *  shares it, no copy), so a worker may drop a dataset it holds (to make room) and import it again. */
@@ -56,6 +56,54 @@ export interface RunTrialsData {
   debug: DebugHooks | null;
 }
 
+export interface RunWalkForwardData {
+  runId: string;
+  slot: number;
+  dataset: DatasetRef;
+  requestJson: string;
+  debug: DebugHooks | null;
+}
+
+/** The end of a walk-forward: its result, with the stitched equity as two transferred arrays
+ *  (the engine's [[time, value], ...] pairs split) and the trades as JSON text (parsed on read). */
+export type WalkForwardReply =
+  | {
+      outcome: 'completed';
+      result: Omit<WalkForwardResult, 'equity_curve' | 'equity_time' | 'trades'>;
+      tradesJson: string;
+      equityTime: Float64Array;
+      equityCurve: Float64Array;
+      engineMs: number;
+    }
+  | { outcome: 'cancelled' }
+  | { outcome: 'failed'; error: SerializedError };
+
+/** A finished trial as the statistics need it: the objective and Sharpe ratio of its metrics
+ *  (DSR's variance of the trials' Sharpe ratios, the stability of the objective) and its block
+ *  sums (PBO). */
+export interface StatisticsTrial {
+  index: number;
+  status: 'completed' | 'failed';
+  metrics: Metrics | null;
+  block_sums?: Float64Array;
+}
+
+/** An optimization's statistics, computed at its end (engine optimizationStatistics). */
+export interface StatisticsData {
+  dataset: DatasetRef;
+  /** The optimization's engine request (statistics_blocks as its trials ran). */
+  requestJson: string;
+  trials: StatisticsTrial[];
+  /** Monte Carlo paths and seed (the native CLI's defaults: 1,000 and 1). */
+  mcPaths: number;
+  seed: number;
+}
+
+/** engineMs: the engine call; jsonMs: writing the trials as its JSON argument (diagnostics). */
+export type StatisticsReply =
+  | { ok: true; value: OptimizationStatistics; engineMs: number; jsonMs: number }
+  | { ok: false; error: SerializedError };
+
 /** Requests, keyed by type; `data` is the payload. */
 export type WorkerRequest =
   | { type: 'init'; data: InitData }
@@ -65,6 +113,8 @@ export type WorkerRequest =
   | { type: 'compileScript'; data: { source: string } }
   | { type: 'runBacktest'; data: RunBacktestData }
   | { type: 'runTrials'; data: RunTrialsData }
+  | { type: 'statistics'; data: StatisticsData }
+  | { type: 'runWalkForward'; data: RunWalkForwardData }
   | { type: 'dropDataset'; data: { key: string } }
   /** Test-only: calls the module's debugTrap() (a real Wasm trap) outside any run. */
   | { type: 'debugTrap'; data: null }
@@ -81,7 +131,18 @@ export interface EngineInfo {
 /** Validation answer: a count, or the engine's error (code "validation" names a field). */
 /** notices: what the import of the dataset skipped or reordered (rows without prices, a
  *  newest-first file), one sentence each. */
-export type ValidateReply = { ok: true; total: number; bars: number; notices?: string[] } | { ok: false; error: SerializedError };
+/** A walk-forward's total is its windows and `combinations` the trials of each window. */
+export type ValidateReply =
+  | {
+      ok: true;
+      total: number;
+      bars: number;
+      notices?: string[];
+      combinations?: number;
+      /** A random search: the grid indexes it evaluates (total is their count). */
+      sample?: number[];
+    }
+  | { ok: false; error: SerializedError };
 
 export type BacktestReply =
   | {
@@ -116,6 +177,8 @@ export interface ReplyData {
   compileScript: ScriptCheck;
   runBacktest: BacktestReply;
   runTrials: TrialsReply;
+  statistics: StatisticsReply;
+  runWalkForward: WalkForwardReply;
   dropDataset: null;
   debugTrap: null;
   memory: WorkerMemory;
@@ -145,6 +208,8 @@ export type WorkerEvent =
   | { kind: 'progress'; runId: string; processed: number }
   /** Finished trials, batched (about every 50 ms and at the end of each runTrials). */
   | { kind: 'trials'; runId: string; trials: TrialRecord[]; sharedCounted: boolean }
+  /** Fallback mode only: a walk-forward's progress (throttled, and at every window's start). */
+  | { kind: 'window'; runId: string; window: number; windows: number; windowTrials: number }
   /** A worker-side diagnostic for the page's log. */
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 

@@ -4,8 +4,8 @@
 import { ConflictError, NotFoundError } from './errors';
 import type { LiveStore } from './live-store';
 import type { RunStore } from './run-store';
-import { toBacktestStatus, toOptimizationStatus } from './run-utils';
-import type { BacktestStatus, OptimizationStatus, RunFilter, RunKind, RunSummary, StoredRun } from './types';
+import { toBacktestStatus, toOptimizationStatus, toWalkForwardStatus } from './run-utils';
+import type { BacktestStatus, OptimizationStatus, RunFilter, RunKind, RunSummary, StoredRun, WalkForwardStatus } from './types';
 
 export class RunQueries {
   constructor(
@@ -26,6 +26,14 @@ export class RunQueries {
     if (run && run.kind === 'optimization') return toOptimizationStatus(this.live.view(run), run.cancelRequested);
     const stored = await this.store.get(id);
     if (stored && stored.kind === 'optimization') return toOptimizationStatus(stored, false);
+    throw new NotFoundError(id);
+  }
+
+  async walkForwardStatus(id: string): Promise<WalkForwardStatus> {
+    const run = this.live.get(id);
+    if (run && run.kind === 'walkforward') return toWalkForwardStatus(this.live.view(run), run.cancelRequested);
+    const stored = await this.store.get(id);
+    if (stored && stored.kind === 'walkforward') return toWalkForwardStatus(stored, false);
     throw new NotFoundError(id);
   }
 

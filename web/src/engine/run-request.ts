@@ -35,7 +35,8 @@ function engineKeys(kind: RunKind, isScript: boolean): string[] {
     'from', 'to',
     // A built-in strategy's indicators as plots (per bar; a backtest's report draws them).
     ...(kind === 'backtest' && !isScript ? ['indicator_plots'] : []),
-    ...(kind === 'optimization' ? ['axes', 'objective', 'direction', 'max_combinations'] : []),
+    ...(kind === 'optimization' ? ['axes', 'objective', 'direction', 'max_combinations', 'statistics_blocks', 'search', 'seed'] : []),
+    ...(kind === 'walkforward' ? ['axes', 'objective', 'direction', 'max_combinations', 'search', 'seed', 'walk_forward'] : []),
   ];
 }
 

@@ -1,6 +1,6 @@
 // Pure helpers of the client: request checks, engine error -> API field mapping, trial ranking.
 import { EngineError, type SerializedError } from './errors';
-import type { BacktestStatus, OptimizationStatus, StoredRun, TrialRecord } from './types';
+import type { BacktestStatus, OptimizationStatus, StoredRun, TrialRecord, WalkForwardStatus } from './types';
 
 export function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -18,6 +18,8 @@ export function fieldOf(e: SerializedError): string {
   if (e.field && BROKER_KEYS.has(e.field)) return `broker.${e.field}`;
   // The grid's checks name "axis <name>"; the request field is axes.<name>.
   if (e.field?.startsWith('axis ')) return `axes.${e.field.slice(5)}`;
+  // A walk-forward's lengths that no window fits name the bare setting.
+  if (e.field === 'in_sample' || e.field === 'out_of_sample' || e.field === 'step') return `walk_forward.${e.field}`;
   if (e.field) return e.field;
   if (e.code === 'import' || e.code === 'not_found') return 'dataset';
   if (e.code === 'limit') return 'max_combinations';
@@ -76,7 +78,7 @@ export function toBacktestStatus(r: StoredRun, cancelRequested: boolean): Backte
   const out: BacktestStatus = { id: r.id, status: r.status, processedBars: r.processed, totalBars: r.total, cancelRequested, startedAt: r.startedAt, finishedAt: r.finishedAt };
   if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
   if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;
-  if (r.status === 'Completed' && r.result && 'equity_curve' in r.result) out.result = r.result;
+  if (r.status === 'Completed' && r.result && 'final_equity' in r.result) out.result = r.result;
   return out;
 }
 
@@ -94,6 +96,24 @@ export function toOptimizationStatus(r: StoredRun, cancelRequested: boolean): Op
   if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
   if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;
   if ((r.status === 'Completed' || r.status === 'Cancelled') && r.result && 'trials' in r.result) out.result = r.result;
+  return out;
+}
+
+export function toWalkForwardStatus(r: StoredRun, cancelRequested: boolean): WalkForwardStatus {
+  const out: WalkForwardStatus = {
+    id: r.id,
+    status: r.status,
+    completedWindows: r.processed,
+    totalWindows: r.total,
+    windowTrials: r.status === 'Running' ? r.completed : 0,
+    combinations: r.combinations ?? 0,
+    cancelRequested,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
+  if (r.errorMessage !== undefined) out.errorMessage = r.errorMessage;
+  if (r.errorStackTrace !== undefined) out.errorStackTrace = r.errorStackTrace;
+  if (r.status === 'Completed' && r.result && 'windows' in r.result) out.result = r.result;
   return out;
 }
 

@@ -119,6 +119,15 @@ export class Scheduler {
         }
         return;
       }
+      case 'window': {
+        const run = this.live.get(e.runId);
+        if (run && !run.finishing) {
+          this.live.board.store(run.slot, 'Processed', e.window);
+          this.live.board.store(run.slot, 'Completed', e.windowTrials);
+          this.live.board.beat(run.slot);
+        }
+        return;
+      }
       case 'trials': {
         const run = this.live.get(e.runId);
         if (run) this.executor(run.kind).onTrials?.(run, e.trials, e.sharedCounted);

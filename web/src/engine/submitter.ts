@@ -13,6 +13,8 @@ import type { Validator } from './validator';
 /** A submit's answer with the run's total (bars or combinations); the API names the total. */
 export interface Submitted extends SubmitAnswer {
   total: number;
+  /** Walk-forward: the combinations of each window. */
+  combinations?: number;
 }
 
 export class Submitter {
@@ -38,7 +40,7 @@ export class Submitter {
       const twin = [...this.ctx.live.values()].find(
         (r) => r.dedupKey === dedupKey && !r.finishing && !r.cancelRequested && (r.status === 'Pending' || r.status === 'Running'),
       );
-      if (twin) return { id: twin.id, total: twin.total, status: twin.status, isDedup: true };
+      if (twin) return { id: twin.id, total: twin.total, status: twin.status, isDedup: true, ...(twin.combinations !== undefined ? { combinations: twin.combinations } : {}) };
       const inFlight = this.submitting.get(dedupKey);
       if (inFlight) {
         const first = await inFlight;
@@ -89,7 +91,18 @@ export class Submitter {
     const request: BacktestRequest | OptimizationRequest = JSON.parse(
       JSON.stringify({ ...engineRequest, dataset, ...(script ? { script_hash: script.hash } : {}), ...(r.origin ? { origin: r.origin } : {}) }),
     );
-    const run = live.create({ kind, dataset, request, requestJson, total: v.total, debug: r.debug, dedupKey, ...(resume ? { resume } : {}) });
+    const run = live.create({
+      kind,
+      dataset,
+      request,
+      requestJson,
+      total: v.total,
+      ...(v.combinations !== undefined ? { combinations: v.combinations } : {}),
+      ...(v.sample ? { plan: v.sample } : {}),
+      debug: r.debug,
+      dedupKey,
+      ...(resume ? { resume } : {}),
+    });
     if (!run) throw new ConflictError('', 'Pending', 'too many runs in flight; wait for some to finish');
     this.locks.hold(run.id, run.settled);
     // A refusal of storage does not stop the run (its result is kept in this page).
@@ -98,6 +111,6 @@ export class Submitter {
     // Dispatched in a later task: the caller sees the answer before any bar is processed. (A run
     // cancelled while its row was being saved is already Cancelled and is not queued.)
     if (!run.finishing) this.scheduler.enqueue(run);
-    return { id: run.id, total: run.total, status: run.status, isDedup: false };
+    return { id: run.id, total: run.total, status: run.status, isDedup: false, ...(v.combinations !== undefined ? { combinations: v.combinations } : {}) };
   }
 }

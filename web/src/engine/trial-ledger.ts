@@ -1,29 +1,35 @@
 // Bookkeeping of one optimization's combinations on the page: which were reported, which are
 // still to hand out (fallback ranges, re-runs), what each worker was given, and what to do with
 // the combinations of a worker that was lost. Pure data: no workers, board or log here.
-import type { ClaimPlan } from './protocol';
+import type { ClaimPlan, StatisticsTrial } from './protocol';
 import { rankTrials } from './run-utils';
 import type { OptimizationResult, TrialRecord } from './types';
 
 export class TrialLedger {
   readonly trials: TrialRecord[] = [];
   readonly seen = new Set<number>();
+  /** Block sums of the reported trials by index (PBO's input), kept apart from the records so
+   *  that results, live views and storage never carry them. */
+  readonly blockSums = new Map<number, Float64Array>();
   /** Fallback mode: combination ranges not yet given to a worker. */
   private readonly ranges: Array<[number, number]>;
-  /** Combinations to run again (claimed by a worker lost before reporting them); a list of one
-   *  is a trap suspect, run alone so that a second trap identifies it. */
+  /** Combinations to run again (claimed by a worker lost before reporting them), and a planned
+   *  search's lists; a list of one is a trap suspect, run alone so that a second trap identifies it. */
   private readonly retry: number[][] = [];
   /** What each worker was given. */
   private readonly plans = new Map<object, ClaimPlan>();
 
   /** `shared`: workers claim from the board's counter (else the ledger hands out ranges of
-   *  `chunk` combinations). */
+   *  `chunk` combinations). `plan`: the grid indexes of a random search (`total` of them), handed
+   *  out as lists of `chunk` in either mode. */
   constructor(
     readonly total: number,
     private readonly shared: boolean,
     private readonly chunk: number,
+    private readonly plan?: number[],
   ) {
-    this.ranges = !shared && total > 0 ? [[0, total]] : [];
+    this.ranges = !plan && !shared && total > 0 ? [[0, total]] : [];
+    if (plan) for (let i = 0; i < plan.length; i += chunk) this.retry.push(plan.slice(i, i + chunk));
   }
 
   /** The next share for `worker`: re-runs first, then the shared counter (`sharedLeft`: whether
@@ -66,6 +72,10 @@ export class TrialLedger {
     for (const t of trials) {
       if (this.seen.has(t.index)) continue;
       this.seen.add(t.index);
+      if (t.block_sums) {
+        this.blockSums.set(t.index, t.block_sums);
+        delete t.block_sums;
+      }
       this.trials.push(t);
       fresh.push(t);
     }
@@ -78,12 +88,14 @@ export class TrialLedger {
     this.add(saved);
     const missing = this.missing();
     this.ranges.length = 0;
+    this.retry.length = 0;
     for (let i = 0; i < missing.length; i += this.chunk) this.retry.push(missing.slice(i, i + this.chunk));
   }
 
   /** Combinations never reported, in index order. */
   missing(): number[] {
     const out: number[] = [];
+    if (this.plan) return this.plan.filter((i) => !this.seen.has(i));
     for (let i = 0; i < this.total && this.seen.size + out.length < this.total; i++) if (!this.seen.has(i)) out.push(i);
     return out;
   }
@@ -131,6 +143,25 @@ export class TrialLedger {
       best: trials[0]?.status === 'completed' ? trials[0] : null,
       trials,
     };
+  }
+
+  /** True when every completed trial brought its block sums (not so for trials saved before a
+   *  reload: a resumed optimization has no PBO). */
+  hasAllBlockSums(): boolean {
+    return this.trials.every((t) => t.status !== 'completed' || this.blockSums.has(t.index));
+  }
+
+  /** The finished trials as the statistics read them: index, status, the objective and Sharpe
+   *  ratio, and the block sums (every trial's, or none: PBO compares all trials on all blocks). */
+  statisticsTrials(objective: string): StatisticsTrial[] {
+    const withSums = this.hasAllBlockSums();
+    return this.trials.map((t) => {
+      const m = t.metrics;
+      const out: StatisticsTrial = { index: t.index, status: t.status, metrics: m ? { sharpe: m['sharpe'] ?? null, [objective]: m[objective] ?? null } : null };
+      const sums = withSums ? this.blockSums.get(t.index) : undefined;
+      if (sums) out.block_sums = sums;
+      return out;
+    });
   }
 
   /** Puts the unseen part of [start, end) outside `exclude` back as ranges. */

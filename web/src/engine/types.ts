@@ -2,7 +2,7 @@
 // everything inside `result` and the engine request fields keep the engine's snake_case names.
 
 export type RunStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Cancelled';
-export type RunKind = 'backtest' | 'optimization';
+export type RunKind = 'backtest' | 'optimization' | 'walkforward';
 export type EngineMode = 'shared-memory' | 'message-fallback';
 
 /** Broker settings, as the engine names them (engine/include/atf/json_io.h). */
@@ -125,6 +125,30 @@ export interface OptimizationRequest extends BacktestRequest {
   objective?: string;
   direction?: 'max' | 'min';
   max_combinations?: number;
+  /** Blocks of PBO's cross-validation (default 16; 0: no PBO). Trials then carry block sums. */
+  statistics_blocks?: number;
+  /** "grid" (default) or "random:N": N distinct combinations drawn from the grid (the native
+   *  optimizer's sample for `seed`). "genetic:…" runs in the native CLI only. */
+  search?: string;
+  /** Seed of a random search (default 1). */
+  seed?: number;
+}
+
+/** Walk-forward settings (engine walk_forward_request_from_json): lengths are bars (a number, or
+ *  "500" / "500bars") or calendar periods ("90d", "13w", "6m", "3y"). */
+export interface WalkForwardSettings {
+  in_sample: number | string;
+  out_of_sample: number | string;
+  /** How far each window moves (default: the out-of-sample length). */
+  step?: number | string;
+  /** In-sample windows all start at the first bar (else they roll). */
+  anchored?: boolean;
+}
+
+/** A walk-forward: per window, an optimization over the in-sample bars, then its best parameters
+ *  traded out of sample (objective, direction and axes as an optimization's). */
+export interface WalkForwardRequest extends OptimizationRequest {
+  walk_forward: WalkForwardSettings;
 }
 
 export type Metrics = Record<string, number | null>;
@@ -194,6 +218,89 @@ export interface TrialRecord {
   rejected_orders?: number | null;
   error_message: string | null;
   error_stack_trace: string | null;
+  /** Per-block sums of the trial's per-bar returns when the request set statistics_blocks
+   *  (engine BlockReturns layout: 2 × blocks values, 256 bytes for 16 blocks), for PBO. Only on
+   *  the way from the worker to the trial ledger, which keeps them apart from the record. */
+  block_sums?: Float64Array;
+}
+
+/** Probability of Backtest Overfitting by combinatorially symmetric cross-validation (Bailey,
+ *  Borwein, López de Prado and Zhu 2017), as engine/include/atf/statistics.h computes it. */
+export interface PboStatistics {
+  ok: boolean;
+  /** Why it was not computed (ok false). */
+  reason?: string;
+  /** Share of the C(S, S/2) splits whose in-sample best ranks below the out-of-sample median. */
+  pbo?: number;
+  blocks?: number;
+  combinations?: number;
+  trials?: number;
+  /** Share of splits whose in-sample best lost money out of sample. */
+  prob_oos_loss?: number;
+  /** Histogram of the logits λ = ln(ω / (1 − ω)) over 20 equal bins from logit_min to logit_max. */
+  logit_bins?: number[];
+  logit_min?: number;
+  logit_max?: number;
+  logit_mean?: number;
+  logit_median?: number;
+}
+
+/** Monte Carlo resampling of the best trial's trade sequence (paths seeded). Equity in the
+ *  account currency, drawdowns in percent. */
+export interface MonteCarloStatistics {
+  ok: boolean;
+  reason?: string;
+  paths?: number;
+  seed?: number;
+  trades?: number;
+  initial?: number;
+  /** Share of paths ending below the initial equity. */
+  prob_loss?: number;
+  final_equity?: { p5: number; p50: number; p95: number };
+  max_drawdown_pct?: { p5: number; p50: number; p95: number };
+  /** Equity percentiles after each step of trades (`steps`: trades taken so far). */
+  fan?: { steps: number[]; p5: number[]; p25: number[]; p50: number[]; p75: number[]; p95: number[] };
+}
+
+/** Parameter-neighbourhood stability: the objective at the best cell against its grid
+ *  neighbours' (a plateau when they are close to it, a spike when they fall away). */
+export interface StabilityStatistics {
+  ok: boolean;
+  reason?: string;
+  best?: number;
+  neighbour_mean?: number;
+  neighbour_min?: number;
+  neighbours?: number;
+  /** neighbour_mean / best (for a maximised objective). */
+  ratio?: number;
+  verdict?: string;
+}
+
+/** The overfitting statistics of an optimization (engine optimizationStatistics, the native
+ *  CLI's `statistics`): PSR and DSR (Bailey and López de Prado 2012, 2014) of the best trial. */
+export interface OptimizationStatistics {
+  psr: number;
+  dsr: number;
+  best_index: number;
+  best_sharpe: number;
+  /** Expected maximum Sharpe ratio of that many trials under the null (annualised). */
+  expected_max_sharpe: number;
+  sharpe_variance: number;
+  skewness: number;
+  kurtosis: number;
+  /** Return observations (bars) of the best trial. */
+  observations: number;
+  /** Successful trials with a finite Sharpe ratio. */
+  trials: number;
+  bars_per_year: number;
+  pbo: PboStatistics;
+  monte_carlo: MonteCarloStatistics;
+  stability: StabilityStatistics;
+}
+
+/** Statistics that could not be computed, and why (e.g. no successful trial). */
+export interface StatisticsUnavailable {
+  unavailable: string;
 }
 
 export interface OptimizationResult {
@@ -206,6 +313,80 @@ export interface OptimizationResult {
   best: TrialRecord | null;
   /** Ranked: completed by objective (best first, undefined last, ties by index), then failed by index. */
   trials: TrialRecord[];
+  /** Computed when a run completes (absent on cancelled and interrupted runs). */
+  statistics?: OptimizationStatistics | StatisticsUnavailable;
+}
+
+/** One window of a walk-forward (engine WalkForwardWindow): bar indexes are half-open
+ *  [start, end) into the whole dataset, times UTC ms. */
+export interface WalkForwardWindow {
+  ok: boolean;
+  /** Why the window has no out-of-sample run (e.g. every trial failed). */
+  error?: string;
+  is_start: number;
+  is_end: number;
+  oos_start: number;
+  oos_end: number;
+  is_start_time: number;
+  is_end_time: number;
+  oos_start_time: number;
+  oos_end_time: number;
+  best_index: number;
+  /** The best in-sample parameters, traded out of sample. */
+  params: Record<string, number>;
+  in_sample: Metrics;
+  out_of_sample: Metrics;
+  /** OOS CAGR / IS CAGR of the window (null when IS CAGR ≤ 0). */
+  efficiency: number | null;
+  trials_completed: number;
+  trials_failed: number;
+}
+
+/** The spread of one parameter's chosen values across the windows. */
+export interface ParameterStability {
+  name: string;
+  values: number[];
+  distinct: number;
+  mean: number;
+  stddev: number;
+  min: number;
+  max: number;
+  /** Share of windows that chose the most common value. */
+  mode_share: number;
+}
+
+export interface WalkForwardResult {
+  windows: WalkForwardWindow[];
+  /** Metrics of the stitched out-of-sample equity and trades. */
+  out_of_sample: Metrics;
+  /** Walk-forward efficiency (Pardo 2008): stitched OOS CAGR / mean IS CAGR; null when undefined. */
+  efficiency: number | null;
+  mean_in_sample_cagr_pct: number | null;
+  stability: ParameterStability[];
+  /** Out-of-sample trades, money scaled as the stitched equity. */
+  trades: Trade[];
+  /** The stitched out-of-sample equity, one value per OOS bar, and its bar times (UTC ms). */
+  equity_curve: Float64Array;
+  equity_time: Float64Array;
+  cancelled: boolean;
+}
+
+export interface WalkForwardStatus {
+  id: string;
+  status: RunStatus;
+  /** Windows finished; the window running is this one (0-based) while Running. */
+  completedWindows: number;
+  totalWindows: number;
+  /** Trials finished in the window running, of `combinations`. */
+  windowTrials: number;
+  combinations: number;
+  cancelRequested: boolean;
+  /** When the run started and ended (UTC ms; null before): its duration is the difference. */
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  errorMessage?: string;
+  errorStackTrace?: string;
+  result?: WalkForwardResult;
 }
 
 export interface BacktestStatus {
@@ -249,19 +430,23 @@ export interface StoredRun {
   status: RunStatus;
   dataset: string;
   /** The request without test hooks. */
-  request: BacktestRequest | OptimizationRequest;
+  request: BacktestRequest | OptimizationRequest | WalkForwardRequest;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
-  /** Backtest: total bars; optimization: total combinations. */
+  /** Backtest: total bars; optimization: total combinations; walk-forward: windows. */
   total: number;
-  /** Backtest: bars processed; optimization: completed + failed combinations. */
+  /** Backtest: bars processed; optimization: completed + failed combinations; walk-forward:
+   *  windows finished. */
   processed: number;
+  /** Optimization: completed combinations; walk-forward: trials finished in the window running. */
   completed: number;
   failed: number;
+  /** Walk-forward: the combinations of each window's optimization. */
+  combinations?: number;
   errorMessage?: string;
   errorStackTrace?: string;
-  result?: BacktestResult | OptimizationResult;
+  result?: BacktestResult | OptimizationResult | WalkForwardResult;
 }
 
 export interface RunFilter {
@@ -287,7 +472,8 @@ export interface RunSummary {
 
 export interface LogRecord {
   time: string;
-  event: 'submitted' | 'started' | 'completed' | 'cancelled' | 'run_failed' | 'trial_failed' | 'worker_replaced';
+  /** `statistics`: an optimization's statistics were computed (elapsedMs: how long they took). */
+  event: 'submitted' | 'started' | 'completed' | 'cancelled' | 'run_failed' | 'trial_failed' | 'worker_replaced' | 'statistics';
   runId: string | null;
   kind: RunKind | null;
   status: RunStatus | null;

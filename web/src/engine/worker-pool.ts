@@ -11,8 +11,12 @@ import {
   type RequestEnvelope,
   type RunBacktestData,
   type RunTrialsData,
+  type RunWalkForwardData,
+  type StatisticsData,
+  type StatisticsReply,
   type TrialsReply,
   type ValidateReply,
+  type WalkForwardReply,
   type WorkerEvent,
   type WorkerMemory,
   type WorkerMessage,
@@ -121,6 +125,19 @@ export class EngineWorker {
     return r.data;
   }
 
+  async runWalkForward(data: Omit<RunWalkForwardData, 'dataset'>, key: string, source: () => DatasetSource): Promise<WalkForwardReply> {
+    const r = await this.call({ type: 'runWalkForward', data: { ...data, dataset: this.datasetRef(key, source) } });
+    if (r.type !== 'runWalkForward') throw mismatch(r);
+    return r.data;
+  }
+
+  /** An optimization's statistics (PSR, DSR, PBO, Monte Carlo, stability) from its trials. */
+  async statistics(data: Omit<StatisticsData, 'dataset'>, key: string, source: () => DatasetSource): Promise<StatisticsReply> {
+    const r = await this.call({ type: 'statistics', data: { ...data, dataset: this.datasetRef(key, source) } });
+    if (r.type !== 'statistics') throw mismatch(r);
+    return r.data;
+  }
+
   /** Test-only: makes this worker's engine execute a Wasm trap. */
   async debugTrap(): Promise<void> {
     await this.call({ type: 'debugTrap', data: null });
@@ -161,6 +178,7 @@ export class EngineWorker {
         return;
       }
       case 'progress':
+      case 'window':
       case 'trials':
       case 'log':
         this.options.onEvent(this, message);

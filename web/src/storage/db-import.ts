@@ -13,7 +13,8 @@ const TRIAL_STATUSES = new Set(['completed', 'failed']);
 /** Columns holding JSON: null is allowed, anything else must parse (objects where noted). */
 const JSON_COLUMNS: Record<string, Record<string, 'object' | 'any'>> = {
   backtest_runs: { request: 'object', metrics: 'object', result: 'object' },
-  optimization_runs: { request: 'object' },
+  optimization_runs: { request: 'object', statistics: 'object' },
+  walkforward_runs: { request: 'object', result: 'object' },
   optimization_trials: { params: 'object', metrics: 'object' },
 };
 const INTERRUPTED = 'interrupted: the run was still in flight when this database was exported';

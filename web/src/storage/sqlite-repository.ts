@@ -12,6 +12,8 @@ import type {
   RunStatus,
   StoredRun,
   TrialRecord,
+  WalkForwardRequest,
+  WalkForwardResult,
 } from '../engine/types';
 import { metricJson } from '../engine/run-utils';
 import type { SqliteStore, Statement } from './sqlite-store';
@@ -36,6 +38,29 @@ function curveFrom(v: SqlValue | undefined): Float64Array {
   return new Float64Array(copy.buffer, 0, copy.byteLength / 8);
 }
 
+/** The stitched equity as (time ms, value) float64 pairs, and back. */
+function pairsBytes(time: Float64Array, value: Float64Array): Uint8Array | null {
+  if (value.length === 0) return null;
+  const out = new Float64Array(value.length * 2);
+  for (let i = 0; i < value.length; i++) {
+    out[2 * i] = time[i] ?? 0;
+    out[2 * i + 1] = value[i] ?? 0;
+  }
+  return new Uint8Array(out.buffer);
+}
+
+function pairsFrom(v: SqlValue | undefined): { time: Float64Array; value: Float64Array } {
+  const all = curveFrom(v);
+  const n = Math.floor(all.length / 2);
+  const time = new Float64Array(n);
+  const value = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    time[i] = all[2 * i] ?? 0;
+    value[i] = all[2 * i + 1] ?? 0;
+  }
+  return { time, value };
+}
+
 function trialStatements(runId: string, trials: TrialRecord[]): Statement[] {
   return trials.map((t) => ({
     sql: `INSERT OR REPLACE INTO optimization_trials
@@ -58,7 +83,9 @@ export class SqliteRunRepository implements RunRepository {
   constructor(private readonly store: SqliteStore) {}
 
   async save(run: StoredRun): Promise<void> {
-    await this.store.write(run.kind === 'backtest' ? this.backtestStatements(run) : this.optimizationStatements(run));
+    const statements =
+      run.kind === 'backtest' ? this.backtestStatements(run) : run.kind === 'walkforward' ? this.walkForwardStatements(run) : this.optimizationStatements(run);
+    await this.store.write(statements);
   }
 
   /** Adds finished trials of an optimization (as they come, in batches). */
@@ -103,6 +130,8 @@ export class SqliteRunRepository implements RunRepository {
     if (bt) return this.backtestFromRow(bt, true);
     const opt = this.store.query('SELECT * FROM optimization_runs WHERE id = ?', [id])[0];
     if (opt) return this.optimizationFromRow(opt, true);
+    const wf = this.store.query('SELECT * FROM walkforward_runs WHERE id = ?', [id])[0];
+    if (wf) return this.walkForwardFromRow(wf, true);
     return undefined;
   }
 
@@ -118,7 +147,7 @@ export class SqliteRunRepository implements RunRepository {
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
     const runs: StoredRun[] = [];
-    if (filter.kind !== 'optimization') {
+    if (filter.kind === undefined || filter.kind === 'backtest') {
       const rows = this.store.query(
         `SELECT id, dataset_id, strategy, request, status, total_bars, processed_bars, created_at, started_at,
                 finished_at, final_equity, metrics, error_message, error_stack_trace
@@ -127,9 +156,23 @@ export class SqliteRunRepository implements RunRepository {
       );
       runs.push(...rows.map((r) => this.backtestFromRow(r, false)));
     }
-    if (filter.kind !== 'backtest') {
-      const rows = this.store.query(`SELECT * FROM optimization_runs${clause} ORDER BY created_at DESC${limit}`, params);
+    if (filter.kind === undefined || filter.kind === 'optimization') {
+      const rows = this.store.query(
+        `SELECT id, dataset_id, strategy, request, status, total_combinations, completed_combinations, failed_combinations,
+                objective, direction, created_at, started_at, finished_at, best_index, error_message, error_stack_trace
+           FROM optimization_runs${clause} ORDER BY created_at DESC${limit}`,
+        params,
+      );
       runs.push(...rows.map((r) => this.optimizationFromRow(r, false)));
+    }
+    if (filter.kind === undefined || filter.kind === 'walkforward') {
+      const rows = this.store.query(
+        `SELECT id, dataset_id, strategy, request, status, total_windows, completed_windows, combinations, created_at,
+                started_at, finished_at, efficiency, error_message, error_stack_trace
+           FROM walkforward_runs${clause} ORDER BY created_at DESC${limit}`,
+        params,
+      );
+      runs.push(...rows.map((r) => this.walkForwardFromRow(r, false)));
     }
     runs.sort((a, b) => b.createdAt - a.createdAt);
     return filter.limit !== undefined ? runs.slice(0, filter.limit) : runs;
@@ -142,6 +185,7 @@ export class SqliteRunRepository implements RunRepository {
       { sql: 'DELETE FROM backtest_runs WHERE id = ?', params: [id] },
       { sql: 'DELETE FROM optimization_runs WHERE id = ?', params: [id] },
       { sql: 'DELETE FROM optimization_trials WHERE run_id = ?', params: [id] },
+      { sql: 'DELETE FROM walkforward_runs WHERE id = ?', params: [id] },
     ]);
     return true;
   }
@@ -155,6 +199,7 @@ export class SqliteRunRepository implements RunRepository {
     return [
       ...this.store.query(`SELECT * FROM backtest_runs WHERE ${active}`).map((r) => this.backtestFromRow(r, false)),
       ...this.store.query(`SELECT * FROM optimization_runs WHERE ${active}`).map((r) => this.optimizationFromRow(r, false)),
+      ...this.store.query(`SELECT * FROM walkforward_runs WHERE ${active}`).map((r) => this.walkForwardFromRow(r, false)),
     ];
   }
 
@@ -199,8 +244,8 @@ export class SqliteRunRepository implements RunRepository {
         sql: `INSERT OR REPLACE INTO optimization_runs
                 (id, dataset_id, strategy, request, status, total_combinations, completed_combinations,
                  failed_combinations, objective, direction, created_at, started_at, finished_at, best_index,
-                 error_message, error_stack_trace)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                 error_message, error_stack_trace, statistics)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         params: [
           run.id,
           run.dataset,
@@ -218,6 +263,7 @@ export class SqliteRunRepository implements RunRepository {
           result?.best?.index ?? null,
           run.errorMessage ?? null,
           run.errorStackTrace ?? null,
+          result?.statistics ? json(result.statistics) : null,
         ],
       },
     ];
@@ -291,8 +337,71 @@ export class SqliteRunRepository implements RunRepository {
             cancelled: status === 'Cancelled',
             best,
             trials,
+            ...(full && typeof r.statistics === 'string' ? { statistics: parse<NonNullable<OptimizationResult['statistics']>>(r.statistics)! } : {}),
           }
         : undefined,
+    };
+  }
+
+  private walkForwardStatements(run: StoredRun): Statement[] {
+    const result = run.result as WalkForwardResult | undefined;
+    const request = run.request as WalkForwardRequest;
+    let rest: Omit<WalkForwardResult, 'equity_curve' | 'equity_time'> | null = null;
+    if (result) {
+      const { equity_curve: _curve, equity_time: _time, ...others } = result;
+      rest = { ...others, trades: result.trades };
+    }
+    return [
+      {
+        sql: `INSERT OR REPLACE INTO walkforward_runs
+                (id, dataset_id, strategy, request, status, total_windows, completed_windows, combinations, created_at,
+                 started_at, finished_at, efficiency, result, equity, error_message, error_stack_trace)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        params: [
+          run.id,
+          run.dataset,
+          request.strategy ?? '',
+          json(request),
+          run.status,
+          run.total,
+          run.processed,
+          run.combinations ?? 0,
+          run.createdAt,
+          run.startedAt,
+          run.finishedAt,
+          typeof result?.efficiency === 'number' && Number.isFinite(result.efficiency) ? result.efficiency : null,
+          rest ? json(rest) : null,
+          result ? pairsBytes(result.equity_time, result.equity_curve) : null,
+          run.errorMessage ?? null,
+          run.errorStackTrace ?? null,
+        ],
+      },
+    ];
+  }
+
+  private walkForwardFromRow(r: Row, full: boolean): StoredRun {
+    let result: WalkForwardResult | undefined;
+    if (full && typeof r.result === 'string') {
+      const { time, value } = pairsFrom(r.equity);
+      result = { ...metricJson.parse<Omit<WalkForwardResult, 'equity_curve' | 'equity_time'>>(r.result), equity_curve: value, equity_time: time };
+    }
+    return {
+      id: String(r.id),
+      kind: 'walkforward',
+      status: String(r.status) as RunStatus,
+      dataset: String(r.dataset_id),
+      request: parse<WalkForwardRequest>(r.request)!,
+      createdAt: Number(r.created_at),
+      startedAt: num(r.started_at),
+      finishedAt: num(r.finished_at),
+      total: Number(r.total_windows),
+      processed: Number(r.completed_windows),
+      completed: 0,
+      failed: 0,
+      combinations: Number(r.combinations),
+      errorMessage: text(r.error_message),
+      errorStackTrace: text(r.error_stack_trace),
+      result,
     };
   }
 

@@ -12,6 +12,7 @@ import { useSavedDatasets } from './prices';
 import { NewRunForm } from './new-run';
 import { ProgressView } from './progress';
 import { backtestReport, optimizationReport, type Report } from './reports';
+import { walkForwardReport } from './walkforward-report';
 import { appUrl, decodeShareHash, isShareHash } from './share';
 
 export async function startApp(atf: AtfApi): Promise<void> {
@@ -130,16 +131,16 @@ export async function startApp(atf: AtfApi): Promise<void> {
     const seq = ++reportSeq;
     report?.dispose();
     report = null;
-    const m = /^#\/run\/(backtest|optimization)\/([\w-]+)$/.exec(location.hash);
+    const m = /^#\/run\/(backtest|optimization|walkforward)\/([\w-]+)$/.exec(location.hash);
     if (m) {
       setNav('runs');
       const kind = m[1] as RunKind;
       const id = m[2] ?? '';
       main.replaceChildren(h('p.muted.loading', null, 'Loading report…'));
       try {
-        const run = kind === 'backtest' ? await atf.getBacktestRun(id) : await atf.getOptimizationRun(id);
+        const run = kind === 'backtest' ? await atf.getBacktestRun(id) : kind === 'walkforward' ? await atf.getWalkForwardRun(id) : await atf.getOptimizationRun(id);
         const back = () => (location.hash = '#/runs');
-        const r = kind === 'backtest' ? await backtestReport(ctx, run, back) : optimizationReport(ctx, run, back);
+        const r = kind === 'backtest' ? await backtestReport(ctx, run, back) : kind === 'walkforward' ? walkForwardReport(ctx, run, back) : optimizationReport(ctx, run, back);
         if (seq !== reportSeq) {
           r.dispose();
           return;

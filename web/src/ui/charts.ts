@@ -1,7 +1,8 @@
 // Report charts on lightweight-charts (TradingView's library for price data): candles with the
 // trades' entry/exit markers and the plots (a script's plot() series or a built-in strategy's
 // indicators: overlay on the candles, the others in a pane below), the volume in a pane of its
-// own, and equity with drawdown in a second pane. Both time scales follow each other;
+// own, equity with drawdown in a second pane, and a Monte Carlo fan (equity percentiles over the
+// trade sequence). The price and equity time scales follow each other;
 // colours come from the page's CSS variables (light and dark themes).
 import {
   AreaSeries,
@@ -80,6 +81,8 @@ export function plotColor(color: string, i: number): string {
 /** Charts created for a report; dispose() removes them (and the theme listener). */
 export class ReportCharts {
   private charts: IChartApi[] = [];
+  private unsynced: IChartApi[] = [];
+  private cleanups: Array<() => void> = [];
   private syncing = false;
   /** Pixels kept free right of the last bar (an open position's label), in every chart. */
   private rightPad = 0;
@@ -117,12 +120,15 @@ export class ReportCharts {
 
   dispose(): void {
     this.media.removeEventListener('change', this.onTheme);
-    for (const c of this.charts) c.remove();
+    for (const f of this.cleanups) f();
+    this.cleanups = [];
+    for (const c of [...this.charts, ...this.unsynced]) c.remove();
     this.charts = [];
+    this.unsynced = [];
   }
 
   private applyTheme(): void {
-    for (const c of this.charts) {
+    for (const c of [...this.charts, ...this.unsynced]) {
       c.applyOptions({
         layout: { background: { type: ColorType.Solid, color: css('--panel') }, textColor: css('--muted'), panes: { separatorColor: css('--border'), separatorHoverColor: css('--grid') } },
         grid: { vertLines: { color: css('--grid') }, horzLines: { color: css('--grid') } },
@@ -130,6 +136,13 @@ export class ReportCharts {
         timeScale: { borderColor: css('--border') },
       });
     }
+  }
+
+  /** Keeps a chart that is not synchronised with the others (disposed and themed with them);
+   *  `cleanup` runs before it is removed (e.g. to stop observers that would touch it). */
+  adopt(chart: IChartApi, cleanup?: () => void): void {
+    this.unsynced.push(chart);
+    if (cleanup) this.cleanups.push(cleanup);
   }
 
   private add(chart: IChartApi): void {
@@ -364,6 +377,49 @@ export class ReportCharts {
     container.atfChart = chart;
     this.add(chart);
   }
+}
+
+/** Equity percentiles after each trade of resampled paths (MonteCarloStatistics.fan). */
+export interface FanData {
+  steps: number[];
+  p5: number[];
+  p25: number[];
+  p50: number[];
+  p75: number[];
+  p95: number[];
+}
+
+/** A Monte Carlo fan: the median path, the 25–75 % band and the 5–95 % band of equity against
+ *  the number of trades taken (the x axis counts trades, not time). Not synchronised with the
+ *  other charts. */
+export function fanChart(charts: ReportCharts, container: HTMLElement, fan: FanData, initial: number): void {
+  const chart = createChart(container, {
+    ...baseOptions(true),
+    localization: { timeFormatter: (t: Time) => `after ${Number(t)} trade${Number(t) === 1 ? '' : 's'}` },
+    timeScale: { borderColor: css('--border'), minBarSpacing: 0.01, tickMarkFormatter: (t: Time) => String(Number(t)) },
+    // Resampled paths compound: the 95 % path can end many times above the median, so the
+    // price scale is logarithmic (equal ratios, equal heights).
+    rightPriceScale: { borderColor: css('--border'), mode: PriceScaleMode.Logarithmic },
+  });
+  const at = (k: number) => (fan.steps[k] ?? k) as UTCTimestamp;
+  // Every path starts from the initial equity (step 0).
+  const series = (values: number[]) => [{ time: 0 as UTCTimestamp, value: initial }, ...values.map((value, k) => ({ time: at(k), value }))];
+  const accent = css('--accent');
+  const muted = css('--muted');
+  const line = (color: string, width: 1 | 2, style: 0 | 2, title: string, values: number[]) => {
+    const s = chart.addSeries(LineSeries, { color, lineWidth: width, lineStyle: style, priceLineVisible: false, lastValueVisible: true, crosshairMarkerVisible: false, title, priceFormat: { type: 'price', precision: 0, minMove: 1 } });
+    s.setData(series(values));
+  };
+  line(muted, 1, 2, '95 %', fan.p95);
+  line(accent, 1, 0, '75 %', fan.p75);
+  line(accent, 2, 0, 'median', fan.p50);
+  line(accent, 1, 0, '25 %', fan.p25);
+  line(muted, 1, 2, '5 %', fan.p5);
+  chart.timeScale().fitContent();
+  // The fan is read whole (no zooming into trades): it refits whenever its box changes size.
+  const resize = new ResizeObserver(() => chart.timeScale().fitContent());
+  resize.observe(container);
+  charts.adopt(chart, () => resize.disconnect());
 }
 
 export function chartBox(label: string, cls = ''): { box: HTMLElement; host: HTMLElement } {

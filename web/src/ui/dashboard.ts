@@ -1,7 +1,7 @@
 // The dashboard: every run (backtests and optimizations) with status, strategy, parameters or
 // axes, dataset, key metrics, started and duration; sortable, filterable by kind and status; runs
 // in flight show live progress (read from the progress board every frame); delete and cancel.
-import type { OptimizationRequest, RunKind, RunStatus, RunSummary, StoredRun, BacktestResult, OptimizationResult } from '../engine/types';
+import type { OptimizationRequest, RunKind, RunStatus, RunSummary, StoredRun, BacktestResult, OptimizationResult, WalkForwardRequest, WalkForwardResult } from '../engine/types';
 import type { Ctx } from './context';
 import { duration, shortTime, errorText, h, int, metricLabel, metricText, num, paramsText, pct, runDuration } from './dom';
 import { frameProgress } from './live-progress';
@@ -55,6 +55,19 @@ function detailOf(run: StoredRun): Detail {
       keyText: m ? `${pct(m['total_return_pct'])} · Sharpe ${num(m['sharpe'])} · DD ${pct(m['max_drawdown_pct'])}` : run.errorMessage ?? '—',
     };
   }
+  if (run.kind === 'walkforward') {
+    const req = run.request as WalkForwardRequest;
+    const w = run.result as WalkForwardResult | undefined;
+    const oos = w?.out_of_sample;
+    const wf = req.walk_forward;
+    return {
+      ...base,
+      setup: `${axesText(req)} · IS ${String(wf?.in_sample ?? '?')} / OOS ${String(wf?.out_of_sample ?? '?')}${wf?.anchored ? ' anchored' : ''}`,
+      metricA: oos?.['total_return_pct'] ?? null,
+      metricB: w?.efficiency ?? null,
+      keyText: w ? `${int(w.windows.length)} windows · OOS ${pct(oos?.['total_return_pct'])} · efficiency ${num(w.efficiency)}` : run.errorMessage ?? '—',
+    };
+  }
   const req = run.request as OptimizationRequest;
   const r = run.result as OptimizationResult | undefined;
   const best = r?.best?.metrics?.[r.objective] ?? null;
@@ -89,7 +102,7 @@ export class Dashboard {
       for (const v of values) sel.add(new Option(v, v));
     };
     this.kindSel = h('select#dash-kind', { onchange: () => void this.refresh() });
-    opt(this.kindSel, ['backtest', 'optimization']);
+    opt(this.kindSel, ['backtest', 'optimization', 'walkforward']);
     this.statusSel = h('select#dash-status', { onchange: () => void this.refresh() });
     opt(this.statusSel, ['Pending', 'Running', 'Completed', 'Failed', 'Cancelled']);
     this.search = h('input#dash-search', { type: 'search', placeholder: 'strategy or dataset', oninput: () => this.render() });
@@ -177,7 +190,8 @@ export class Dashboard {
         h('button.link.danger-text', {
           type: 'button',
           onclick: () => {
-            const p = r.kind === 'backtest' ? this.ctx.atf.cancelBacktest(r.id) : this.ctx.atf.cancelOptimization(r.id);
+            const atf = this.ctx.atf;
+            const p = r.kind === 'backtest' ? atf.cancelBacktest(r.id) : r.kind === 'walkforward' ? atf.cancelWalkForward(r.id) : atf.cancelOptimization(r.id);
             p.catch((e: unknown) => (this.message.textContent = errorText(e))).finally(() => void this.refresh());
           },
         }, 'Cancel'),
@@ -248,7 +262,8 @@ export class Dashboard {
             if (d?.terminal && d.status === r.status) return;
             if (d && !TERMINAL.includes(r.status)) return; // live: the request does not change
             try {
-              const run = r.kind === 'backtest' ? await this.ctx.atf.getBacktestRun(r.id) : await this.ctx.atf.getOptimizationRun(r.id);
+              const atf = this.ctx.atf;
+              const run = r.kind === 'backtest' ? await atf.getBacktestRun(r.id) : r.kind === 'walkforward' ? await atf.getWalkForwardRun(r.id) : await atf.getOptimizationRun(r.id);
               this.details.set(r.id, detailOf(run));
             } catch {
               /* deleted meanwhile */
@@ -287,7 +302,12 @@ export class Dashboard {
       if (!p) continue;
       l.bar.max = Math.max(1, p.total);
       l.bar.value = p.processed;
-      const t = l.kind === 'backtest' ? `${Math.floor((p.processed / Math.max(1, p.total)) * 100)} %` : `${int(p.processed)}/${int(p.total)}${p.failed ? ` (${p.failed} failed)` : ''}`;
+      const t =
+        l.kind === 'backtest'
+          ? `${Math.floor((p.processed / Math.max(1, p.total)) * 100)} %`
+          : l.kind === 'walkforward'
+            ? `window ${int(Math.min(p.processed + 1, p.total))}/${int(p.total)}`
+            : `${int(p.processed)}/${int(p.total)}${p.failed ? ` (${p.failed} failed)` : ''}`;
       if (l.text.textContent !== t) l.text.textContent = t;
     }
     this.raf = requestAnimationFrame((t) => this.frame(t));

@@ -17,6 +17,8 @@ export interface HeatmapInput {
   /** Every value of each axis (from the request): the grid keeps its shape while it fills in. */
   xValues?: number[];
   yValues?: number[];
+  /** A cell to outline (e.g. the best parameters), by its X and Y values. */
+  mark?: { x: number; y: number };
 }
 
 interface Cell {
@@ -200,6 +202,14 @@ export class Heatmap {
         g.stroke();
       }
     }
+    const mark = this.input.mark;
+    const mx = mark ? this.xs.indexOf(mark.x) : -1;
+    const my = mark ? this.ys.indexOf(mark.y) : -1;
+    if (mx >= 0 && my >= 0) {
+      g.strokeStyle = cs.getPropertyValue('--text').trim() || '#111';
+      g.lineWidth = 2.5;
+      g.strokeRect(left + mx * cw + 1.5, top + (ny - 1 - my) * ch + 1.5, cw - gap - 3, ch - gap - 3);
+    }
     const f = this.cells[this.focus];
     if (f && document.activeElement === this.canvas) {
       g.strokeStyle = text;
@@ -242,6 +252,7 @@ export class Heatmap {
       h('span', null, `${num(this.input.maximize ? hi : lo, 3)} (${this.input.objective}, ${this.input.maximize ? 'higher' : 'lower'} is better)`),
       this.cells.some((c) => c.value === null && c.skipped > 0) ? h('span.heatmap-skip', { title: "The strategy refuses these combinations (e.g. fast must be less than slow): they are not run" }, "▨ skipped by the strategy's constraint") : null,
       this.cells.some((c) => c.failed > 0) ? h('span.heatmap-fail', null, '✕ failed trial') : null,
+      this.input.mark ? h('span.heatmap-mark', null, '▢ best parameters') : null,
     ].filter((x): x is HTMLSpanElement => x !== null));
   }
 

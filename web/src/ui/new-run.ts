@@ -1,10 +1,22 @@
 // The new-run form: dataset (bundled sample or an imported CSV with a preview), strategy with a
 // parameter form generated from its declared parameters, backtest / optimization tabs (an axis
-// editor per parameter with the live combination count), broker settings. Validation errors from
+// editor per parameter with the live combination count; walk-forward adds the in-sample and
+// out-of-sample lengths, step and anchoring), broker settings. Validation errors from
 // the API appear next to the field they name. Script mode: a Pine editor (its own chunk, loaded
 // when the mode opens) whose compile answers generate the inputs form and the axes.
 import type { DateOrder } from '../engine/protocol';
-import type { AxisSpec, BacktestRequest, BrokerSettings, DebugHooks, OptimizationRequest, RunKind, ScriptCheck, ScriptInput } from '../engine/types';
+import type {
+  AxisSpec,
+  BacktestRequest,
+  BrokerSettings,
+  DebugHooks,
+  OptimizationRequest,
+  RunKind,
+  ScriptCheck,
+  ScriptInput,
+  WalkForwardRequest,
+  WalkForwardSettings,
+} from '../engine/types';
 import type { PineEditor } from './pine/editor';
 
 declare global {
@@ -112,6 +124,15 @@ export class NewRunForm {
   private readonly strategyDesc: HTMLElement;
   private readonly paramsBox: HTMLElement;
   private readonly optBox: HTMLElement;
+  /** Walk-forward settings: lengths (a count and a unit: bars or d/w/m/y), step, anchoring. */
+  private readonly wfBox: HTMLElement;
+  private readonly wf: Record<'is' | 'oos' | 'step', { n: HTMLInputElement; unit: HTMLSelectElement }>;
+  private readonly wfAnchored: HTMLInputElement;
+  /** Search: the whole grid, or a seeded random sample of it. */
+  private readonly search: HTMLSelectElement;
+  private readonly samples: HTMLInputElement;
+  private readonly seed: HTMLInputElement;
+  private readonly sampleBox: HTMLElement;
   private readonly combos: HTMLElement;
   private readonly objective: HTMLSelectElement;
   private readonly direction: HTMLSelectElement;
@@ -155,7 +176,7 @@ export class NewRunForm {
   constructor(private readonly ctx: Ctx) {
     const tab = (k: RunKind, label: string) =>
       h('button.tab', { type: 'button', role: 'tab', id: `nr-tab-${k}`, 'aria-selected': String(k === 'backtest'), onclick: () => this.setKind(k) }, label);
-    this.tabs = { backtest: tab('backtest', 'Backtest'), optimization: tab('optimization', 'Optimization') };
+    this.tabs = { backtest: tab('backtest', 'Backtest'), optimization: tab('optimization', 'Optimization'), walkforward: tab('walkforward', 'Walk-forward') };
 
     this.dataset = h('select#nr-dataset', { name: 'dataset', onchange: () => this.updateCount() });
     // Datasets added through the API meanwhile show up when the list is opened.
@@ -214,11 +235,43 @@ export class NewRunForm {
     this.direction = h('select#nr-direction');
     this.direction.add(new Option('maximize', 'max'));
     this.direction.add(new Option('minimize', 'min'));
+    this.search = h('select#nr-search', { onchange: () => this.updateCount() });
+    this.search.add(new Option('every combination (grid)', 'grid'));
+    this.search.add(new Option('a random sample', 'random'));
+    this.samples = h('input#nr-samples', { type: 'number', min: 1, step: 1, value: 100, inputmode: 'numeric', oninput: () => this.updateCount() });
+    this.seed = h('input#nr-seed', { type: 'number', min: 0, step: 1, value: 1, inputmode: 'numeric' });
+    this.sampleBox = h('div.row2', { hidden: true }, this.field('Samples', this.samples, 'search', 'nr-samples'), this.field('Seed', this.seed, 'seed', 'nr-seed'));
     this.optBox = h(
       'div.opt-settings',
       { hidden: true },
       h('div.row2', null, this.field('Objective', this.objective, 'objective'), this.field('Direction', this.direction, 'direction')),
+      this.field('Search', this.search, 'search-method', 'nr-search'),
+      this.sampleBox,
       this.combos,
+    );
+    const length = (key: 'is' | 'oos' | 'step', value: string, unit: string) => {
+      const n = h('input', { id: `wf-${key}`, type: 'number', min: 1, step: 1, value, inputmode: 'numeric' });
+      const u = h('select', { id: `wf-${key}-unit`, 'aria-label': 'unit' });
+      for (const [v, l] of [['bars', 'bars'], ['d', 'days'], ['w', 'weeks'], ['m', 'months'], ['y', 'years']]) u.add(new Option(l, v));
+      u.value = unit;
+      return { n, unit: u };
+    };
+    this.wf = { is: length('is', '3', 'y'), oos: length('oos', '1', 'y'), step: length('step', '', 'y') };
+    this.wf.step.n.placeholder = '= OOS';
+    this.wfAnchored = h('input#wf-anchored', { type: 'checkbox' });
+    const lengthField = (label: string, key: 'is' | 'oos' | 'step', field: string) =>
+      this.field(label, h('div.inline', null, this.wf[key].n, this.wf[key].unit), field, `wf-${key}`);
+    this.wfBox = h(
+      'div.wf-settings',
+      { hidden: true },
+      h('div.row2', null, lengthField('In-sample length', 'is', 'walk_forward.in_sample'), lengthField('Out-of-sample length', 'oos', 'walk_forward.out_of_sample')),
+      h(
+        'div.row2',
+        null,
+        lengthField('Step (empty: = OOS)', 'step', 'walk_forward.step'),
+        this.field('Anchored', h('span.inline', { title: 'Every in-sample window starts at the first bar (else the windows roll)' }, this.wfAnchored, h('span.hint', null, ' from the first bar')), 'walk_forward.anchored', 'wf-anchored'),
+      ),
+      h('p.hint', null, 'Each window optimizes the axes on its in-sample bars, then trades the best parameters on the out-of-sample bars that follow.'),
     );
     this.general = h('p.field-error.general', { role: 'alert' });
     this.slots.set('request', this.general);
@@ -250,7 +303,7 @@ export class NewRunForm {
     this.el = h(
       'form.new-run',
       { novalidate: true, 'aria-labelledby': 'nr-title' },
-      h('div.panel-head', null, h('h2#nr-title', null, 'New run'), h('div.tabs', { role: 'tablist', 'aria-label': 'Run kind' }, this.tabs.backtest, this.tabs.optimization)),
+      h('div.panel-head', null, h('h2#nr-title', null, 'New run'), h('div.tabs', { role: 'tablist', 'aria-label': 'Run kind' }, this.tabs.backtest, this.tabs.optimization, this.tabs.walkforward)),
       h(
         'fieldset',
         null,
@@ -276,6 +329,7 @@ export class NewRunForm {
         this.strategyDesc,
         this.paramsBox,
         this.optBox,
+        this.wfBox,
       ),
       h(
         'details.broker',
@@ -836,9 +890,11 @@ export class NewRunForm {
   setKind(kind: RunKind): void {
     this.kind = kind;
     for (const [k, t] of Object.entries(this.tabs)) t.setAttribute('aria-selected', String(k === kind));
-    this.optBox.hidden = kind !== 'optimization';
-    for (const r of this.rows) r.opt.hidden = kind !== 'optimization';
-    this.submitBtn.textContent = kind === 'backtest' ? 'Run backtest' : 'Run optimization';
+    // A walk-forward optimizes like an optimization (axes, objective) inside each window.
+    this.optBox.hidden = kind === 'backtest';
+    this.wfBox.hidden = kind !== 'walkforward';
+    for (const r of this.rows) r.opt.hidden = kind === 'backtest';
+    this.submitBtn.textContent = kind === 'backtest' ? 'Run backtest' : kind === 'walkforward' ? 'Run walk-forward' : 'Run optimization';
     this.clearErrors();
     this.updateCount();
   }
@@ -851,7 +907,7 @@ export class NewRunForm {
       const active = r.on.checked;
       r.min.disabled = r.max.disabled = r.step.disabled = !active;
       // A parameter that is not varied keeps the fixed value of its input.
-      r.bt.hidden = this.kind === 'optimization' && active;
+      r.bt.hidden = this.kind !== 'backtest' && active;
       if (!active) {
         r.count.textContent = 'fixed (value above)';
         continue;
@@ -861,7 +917,12 @@ export class NewRunForm {
       r.count.textContent = `${int(n)} value${n === 1 ? '' : 's'}`;
       total *= n;
     }
-    if (this.kind === 'optimization') {
+    const random = this.search.value === 'random';
+    this.sampleBox.hidden = !random;
+    if (random) total = Math.min(total, Math.max(0, Math.floor(Number(this.samples.value)) || 0));
+    if (this.kind === 'walkforward') {
+      this.combos.textContent = varied === 0 ? 'Tick at least one parameter to vary.' : `${int(total)} combination${total === 1 ? '' : 's'} in each window`;
+    } else if (this.kind === 'optimization') {
       const ms = this.estimateMs(total);
       const est = ms === null ? '' : ` · est. ${duration(ms)}`;
       this.combos.textContent = varied === 0 ? 'Tick at least one parameter to vary.' : `${int(total)} combination${total === 1 ? '' : 's'}${est}`;
@@ -916,7 +977,7 @@ export class NewRunForm {
   }
 
   /** Builds the request; null when a field is not a number (its error is shown). */
-  private request(): BacktestRequest | OptimizationRequest | null {
+  private request(): BacktestRequest | OptimizationRequest | WalkForwardRequest | null {
     const b = this.broker;
     const broker: BrokerSettings = {};
     for (const k of NUMERIC_BROKER) {
@@ -939,7 +1000,7 @@ export class NewRunForm {
     const params: Record<string, number> = {};
     const axes: AxisSpec[] = [];
     for (const r of this.rows) {
-      if (this.kind === 'optimization' && r.on.checked) {
+      if (this.kind !== 'backtest' && r.on.checked) {
         const min = this.readNumber(r.min, r.p.name);
         const max = min === null ? null : this.readNumber(r.max, r.p.name);
         const step = max === null ? null : this.readNumber(r.step, r.p.name);
@@ -966,7 +1027,46 @@ export class NewRunForm {
     if (this.tradeFrom.value) base.trade_from = this.tradeFrom.value;
     if (window.atfUiDebug) base._debug = { ...window.atfUiDebug };
     if (this.kind === 'backtest') return base;
-    return { ...base, axes, objective: this.objective.value, direction: this.direction.value === 'min' ? 'min' : 'max' };
+    const opt: OptimizationRequest = { ...base, axes, objective: this.objective.value, direction: this.direction.value === 'min' ? 'min' : 'max' };
+    if (this.search.value === 'random') {
+      const n = Number(this.samples.value);
+      const seed = Number(this.seed.value);
+      if (!Number.isInteger(n) || n < 1) {
+        this.showError('search', 'enter a whole number ≥ 1');
+        return null;
+      }
+      if (!Number.isInteger(seed) || seed < 0) {
+        this.showError('seed', 'enter a whole number ≥ 0');
+        return null;
+      }
+      opt.search = `random:${n}`;
+      opt.seed = seed;
+    }
+    if (this.kind !== 'walkforward') return opt;
+    const walk = this.walkForward();
+    return walk ? { ...opt, walk_forward: walk } : null;
+  }
+
+  /** The walk-forward settings as the engine reads them ("3y", "500bars"); null when a length
+   *  is not a whole number ≥ 1 (its error is shown). */
+  private walkForward(): WalkForwardSettings | null {
+    const length = (key: 'is' | 'oos' | 'step', field: string): string | null | undefined => {
+      const { n, unit } = this.wf[key];
+      if (key === 'step' && n.value.trim() === '') return undefined;
+      const v = Number(n.value);
+      if (n.value.trim() === '' || !Number.isInteger(v) || v < 1) {
+        this.showError(field, 'enter a whole number ≥ 1');
+        return null;
+      }
+      return `${v}${unit.value}`;
+    };
+    const inSample = length('is', 'walk_forward.in_sample');
+    if (!inSample) return null;
+    const outOfSample = length('oos', 'walk_forward.out_of_sample');
+    if (!outOfSample) return null;
+    const step = length('step', 'walk_forward.step');
+    if (step === null) return null;
+    return { in_sample: inSample, out_of_sample: outOfSample, ...(step ? { step } : {}), anchored: this.wfAnchored.checked };
   }
 
   /** Copies a link to this panel's configuration (shown as text when the clipboard is refused). */
@@ -1060,6 +1160,9 @@ export class NewRunForm {
       if (this.kind === 'backtest') {
         const r = await this.ctx.atf.submitBacktest(req);
         this.ctx.track(r.id, 'backtest');
+      } else if (this.kind === 'walkforward') {
+        const r = await this.ctx.atf.submitWalkForward(req as WalkForwardRequest);
+        this.ctx.track(r.id, 'walkforward');
       } else {
         const r = await this.ctx.atf.submitOptimization(req as OptimizationRequest);
         const est = this.estimateMs(this.updateCount());

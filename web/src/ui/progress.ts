@@ -1,7 +1,8 @@
 // The progress view of one run: counts, bar, throughput, elapsed and ETA, Cancel. Counters are
 // read from the progress board (atf.progress) every animation frame; when the board has no entry
-// (the run left the live store) or in fallback mode, the run's status is polled as well.
-import type { BacktestStatus, OptimizationStatus, RunKind } from '../engine/types';
+// (the run left the live store) or in fallback mode, the run's status is polled as well. A
+// walk-forward shows two levels: windows (the main bar) and the trials of the window running.
+import type { BacktestStatus, OptimizationStatus, RunKind, WalkForwardStatus } from '../engine/types';
 import { StatusCode } from '../engine/progress-board';
 import type { Ctx } from './context';
 import { duration, errorPanel, errorText, h, int, rate, runDuration } from './dom';
@@ -19,6 +20,10 @@ export class ProgressView {
   private readonly etaEl: HTMLElement;
   private readonly cancelBtn: HTMLButtonElement;
   private readonly outcome: HTMLElement;
+  /** Walk-forward: the trials of the window running, of `combinations` (known from the status). */
+  private readonly windowBar: HTMLProgressElement;
+  private readonly windowText: HTMLElement;
+  private combinations = 0;
   private raf = 0;
   private poll = 0;
   private startedAt: number | null = null;
@@ -41,17 +46,21 @@ export class ProgressView {
     this.etaEl = h('dd#progress-eta', null, '—');
     this.cancelBtn = h('button#progress-cancel.danger', { type: 'button', onclick: () => void this.cancel() }, 'Cancel');
     this.outcome = h('div.outcome', { 'aria-live': 'polite' });
+    this.windowText = h('p#progress-window-text.progress-text', { 'aria-live': 'off', hidden: kind !== 'walkforward' });
+    this.windowBar = h('progress#progress-window-bar', { max: 1, value: 0, 'aria-label': 'Trials of the window running', hidden: kind !== 'walkforward' });
     this.el = h(
       'section#progress.progress-view',
       { 'aria-labelledby': 'progress-title', 'data-run': id },
       h(
         'div.panel-head',
         null,
-        h('h2#progress-title', null, kind === 'backtest' ? 'Backtest' : 'Optimization', ' ', h('span.run-id', null, id.slice(0, 8))),
+        h('h2#progress-title', null, kind === 'backtest' ? 'Backtest' : kind === 'walkforward' ? 'Walk-forward' : 'Optimization', ' ', h('span.run-id', null, id.slice(0, 8))),
         this.statusEl,
       ),
       this.text,
       this.bar,
+      this.windowText,
+      this.windowBar,
       h(
         'dl.stats',
         null,
@@ -77,7 +86,7 @@ export class ProgressView {
   }
 
   private unit(): string {
-    return this.kind === 'backtest' ? 'bars/s' : 'trials/s';
+    return this.kind === 'backtest' ? 'bars/s' : this.kind === 'walkforward' ? 'windows/s' : 'trials/s';
   }
 
   private frame(frameTime: number): void {
@@ -89,7 +98,8 @@ export class ProgressView {
       if (p.status === StatusCode.Running && this.startedAt === null) this.startedAt = now;
       if (p.cancel && name === 'Running') this.setStatus('Cancelling…', 'Cancelling');
       else this.setStatus(name, name);
-      this.render(p.processed, p.total, p.failed);
+      if (this.kind === 'walkforward') this.renderWalk(p.processed, p.total, p.completed);
+      else this.render(p.processed, p.total, p.failed);
       if (p.status >= StatusCode.Completed) void this.finish();
     }
     // The status is the source when the board has no entry, and a periodic check otherwise.
@@ -109,10 +119,8 @@ export class ProgressView {
       if (s.status === 'Running' && this.startedAt === null) this.startedAt = performance.now();
       // While the board has the run, its counts are the only ones shown (every view reads them
       // per frame); the status's own counts are written only when the board has none.
-      if (!this.ctx.atf.progress(this.id)) {
-        if ('processedBars' in s) this.render(s.processedBars, s.totalBars, 0);
-        else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
-      }
+      if ('totalWindows' in s) this.combinations = s.combinations;  // a window's size is not on the board
+      if (!this.ctx.atf.progress(this.id)) this.renderStatus(s);
       if (s.status !== 'Pending' && s.status !== 'Running') void this.finish();
       else this.setStatus(s.cancelRequested ? 'Cancelling…' : s.status, s.cancelRequested ? 'Cancelling' : s.status);
     } catch (e) {
@@ -121,8 +129,34 @@ export class ProgressView {
     }
   }
 
-  private fetchStatus(): Promise<BacktestStatus | OptimizationStatus> {
+  private fetchStatus(): Promise<BacktestStatus | OptimizationStatus | WalkForwardStatus> {
+    if (this.kind === 'walkforward') return this.ctx.atf.getWalkForwardStatus(this.id);
     return this.kind === 'backtest' ? this.ctx.atf.getBacktestStatus(this.id) : this.ctx.atf.getOptimizationStatus(this.id);
+  }
+
+  private renderStatus(s: BacktestStatus | OptimizationStatus | WalkForwardStatus): void {
+    if ('processedBars' in s) this.render(s.processedBars, s.totalBars, 0);
+    else if ('totalWindows' in s) {
+      this.combinations = s.combinations;
+      this.renderWalk(s.completedWindows, s.totalWindows, s.windowTrials);
+    } else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
+  }
+
+  /** Walk-forward: windows finished of the total (the main bar, advanced by the trials of the
+   *  window running), and those trials of the window's combinations. */
+  private renderWalk(windowsDone: number, windows: number, windowTrials: number): void {
+    const c = this.combinations;
+    const running = windowsDone < windows;
+    const t = windows > 0 ? `Window ${int(Math.min(windowsDone + 1, windows))} of ${int(windows)}${running ? '' : ' (all done)'}` : 'Counting windows…';
+    if (this.text.textContent !== t) this.text.textContent = t;
+    const wt = running && c > 0 ? `${int(Math.min(windowTrials, c))} / ${int(c)} trials in this window` : running ? `${int(windowTrials)} trials in this window` : '';
+    if (this.windowText.textContent !== wt) this.windowText.textContent = wt;
+    this.windowBar.max = Math.max(1, c);
+    this.windowBar.value = running ? Math.min(windowTrials, c) : c;
+    this.el.dataset['window'] = String(windowsDone);
+    this.el.dataset['windowTrials'] = String(windowTrials);
+    const fraction = running && c > 0 ? Math.min(windowTrials, c) / c : 0;
+    this.render(windowsDone + fraction, windows, 0, true);
   }
 
   private setStatus(text: string, cls: string): void {
@@ -130,12 +164,13 @@ export class ProgressView {
     this.statusEl.dataset['status'] = cls;
   }
 
-  private render(processed: number, total: number, failed: number): void {
+  /** The main bar, rate and ETA; `keepText`: the caller wrote the text (walk-forward). */
+  private render(processed: number, total: number, failed: number, keepText = false): void {
     const t =
       this.kind === 'backtest'
         ? `Processed ${int(processed)} / ${int(total)} bars`
         : `${int(processed)} / ${int(total)} combinations (${int(failed)} failed)`;
-    if (this.text.textContent !== t) this.text.textContent = t;
+    if (!keepText && this.text.textContent !== t) this.text.textContent = t;
     this.bar.max = Math.max(1, total);
     this.bar.value = processed;
     this.el.dataset['processed'] = String(processed);
@@ -153,7 +188,8 @@ export class ProgressView {
     this.cancelBtn.disabled = true;
     this.cancelBtn.textContent = 'Cancelling…';
     try {
-      await (this.kind === 'backtest' ? this.ctx.atf.cancelBacktest(this.id) : this.ctx.atf.cancelOptimization(this.id));
+      const atf = this.ctx.atf;
+      await (this.kind === 'backtest' ? atf.cancelBacktest(this.id) : this.kind === 'walkforward' ? atf.cancelWalkForward(this.id) : atf.cancelOptimization(this.id));
     } catch (e) {
       // A run that completed meanwhile is a Conflict: the status shows what happened.
       if ((e as Error).name !== 'ConflictError') this.outcome.replaceChildren(errorPanel('Cancel failed', errorText(e), null));
@@ -165,7 +201,7 @@ export class ProgressView {
   private async finish(): Promise<void> {
     if (this.done || this.finishing) return;
     this.finishing = true;
-    let s: BacktestStatus | OptimizationStatus;
+    let s: BacktestStatus | OptimizationStatus | WalkForwardStatus;
     try {
       s = await this.fetchStatus();
     } catch (e) {
@@ -178,8 +214,7 @@ export class ProgressView {
     this.done = true;
     cancelAnimationFrame(this.raf);
     this.setStatus(s.status, s.status);
-    if ('processedBars' in s) this.render(s.processedBars, s.totalBars, 0);
-    else this.render(s.completedCombinations + s.failedCombinations, s.totalCombinations, s.failedCombinations);
+    this.renderStatus(s);
     this.etaEl.textContent = '—';
     this.cancelBtn.hidden = true;
     // The run's own duration (finishedAt − startedAt, as the runs list and the report show it),

@@ -2,8 +2,9 @@
 // equity and drawdown, TradingView's Performance Summary (All / Long / Short), the sortable list
 // of trades with signals, excursions and cumulative P&L (CSV in TradingView's layout and the raw
 // fields), the run's settings, the error panel when Failed.
-// Optimization: summary, heatmap over two chosen parameters, ranked trials table with failed
-// trials expandable, and the picked trial's parameters and metrics (re-run as a full backtest).
+// Optimization: summary, then two tabs: Results (heatmap over two chosen parameters, ranked
+// trials table with failed trials expandable, the picked trial's parameters and metrics, re-run
+// as a full backtest) and Robustness (robustness.ts: DSR, PSR, PBO, Monte Carlo, stability).
 import type { BacktestRequest, BacktestResult, OptimizationRequest, OptimizationResult, StoredRun, TrialRecord } from '../engine/types';
 import { chartBox, plotColor, ReportCharts } from './charts';
 import type { Ctx } from './context';
@@ -14,6 +15,7 @@ import { rangeOf, type DateRange } from '../engine/date-range';
 import { configOf, showShareLink } from './share';
 import { SortableTable } from './table';
 import { reportHtml } from './report-html';
+import { robustnessPanel } from './robustness';
 import { monthlyReturns, monthlyTable, performanceTable, returnsHistogram, tradeRows, tradesCsv, type TradeRow } from './tv-report';
 import { frameProgress } from './live-progress';
 import { isResumable, resumeButton } from './resume';
@@ -38,8 +40,9 @@ function cardText(name: string, v: number | null | undefined): string {
   return metricText(name, v);
 }
 
-/** Metric cards; `notes` adds a line under a card's value (e.g. what net profit is made of). */
-function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = CARD_METRICS, notes: Record<string, string> = {}): HTMLElement {
+/** Metric cards (label, value, the metric's description as title) for the named metrics present;
+ *  `notes` adds a line under a card's value (e.g. what net profit is made of). */
+export function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = CARD_METRICS, notes: Record<string, string> = {}): HTMLElement {
   return h(
     'div.cards',
     { 'data-testid': 'metric-cards' },
@@ -57,7 +60,9 @@ function metricCards(ctx: Ctx, metrics: Record<string, number | null>, names = C
   );
 }
 
-function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTMLElement {
+/** A run's settings as a definition list (strategy or script, dataset, parameters or axes,
+ *  broker), with `extra` rows appended. */
+export function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTMLElement {
   const req = run.request as OptimizationRequest;
   const b = req.broker ?? {};
   const items: Array<[string, string]> = [
@@ -72,6 +77,7 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
       : []),
     ...(req.trade_from !== undefined ? ([['Start trading at', typeof req.trade_from === 'number' ? utcDate(req.trade_from) : String(req.trade_from)]] as Array<[string, string]>) : []),
     ...(req.axes ? ([['Axes', req.axes.map((a) => ('values' in a ? `${a.name} ∈ {${a.values.join(', ')}}` : `${a.name}: ${a.min} … ${a.max} step ${a.step}`)).join('; ')], ['Objective', `${req.objective ?? 'sharpe'} (${req.direction ?? 'max'})`]] as Array<[string, string]>) : []),
+    ...(req.search && req.search !== 'grid' ? ([['Search', `${req.search} (seed ${req.seed ?? 1})`]] as Array<[string, string]>) : []),
     ['Cash', money(b.cash ?? 100000)],
     ['Sizing', `${b.sizing ?? 'equity'} ${b.size ?? 1}${b.fractional ? ' (fractional)' : ''}`],
     ['Commission', `${b.commission_pct ?? 0} % + ${b.commission_fixed ?? 0} per order`],
@@ -85,7 +91,8 @@ function settingsList(run: StoredRun, extra: Array<[string, string]> = []): HTML
   return h('dl.settings', null, ...items.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))));
 }
 
-function header(title: string, run: StoredRun, onBack: () => void, ctx?: Ctx): HTMLElement {
+/** A report's head: back link, title, status, "Open in editor" for scripts, "Share settings". */
+export function header(title: string, run: StoredRun, onBack: () => void, ctx?: Ctx): HTMLElement {
   const open = ctx?.openScript;
   return h(
     'div.report-head',
@@ -614,14 +621,34 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     );
   };
 
+  // Two tabs: the results, and their robustness (drawn when first shown: charts measure their box).
+  const charts = new ReportCharts();
+  const results = h('div.tab-panel', { role: 'tabpanel', id: 'opt-panel-results', 'aria-labelledby': 'opt-tab-results' });
+  const robust = robustnessPanel(req, res, charts, pick, run.status);
+  const robustPanel = h('div.tab-panel', { role: 'tabpanel', id: 'opt-panel-robustness', 'aria-labelledby': 'opt-tab-robustness', hidden: true }, robust.el);
+  const tabs = {
+    results: h('button.tab', { type: 'button', role: 'tab', id: 'opt-tab-results', 'aria-controls': 'opt-panel-results', 'aria-selected': 'true' }, 'Results'),
+    robustness: h('button.tab', { type: 'button', role: 'tab', id: 'opt-tab-robustness', 'aria-controls': 'opt-panel-robustness', 'aria-selected': 'false', 'data-testid': 'robustness-tab' }, 'Robustness'),
+  };
+  const show = (which: 'results' | 'robustness') => {
+    tabs.results.setAttribute('aria-selected', String(which === 'results'));
+    tabs.robustness.setAttribute('aria-selected', String(which === 'robustness'));
+    results.hidden = which !== 'results';
+    robustPanel.hidden = which !== 'robustness';
+    if (which === 'robustness') requestAnimationFrame(robust.draw);
+  };
+  tabs.results.addEventListener('click', () => show('results'));
+  tabs.robustness.addEventListener('click', () => show('robustness'));
+  el.append(h('div.tabs.report-tabs', { role: 'tablist', 'aria-label': 'Report' }, tabs.results, tabs.robustness), results, robustPanel);
+
   // Heatmap over two chosen parameters.
   if (axes.length >= 1) {
     const block = heatmapBlock(req, objective, maximize, pick, () => res.trials);
-    el.append(block.el);
+    results.append(block.el);
     requestAnimationFrame(block.draw);
   }
 
-  el.append(picked);
+  results.append(picked);
 
   // Ranked trials.
   const ranked: TrialRow[] = res.trials.map((t, i) => ({ ...t, rank: i + 1 }));
@@ -697,7 +724,7 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
   statusFilter.addEventListener('change', applyFilter);
   condInput.addEventListener('input', applyFilter);
   applyFilter();
-  el.append(
+  results.append(
     h(
       'section.block',
       null,
@@ -708,5 +735,5 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     ),
   );
   el.append(h('section.block', null, h('h3', null, 'Settings'), settingsList(run)));
-  return { el, dispose: () => {} };
+  return { el, dispose: () => charts.dispose() };
 }

@@ -97,8 +97,10 @@ async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 }
 
 /** The config of a request as submitted (test hooks dropped). */
-export function configOf(kind: RunKind, req: BacktestRequest | OptimizationRequest): SharedConfig {
+export function configOf(runKind: RunKind, req: BacktestRequest | OptimizationRequest): SharedConfig {
   const o = req as OptimizationRequest;
+  // A walk-forward's link carries its optimization (strategy, axes, objective); not its windows.
+  const kind = runKind === 'walkforward' ? 'optimization' : runKind;
   return {
     kind,
     dataset: req.dataset,

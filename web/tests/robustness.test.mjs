@@ -228,6 +228,9 @@ test('submitWalkForward: counted windows, Completed with the module’s windows 
   assert.equal(st.result.equity_curve.length, expected.walk.equity.length);
   assert.equal(st.result.equity_curve[st.result.equity_curve.length - 1], expected.walk.equity.at(-1)[1]);
   assert.equal(st.result.trades.length, expected.walk.trades.length);
+  // The stitched run's statistics are the module's (PSR, and a Monte Carlo over its trades).
+  assert.equal(st.result.statistics.psr, expected.walk.statistics.psr);
+  assert.equal(st.result.statistics.monte_carlo.trades, expected.walk.trades.length);
   // Saved: the same after a reload.
   await page.reload();
   await page.waitForFunction(() => window.atf);
@@ -330,6 +333,9 @@ test('the walk-forward report: windows, efficiency, IS vs OOS, stitched equity, 
   const eff = Number((await page.textContent('[data-testid="wf-efficiency"]')).trim());
   assert.ok(Math.abs(eff - expected.walk.efficiency) < 0.006, `${eff} vs ${expected.walk.efficiency}`);
   assert.equal(await page.locator('[data-testid="wf-compare"] tbody tr').count(), 6);
+  const psr = (await page.textContent('[data-testid="wf-psr"] .card-value')).trim();
+  assert.equal(psr, `${(expected.walk.statistics.psr * 100).toFixed(1)} %`);
+  assert.match(await page.textContent('[data-testid="monte-carlo"]'), new RegExp(`The ${expected.walk.trades.length} trades, drawn again`));
   assert.equal(await page.locator('[data-testid="wf-stability"] .param-dot').count(), expected.walk.stability.reduce((a, p) => a + p.values.length, 0));
   await page.waitForSelector('article.report[data-kind="walkforward"] .chart-host canvas');
   for (const [w, hgt] of [[1440, 900], [390, 844]]) {

@@ -368,7 +368,21 @@ export interface WalkForwardResult {
   /** The stitched out-of-sample equity, one value per OOS bar, and its bar times (UTC ms). */
   equity_curve: Float64Array;
   equity_time: Float64Array;
+  /** Statistics of the stitched out-of-sample curve (absent in runs saved by older versions). */
+  statistics?: WalkForwardStatistics;
   cancelled: boolean;
+}
+
+/** The engine's statistics of a walk-forward's stitched out-of-sample run: PSR of its per-bar
+ *  returns (Bailey & López de Prado 2012; no DSR, nothing was selected on those bars) and a
+ *  Monte Carlo of its trades. */
+export interface WalkForwardStatistics {
+  observations: number;
+  sharpe_per_bar: number | null;
+  skewness: number | null;
+  kurtosis: number | null;
+  psr: number | null;
+  monte_carlo: MonteCarloStatistics;
 }
 
 export interface WalkForwardStatus {

@@ -91,6 +91,10 @@ export async function startApp(atf: AtfApi): Promise<void> {
     side.replaceChildren(h('div.side-folded', null, open, h('span.hint', null, 'The form is folded; open it to start a run.')));
     document.getElementById('main')?.scrollIntoView({ block: 'start' });
   };
+  // Folding is for phones: a window widened past them gets the form back.
+  window.matchMedia('(max-width: 900px)').addEventListener('change', (e) => {
+    if (!e.matches && side.querySelector('.side-folded')) showForm();
+  });
   showForm();
 
   const dashboard = new Dashboard(ctx);

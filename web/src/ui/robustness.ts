@@ -3,7 +3,7 @@
 // sentence on what the number means, the PBO logit histogram, a Monte Carlo fan chart of the best
 // parameters' trades, and the stability of the objective around the best cell with a stability
 // map (each cell's neighbourhood mean) beside the objective heatmap.
-import type { OptimizationRequest, OptimizationResult, OptimizationStatistics, PboStatistics, TrialRecord } from '../engine/types';
+import type { MonteCarloStatistics, OptimizationRequest, OptimizationResult, OptimizationStatistics, PboStatistics, TrialRecord } from '../engine/types';
 import { chartBox, fanChart, type ReportCharts } from './charts';
 import { h, int, metricLabel, money, num, paramsText, pct } from './dom';
 import { axisValues, Heatmap } from './heatmap';
@@ -188,9 +188,9 @@ function stabilityBlock(s: OptimizationStatistics, req: OptimizationRequest, res
   return { el, draw };
 }
 
-/** The Monte Carlo block: the fan chart and the 5 / 50 / 95 % of final equity and drawdown. */
-function monteCarloBlock(s: OptimizationStatistics, charts: ReportCharts): { el: HTMLElement; draw: () => void } {
-  const mc = s.monte_carlo;
+/** The Monte Carlo block: the fan chart and the 5 / 50 / 95 % of final equity and drawdown;
+ *  `whose` names the trades ("the best parameters’", "the stitched out-of-sample"). */
+export function monteCarloBlock(mc: MonteCarloStatistics, charts: ReportCharts, whose = 'the best parameters’'): { el: HTMLElement; draw: () => void } {
   if (!mc.ok || !mc.fan) {
     return { el: h('section.block', { 'data-testid': 'monte-carlo' }, h('h3', null, 'Monte Carlo'), h('p.hint', null, `Not computed: ${mc.reason ?? 'unavailable'}.`)), draw: () => {} };
   }
@@ -211,11 +211,11 @@ function monteCarloBlock(s: OptimizationStatistics, charts: ReportCharts): { el:
   const el = h(
     'section.block',
     { 'data-testid': 'monte-carlo' },
-    h('h3', null, 'Monte Carlo resampling of the best parameters’ trades'),
+    h('h3', null, `Monte Carlo resampling of ${whose} trades`),
     h(
       'p.stat-sentence',
       null,
-      `The ${int(mc.trades)} trades of the best parameters, drawn again in random order with replacement ${int(mc.paths)} times (seed ${int(mc.seed)}): ${prob(mc.prob_loss)} of the paths end below the starting ${money(mc.initial)}.`,
+      `The ${int(mc.trades)} trades, drawn again in random order with replacement ${int(mc.paths)} times (seed ${int(mc.seed)}): ${prob(mc.prob_loss)} of the paths end below the starting ${money(mc.initial)}.`,
     ),
     fig.box,
     h('div.scroll-x', null, table),
@@ -247,7 +247,7 @@ export function robustnessPanel(
     headline(s),
   );
   if (s.pbo.ok) el.append(h('section.block', null, h('h3', null, 'Probability of backtest overfitting'), h('p.stat-sentence', null, `In ${prob(s.pbo.prob_oos_loss)} of the splits the in-sample best also lost money out of sample.`), logitHistogram(s.pbo)));
-  const mc = monteCarloBlock(s, charts);
+  const mc = monteCarloBlock(s.monte_carlo, charts);
   const stab = stabilityBlock(s, req, res, pick);
   el.append(mc.el, stab.el);
   let drawn = false;

@@ -4,6 +4,7 @@
 // chose, and the spread of those parameters across windows.
 import type { Metrics, StoredRun, WalkForwardRequest, WalkForwardResult } from '../engine/types';
 import { chartBox, ReportCharts } from './charts';
+import { monteCarloBlock } from './robustness';
 import type { Ctx } from './context';
 import { errorPanel, h, int, metricLabel, metricText, num, utcDate } from './dom';
 import { header, metricCards, settingsList, type Report } from './reports';
@@ -99,6 +100,29 @@ export function walkForwardReport(ctx: Ctx, run: StoredRun, onBack: () => void):
     ),
   );
   el.append(h('section.block', null, h('h3', null, 'In sample against out of sample'), h('div.scroll-x', null, compare)));
+
+  // The stitched run's statistics: PSR (no DSR: nothing was selected on these bars) and a Monte
+  // Carlo of its trades. Runs saved before the engine computed them have none.
+  const st = w.statistics;
+  if (st) {
+    const psr = st.psr === null || !Number.isFinite(st.psr) ? '—' : `${num(st.psr * 100, 1)} %`;
+    el.append(
+      h(
+        'section.block',
+        { 'data-testid': 'wf-psr' },
+        h('h3', null, 'Probabilistic Sharpe ratio of the stitched out-of-sample run'),
+        h('div.card-value', null, psr),
+        h(
+          'p.stat-sentence',
+          null,
+          `The chance that the stitched out-of-sample run's true Sharpe ratio is above zero, judged from ${int(st.observations)} bars of its returns (skewness ${num(st.skewness ?? NaN, 2)}, kurtosis ${num(st.kurtosis ?? NaN, 2)}). Nothing was chosen on these bars, so no deflation for the number of trials applies.`,
+        ),
+      ),
+    );
+    const mc = monteCarloBlock(st.monte_carlo, charts, 'the stitched out-of-sample');
+    el.append(mc.el);
+    queueMicrotask(() => requestAnimationFrame(() => mc.draw()));
+  }
 
   // The windows: periods, the parameters chosen, IS and OOS figures.
   const axes = (req.axes ?? []).map((a) => a.name);

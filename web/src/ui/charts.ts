@@ -407,7 +407,7 @@ export function fanChart(charts: ReportCharts, container: HTMLElement, fan: FanD
   const accent = css('--accent');
   const muted = css('--muted');
   const line = (color: string, width: 1 | 2, style: 0 | 2, title: string, values: number[]) => {
-    const s = chart.addSeries(LineSeries, { color, lineWidth: width, lineStyle: style, priceLineVisible: false, lastValueVisible: true, crosshairMarkerVisible: false, title, priceFormat: { type: 'price', precision: 0, minMove: 1 } });
+    const s = chart.addSeries(LineSeries, { color, lineWidth: width, lineStyle: style, priceLineVisible: false, lastValueVisible: true, crosshairMarkerVisible: false, title, priceFormat: { type: 'custom', minMove: 1, formatter: (v: number) => num(v, 0) } });  // 2,890,284
     s.setData(series(values));
   };
   line(muted, 1, 2, '95 %', fan.p95);

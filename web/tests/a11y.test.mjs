@@ -74,6 +74,42 @@ describe('keyboard and phone width', () => {
     await ctx.close();
   });
 
+  test('a Pine script by keyboard alone: script mode, a template, an edit in the editor, Ctrl+Enter, the report', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await openSite(ctx, `${server.url}?nostore`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await tabTo(page, '#nr-src-script', { back: true });
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.cm-content');
+    // A template, chosen with the arrow keys, fills the editor (the template list is a select).
+    await tabTo(page, '#nr-template');
+    const initial = await page.textContent('.cm-content');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction((t) => { const c = document.querySelector('.cm-content')?.textContent ?? ''; return c !== t && c.includes('strategy('); }, initial);
+    const title = await page.evaluate(() => /strategy\("([^"]+)"/.exec(document.querySelector('.cm-content').textContent)?.[1]);
+    assert.ok(title, 'the template declares a strategy title');
+    // Into the editor with Tab; typing edits the script; Escape then Tab leaves it (Tab indents inside).
+    await tabTo(page, '.cm-content');
+    await page.keyboard.press('ControlOrMeta+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('// typed by keyboard');
+    await page.waitForFunction(() => document.querySelector('.cm-content')?.textContent?.includes('// typed by keyboard'));
+    // (The first Escape closes the completion list typing may have opened.)
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('.cm-editor') === null), true, 'Escape, Tab leaves the editor');
+    // Back into it and Ctrl+Enter runs: the report opens with the script's title and its trades.
+    await tabTo(page, '.cm-content', { back: true });
+    await page.keyboard.press('ControlOrMeta+Enter');
+    await page.waitForSelector(`article.report[data-kind="backtest"]:has-text("${title}")`, { timeout: 60000 });
+    await page.waitForSelector('[data-testid="trades-table"] tbody tr');
+    const run = await page.evaluate((id) => window.atf.getBacktestRun(id), await page.getAttribute('article.report', 'data-run'));
+    assert.equal(run.status, 'Completed');
+    assert.match(run.request.script, /\/\/ typed by keyboard\s*$/, 'the run used the edited text');
+    await ctx.close();
+  });
+
   test('at a phone width nothing overflows sideways and the panel, progress and report stack', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const page = await openSite(ctx, `${server.url}?nostore`);

@@ -161,10 +161,15 @@ describe('hostile content never executes', () => {
     await page.setInputFiles('#db-import-file', { name, mimeType: 'application/x-sqlite3', buffer: Buffer.from(bytes) });
     await page.click('#db-import');
     // With runs in this browser the import asks first (what it replaces): confirm it.
-    await page.waitForFunction(() => !document.getElementById('db-import-confirm-box')?.hidden || /Imported|not imported/.test(document.getElementById('data-message')?.textContent ?? ''));
+    // (The message must name this file: an earlier import's "Imported …" is still on the page.)
+    const escaped = name.replace(/\./g, '\\.');
+    await page.waitForFunction(
+      (n) => !document.getElementById('db-import-confirm-box')?.hidden || new RegExp(`Imported ${n}\\.|${n} was not imported`).test(document.getElementById('data-message')?.textContent ?? ''),
+      escaped,
+    );
     if (await page.isVisible('#db-import-confirm')) await page.click('#db-import-confirm');
     // The data view answers "Imported <name>." or "<name> was not imported: <why>".
-    await page.waitForFunction((n) => new RegExp(`Imported ${n}\\.|${n} was not imported`).test(document.getElementById('main').textContent), name.replace(/\./g, '\\.'));
+    await page.waitForFunction((n) => new RegExp(`Imported ${n}\\.|${n} was not imported`).test(document.getElementById('main').textContent), escaped);
     return page.textContent('#main');
   }
 

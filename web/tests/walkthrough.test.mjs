@@ -110,7 +110,8 @@ describe('issue 13 walk-through', () => {
     assert.ok(samples.length >= 3, `too few samples while it ran: ${JSON.stringify(samples)}`);
     for (const [a, b] of samples) assert.equal(a, b, `the side panel says ${a}, the report ${b}: ${JSON.stringify(samples)}`);
     await page.waitForSelector('article.report[data-kind="optimization"] [data-testid="trials-table"]', { timeout: 60000 });
-    assert.equal(await page.getAttribute('[data-testid="heatmap"]', 'data-skipped-cells'), '0');
+    // (The Results tab's heatmap: the Robustness tab has heatmaps of its own.)
+    assert.equal(await page.getAttribute('#opt-panel-results [data-testid="heatmap"]', 'data-skipped-cells'), '0');
     assert.match(await page.textContent('[data-testid="opt-summary"] [data-metric="skipped"]'), /Skipped\s*0/);
     assert.match(await page.textContent('[data-testid="opt-summary"] [data-metric="failed"]'), /Failed\s*0/);
   });
@@ -125,8 +126,8 @@ describe('issue 13 walk-through', () => {
     await settle(optId, 'optimization');
     await page.evaluate((i) => (location.hash = `#/run/optimization/${i}`), optId);
     await page.waitForSelector(`article.report[data-run="${optId}"] [data-testid="trials-table"]`);
-    const hm = page.locator('[data-testid="heatmap"]');
-    await page.waitForSelector('[data-testid="heatmap"][data-cells="4"]');
+    const hm = page.locator('#opt-panel-results [data-testid="heatmap"]');
+    await page.waitForSelector('#opt-panel-results [data-testid="heatmap"][data-cells="4"]');
     assert.equal(await hm.getAttribute('data-skipped-cells'), '1');
     assert.equal(await hm.getAttribute('data-failed-cells'), '0');
     assert.match(await page.textContent('.heatmap-legend'), /skipped by the strategy's constraint/);

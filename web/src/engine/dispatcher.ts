@@ -334,7 +334,8 @@ export abstract class EngineDispatcher {
   private async runWalkForward(d: RunWalkForwardData): Promise<WalkForwardReply> {
     let ds: number;
     try {
-      ds = await this.dataset(d.dataset);
+      // The request's date range, as for backtests and trials: a walk over the bars the user chose.
+      ds = await this.dataset(d.dataset, EngineDispatcher.rangeOfRequest(d.requestJson));
     } catch (e) {
       return { outcome: 'failed', error: serializeError(e, e instanceof EngineError ? e.code : 'import') };
     }
@@ -398,7 +399,7 @@ export abstract class EngineDispatcher {
   private async statistics(d: StatisticsData): Promise<StatisticsReply> {
     let ds: number;
     try {
-      ds = await this.dataset(d.dataset);
+      ds = await this.dataset(d.dataset, EngineDispatcher.rangeOfRequest(d.requestJson));  // the bars the trials ran on
     } catch (e) {
       return { ok: false, error: serializeError(e, e instanceof EngineError ? e.code : 'import') };
     }

@@ -117,11 +117,13 @@ export interface AtfEngineModule {
 
   /** The overfitting statistics of an optimization whose trials ran elsewhere: `trialsJson` is a
    *  JSON array of runTrials' trials (with block_sums when the request set statistics_blocks,
-   *  e.g. 16, for PBO). Ranks them as the native optimizer does and re-runs the best. Returns
-   *  JSON Outcome<{psr, dsr, expected_max_sharpe, trials, observations, pbo: {ok, pbo, ...} |
-   *  {ok: false, reason}, monte_carlo: {...}, stability: {...}}>. */
-  optimizationStatistics(dataset: number, requestJson: string, trialsJson: string, mcPaths: number,
-                         seed: number): string;
+   *  e.g. 16, for PBO). `blockSums`, when not null, carries the block sums instead: 2·S numbers
+   *  per trial of `trialsJson`, in its order (failed trials' rows ignored); a wrong length is a
+   *  validation error on field "blockSums". Ranks the trials as the native optimizer does and
+   *  re-runs the best. Returns JSON Outcome<{psr, dsr, expected_max_sharpe, trials, observations,
+   *  pbo: {ok, pbo, ...} | {ok: false, reason}, monte_carlo: {...}, stability: {...}}>. */
+  optimizationStatistics(dataset: number, requestJson: string, trialsJson: string, blockSums: Float64Array | null,
+                         mcPaths: number, seed: number): string;
   /** Validates a walk-forward request (an optimization request plus "walk_forward") and counts
    *  its windows. Returns JSON Outcome<{total_combinations (per window), total_bars, windows}>.
    *  Errors: those of validateOptimization; "validation" naming "walk_forward",

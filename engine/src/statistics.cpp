@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <numeric>
@@ -41,6 +42,29 @@ inline Score sharpe_score(double inv_n, double inv_n1, double s1, double s2) {
   const double var = (s2 - s1 * mean) * inv_n1;
   const bool pos = var > 0;
   return {pos ? mean * std::fabs(mean) : 0.0, pos ? var : 1.0};
+}
+
+/// Two lanes of doubles (SSE2 natively, Wasm SIMD's f64x2 under -msimd128; plain scalar code
+/// otherwise): the PBO loops score two trials per step. Every lane does the scalar path's exact
+/// operations (no contraction: -ffp-contract=off), so results are bit-identical to it.
+using F64x2 = double __attribute__((vector_size(16)));
+using I64x2 = int64_t __attribute__((vector_size(16)));
+struct Score2 {
+  F64x2 num, den;
+};
+inline F64x2 load2(const double* p) {
+  F64x2 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+/// sharpe_score of two trials at once (lane k = sharpe_score of s1[k], s2[k]).
+inline Score2 sharpe_score2(double inv_n, double inv_n1, F64x2 s1, F64x2 s2) {
+  const F64x2 mean = s1 * inv_n;
+  const F64x2 var = (s2 - s1 * mean) * inv_n1;
+  const I64x2 pos = var > 0;
+  const F64x2 abs_mean = (F64x2)((I64x2)mean & INT64_MAX);
+  const F64x2 one = {1.0, 1.0};
+  return {(F64x2)((I64x2)(mean * abs_mean) & pos), (F64x2)(((I64x2)var & pos) | ((I64x2)one & ~pos))};
 }
 
 /// Coordinates of a mixed-radix index, the first axis varying slowest.
@@ -241,8 +265,9 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
   // The trials are walked in chunks that fit in cache (the whole set is memory-bound: ~16 passes
   // over N values per split). For each chunk, a depth-first walk over the splits shares partial
   // sums between splits with a common prefix. For split j, `k.begin(j)`, then `k.item(i, a, b)`
-  // with trial i's scores on A and B (sharpe_score), then `k.end(j)`: the kernel runs inside the
-  // score loop, so no score is stored and read back.
+  // with trial i's scores on A and B (sharpe_score; `k.item2(i, a, b)` for trials i and i + 1 in
+  // two lanes), then `k.end(j)`: the kernel runs inside the score loop, so no score is stored
+  // and read back.
   constexpr size_t kChunk = 1024;
   std::vector<std::vector<double>> p1(static_cast<size_t>(half) + 1, std::vector<double>(kChunk, 0.0)), p2 = p1;
   std::vector<double> zeros(kChunk, 0.0);
@@ -274,7 +299,12 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
         const double* __restrict u1 = t1.data() + lo;
         const double* __restrict u2 = t2.data() + lo;
         k.begin(j);
-        for (size_t i = 0; i < len; ++i) {
+        size_t i = 0;
+        for (; i + 2 <= len; i += 2) {
+          const F64x2 a1 = load2(q1 + i) + load2(x1 + i), a2 = load2(q2 + i) + load2(x2 + i);
+          k.item2(lo + i, sharpe_score2(ia, ia1, a1, a2), sharpe_score2(ib, ib1, load2(u1 + i) - a1, load2(u2 + i) - a2));
+        }
+        for (; i < len; ++i) {
           const double a1 = q1[i] + x1[i], a2 = q2[i] + x2[i];
           k.item(lo + i, sharpe_score(ia, ia1, a1, a2), sharpe_score(ib, ib1, u1[i] - a1, u2[i] - a2));
         }
@@ -316,6 +346,15 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
       if (a.num * ta.den > ta.num * a.den) ta = a, ba = i;
       if (b.num * tb.den > tb.num * b.den) tb = b, bb = i;
     }
+    /// Trials i and i + 1: both lanes are tested against the current bests at once; a lane that
+    /// beats one (rare) goes through item() in index order, which keeps the first maximum.
+    void item2(size_t i, Score2 a, Score2 b) {
+      const I64x2 ga = a.num * ta.den > ta.num * a.den, gb = b.num * tb.den > tb.num * b.den;
+      if (ga[0] | ga[1] | gb[0] | gb[1]) {
+        item(i, Score{a.num[0], a.den[0]}, Score{b.num[0], b.den[0]});
+        item(i + 1, Score{a.num[1], a.den[1]}, Score{b.num[1], b.den[1]});
+      }
+    }
     void end(size_t j) { top_a_[j] = ta, top_b_[j] = tb, best_a_[j] = ba, best_b_[j] = bb; }
   } bests{top_a, top_b, best_a, best_b};
   walk(bests);
@@ -351,7 +390,7 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
     std::vector<int64_t>& equal_b_;
     Score ta{}, tb{};
     int64_t la = 0, ea = 0, lb = 0, eb = 0;
-    void begin(size_t j) { ta = target_a_[j], tb = target_b_[j], la = ea = lb = eb = 0; }
+    void begin(size_t j) { ta = target_a_[j], tb = target_b_[j], la = ea = lb = eb = 0; }  // lanes: zero after end()
     void item(size_t, Score a, Score b) {
       const double xa = a.num * ta.den, ya = ta.num * a.den;
       const double xb = b.num * tb.den, yb = tb.num * b.den;
@@ -360,7 +399,20 @@ PboResult probability_of_backtest_overfitting(const std::vector<BlockReturns>& t
       lb += xb < yb ? 1 : 0;
       eb += xb == yb ? 1 : 0;
     }
-    void end(size_t j) { less_a_[j] += la, equal_a_[j] += ea, less_b_[j] += lb, equal_b_[j] += eb; }
+    I64x2 vla{}, vea{}, vlb{}, veb{};
+    void item2(size_t, Score2 a, Score2 b) {
+      const F64x2 xa = a.num * ta.den, ya = ta.num * a.den;
+      const F64x2 xb = b.num * tb.den, yb = tb.num * b.den;
+      vla -= xa < ya;
+      vea -= xa == ya;
+      vlb -= xb < yb;
+      veb -= xb == yb;
+    }
+    void end(size_t j) {
+      less_a_[j] += la + vla[0] + vla[1], equal_a_[j] += ea + vea[0] + vea[1];
+      less_b_[j] += lb + vlb[0] + vlb[1], equal_b_[j] += eb + veb[0] + veb[1];
+      vla = vea = vlb = veb = I64x2{};
+    }
   } ranks{target_a, target_b, less_a, equal_a, less_b, equal_b};
   walk(ranks);
   std::vector<double> logits;

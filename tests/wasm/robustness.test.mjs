@@ -53,7 +53,7 @@ test('runTrials with statistics_blocks reports block sums; optimizationStatistic
   for (const tr of trials) assert.equal(tr.block_sums.length, 32, `trial ${tr.index}`);
   // Shuffled on purpose: the engine ranks them itself.
   trials.reverse();
-  const stats = value(engine.optimizationStatistics(id, JSON.stringify(GRID), JSON.stringify(trials), 1000, 1));
+  const stats = value(engine.optimizationStatistics(id, JSON.stringify(GRID), JSON.stringify(trials), null, 1000, 1));
   assert.equal(stats.trials, 30);
   assert.ok(stats.pbo.ok);
   assert.equal(stats.pbo.combinations, 12870);
@@ -69,12 +69,30 @@ test('runTrials with statistics_blocks reports block sums; optimizationStatistic
   assert.deepEqual(stats.pbo.logit_bins, cli.statistics.pbo.logit_bins);
 });
 
+test('optimizationStatistics takes the block sums as one Float64Array: the same figures as in JSON', () => {
+  const trials = allTrials(GRID).reverse();
+  const fromJson = value(engine.optimizationStatistics(id, JSON.stringify(GRID), JSON.stringify(trials), null, 1000, 1));
+  const flat = new Float64Array(trials.length * 32);
+  trials.forEach((tr, k) => flat.set(tr.block_sums, k * 32));
+  const slim = trials.map(({ block_sums, ...rest }) => rest);
+  const fromArray = value(engine.optimizationStatistics(id, JSON.stringify(GRID), JSON.stringify(slim), flat, 1000, 1));
+  assert.deepEqual(fromArray, fromJson);
+  assert.ok(fromArray.pbo.ok);
+  // Without the sums there is no PBO: the array really is what PBO read.
+  const none = value(engine.optimizationStatistics(id, JSON.stringify(GRID), JSON.stringify(slim), null, 1000, 1));
+  assert.equal(none.pbo.ok, false);
+  const short = error(engine.optimizationStatistics(id, JSON.stringify(GRID), JSON.stringify(slim), flat.subarray(1), 1000, 1));
+  assert.equal(short.field, 'blockSums');
+  assert.match(short.message, /959 numbers; 30 trials × 32 block sums/);
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), JSON.stringify(slim), 7, 1000, 1)).field, 'blockSums');
+});
+
 test('optimizationStatistics names what is wrong', () => {
-  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '{"a":1}', 1000, 1)).field, 'trials');
-  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[{"index": 9999, "status": "completed", "metrics": {}}]', 10, 1)).field, 'trials');
-  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[]', 0, 1)).field, 'mcPaths');
-  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[]', 10, 1)).field, 'trials');  // no successful trial
-  assert.equal(error(engine.optimizationStatistics(999, JSON.stringify(GRID), '[]', 10, 1)).code, 'not_found');
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '{"a":1}', null, 1000, 1)).field, 'trials');
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[{"index": 9999, "status": "completed", "metrics": {}}]', null, 10, 1)).field, 'trials');
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[]', null, 0, 1)).field, 'mcPaths');
+  assert.equal(error(engine.optimizationStatistics(id, JSON.stringify(GRID), '[]', null, 10, 1)).field, 'trials');  // no successful trial
+  assert.equal(error(engine.optimizationStatistics(999, JSON.stringify(GRID), '[]', null, 10, 1)).code, 'not_found');
 });
 
 test('runWalkForward: windows, progress on two levels, and the native result', (t) => {

@@ -59,7 +59,7 @@ before(async () => {
   const request = JSON.stringify({ schema: 'atf/v1', strategy: 'sma_cross', axes: AXES, objective: 'sharpe', statistics_blocks: 16 });
   const trials = [];
   value(engine.runTrials(ds, request, counter(30), (t) => trials.push(JSON.parse(t)), null));
-  expected.stats = value(engine.optimizationStatistics(ds, request, JSON.stringify(trials), 1000, 1));
+  expected.stats = value(engine.optimizationStatistics(ds, request, JSON.stringify(trials), null, 1000, 1));
   const walk = JSON.stringify({ schema: 'atf/v1', strategy: 'sma_cross', axes: AXES, objective: 'sharpe', walk_forward: WALK.walk_forward });
   expected.walk = value(engine.runWalkForward(ds, walk, () => false, () => {}));
   // A random search: the module's sample for the seed, its trials, their statistics.
@@ -68,7 +68,7 @@ before(async () => {
   const sampled = [];
   const queue = [...sample];
   value(engine.runTrials(ds, randomRequest, () => queue.shift() ?? -1, (t) => sampled.push(JSON.parse(t)), null));
-  expected.random = { sample, stats: value(engine.optimizationStatistics(ds, randomRequest, JSON.stringify(sampled), 1000, 1)) };
+  expected.random = { sample, stats: value(engine.optimizationStatistics(ds, randomRequest, JSON.stringify(sampled), null, 1000, 1)) };
   if (existsSync(NATIVE_ATF)) {
     const args = ['--data', path.join(SAMPLES_DIR, ORCL), '--strategy', 'sma_cross', '--axis', 'fast=5:30:5', '--axis', 'slow=40:120:20'];
     const cli = JSON.parse(execFileSync(NATIVE_ATF, ['optimize', ...args, '--search', 'random:12', '--seed', '7', '--json'], { maxBuffer: 64 << 20 }).toString());

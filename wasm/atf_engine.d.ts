@@ -124,6 +124,12 @@ export interface AtfEngineModule {
    *  pbo: {ok, pbo, ...} | {ok: false, reason}, monte_carlo: {...}, stability: {...}}>. */
   optimizationStatistics(dataset: number, requestJson: string, trialsJson: string, blockSums: Float64Array | null,
                          mcPaths: number, seed: number): string;
+  /** The next generation of a genetic search run generation by generation on the page's workers
+   *  (a replay over the fitness known, so the evaluations equal the native optimizer's for the
+   *  seed). `indexes`/`objective`: the trials evaluated so far (objective NaN for a failed one).
+   *  Returns JSON Outcome<{batch: number[] (empty: done), generation, evaluations, planned}>;
+   *  a non-genetic search is a validation error on "search". */
+  geneticNextBatch(dataset: number, requestJson: string, indexes: Float64Array, objective: Float64Array): string;
   /** Validates a walk-forward request (an optimization request plus "walk_forward") and counts
    *  its windows. Returns JSON Outcome<{total_combinations (per window), total_bars, windows}>.
    *  Errors: those of validateOptimization; "validation" naming "walk_forward",

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -564,6 +565,52 @@ std::string optimization_statistics(int dataset, const val& request_json, const 
   });
 }
 
+/// The next generation of a genetic search that the page runs generation by generation on its
+/// workers (atf::genetic_next_batch: a replay over the fitness known, so the evaluations are the
+/// native optimizer's for the seed). `indexes` and `objective` (Float64Arrays of one length) are
+/// the trials evaluated so far: combination index and objective value, NaN for a failed trial;
+/// fitness is the objective, negated when minimizing, as run_optimization scores it. Answers
+/// {batch: [index...] (empty: the search is done; a resumed run may already hold some of them),
+/// generation, evaluations, planned}. A request whose search is not genetic is a validation error
+/// on "search".
+std::string genetic_next_batch(int dataset, const val& request_json, const val& indexes, const val& objective) {
+  return guarded([&] {
+    auto prepared = prepare_optimization(dataset, request_json);
+    if (!prepared) return fail(prepared.error());
+    const auto& req = prepared->req;
+    if (req.search.method != atf::SearchSpec::Method::kGenetic) {
+      return fail(atf::Error::validation("search", "geneticNextBatch needs a genetic search, not \"" + atf::to_string(req.search) + "\""));
+    }
+    for (const auto& [v, name] : {std::pair{&indexes, "indexes"}, std::pair{&objective, "objective"}}) {
+      if (v->isNull() || v->isUndefined() || !(*v)["length"].isNumber()) {
+        return fail(atf::Error::validation(name, std::string(name) + " must be a Float64Array"));
+      }
+    }
+    std::vector<double> idx, obj;
+    copy_column(indexes, idx);
+    copy_column(objective, obj);
+    if (idx.size() != obj.size()) {
+      return fail(atf::Error::validation("objective", "objective holds " + std::to_string(obj.size()) + " values for " +
+                                                          std::to_string(idx.size()) + " indexes"));
+    }
+    std::unordered_map<int64_t, double> known;
+    for (size_t k = 0; k < idx.size(); ++k) {
+      if (!(idx[k] >= 0 && idx[k] < static_cast<double>(prepared->grid.size())) || idx[k] != std::floor(idx[k])) {
+        return fail(atf::Error::validation("indexes", "indexes[" + std::to_string(k) + "] = " + atf::format_number(idx[k]) +
+                                                          " is not a combination of the grid"));
+      }
+      known[static_cast<int64_t>(idx[k])] = req.maximize ? obj[k] : -obj[k];
+    }
+    std::vector<int64_t> sizes;
+    for (const auto& axis : prepared->grid.axes()) sizes.push_back(static_cast<int64_t>(axis.values.size()));
+    const atf::GeneticStep step = atf::genetic_next_batch(req.search, sizes, known);
+    return ok(json{{"batch", step.batch},
+                   {"generation", step.generation},
+                   {"evaluations", step.evaluations},
+                   {"planned", atf::planned_trials(req.search, prepared->grid.size())}});
+  });
+}
+
 /// Checks a walk-forward request before it runs: the optimization's (strategy or script, axes,
 /// broker: prepare_optimization) and the walk's settings and windows (walk_forward_windows: a
 /// window must fit, at most max_windows). Answers {total_combinations (per window), total_bars,
@@ -641,6 +688,7 @@ EMSCRIPTEN_BINDINGS(atf_engine) {
   emscripten::function("rerunTrial", &rerun_trial);
   emscripten::function("compileScript", &compile_script);
   emscripten::function("optimizationStatistics", &optimization_statistics);
+  emscripten::function("geneticNextBatch", &genetic_next_batch);
   emscripten::function("validateWalkForward", &validate_walk_forward);
   emscripten::function("runWalkForward", &run_walk_forward);
   emscripten::function("debugTrap", &debug_trap);

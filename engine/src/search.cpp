@@ -226,4 +226,28 @@ int64_t genetic_search(const SearchSpec& spec, const std::vector<int64_t>& sizes
   return evaluations;
 }
 
+GeneticStep genetic_next_batch(const SearchSpec& spec, const std::vector<int64_t>& sizes,
+                               const std::unordered_map<int64_t, double>& known) {
+  GeneticStep step;
+  int generation = 0;
+  genetic_search(spec, sizes, [&](const std::vector<int64_t>& batch) -> std::optional<std::vector<double>> {
+    std::vector<double> f;
+    f.reserve(batch.size());
+    for (int64_t i : batch) {
+      auto it = known.find(i);
+      if (it == known.end()) {  // this generation is the next to evaluate
+        step.batch = batch;
+        step.generation = generation;
+        return std::nullopt;
+      }
+      f.push_back(it->second);
+    }
+    step.evaluations += static_cast<int64_t>(batch.size());
+    ++generation;
+    return f;
+  });
+  if (step.batch.empty()) step.generation = generation;
+  return step;
+}
+
 }  // namespace atf

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 #include "atf/csv_import.h"
 #include "atf/json_io.h"
@@ -128,6 +129,48 @@ TEST_CASE("genetic search: deterministic, within budget, and it climbs", "[searc
   auto other = run_optimization(*orcl(), req);
   REQUIRE(other.ok());
   CHECK(ranked(*other) != ranked(*one));
+}
+
+TEST_CASE("genetic search in steps (a driver evaluating each generation elsewhere) makes the same evaluations", "[search][optimizer]") {
+  const auto req = sma_grid("genetic:pop=20,gen=8", 1);
+  auto whole = run_optimization(*orcl(), req);
+  REQUIRE(whole.ok());
+  // The grid's fitness of every combination, as the optimizer scores it (sharpe, maximized).
+  auto grid = run_optimization(*orcl(), sma_grid("grid", 2));
+  REQUIRE(grid.ok());
+  std::unordered_map<int64_t, double> all;
+  for (const auto& t : grid->trials) all[t.index] = t.ok ? t.metrics.sharpe : std::nan("");
+  const std::vector<int64_t> sizes = {30, 29};
+  std::unordered_map<int64_t, double> known;
+  std::vector<int64_t> order;
+  int steps = 0, last_generation = -1;
+  for (;;) {
+    const GeneticStep step = genetic_next_batch(req.search, sizes, known);
+    CHECK(step.evaluations == static_cast<int64_t>(known.size()));
+    if (step.batch.empty()) break;
+    CHECK(step.generation > last_generation);  // one generation per step, in order
+    last_generation = step.generation;
+    ++steps;
+    for (int64_t i : step.batch) {
+      REQUIRE_FALSE(known.count(i));  // never asked twice
+      known[i] = all.at(i);
+      order.push_back(i);
+    }
+  }
+  CHECK(steps == 8);
+  std::set<int64_t> stepped(order.begin(), order.end()), single;
+  for (const auto& t : whole->trials) single.insert(t.index);
+  CHECK(stepped == single);  // exactly the one-call search's evaluations
+  CHECK(static_cast<int64_t>(order.size()) == whole->completed + whole->failed);
+  // A half-evaluated generation (a resumed run) is asked again whole; the driver runs the rest.
+  std::unordered_map<int64_t, double> partial;
+  const GeneticStep first = genetic_next_batch(req.search, sizes, partial);
+  REQUIRE(first.generation == 0);
+  partial[first.batch[0]] = all.at(first.batch[0]);
+  const GeneticStep again = genetic_next_batch(req.search, sizes, partial);
+  CHECK(again.generation == 0);
+  CHECK(again.batch == first.batch);
+  CHECK(again.evaluations == 0);
 }
 
 TEST_CASE("a sampled search bounds its trials, not its grid", "[search][validation]") {

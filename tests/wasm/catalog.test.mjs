@@ -10,7 +10,7 @@ before(async () => { engine = await loadEngine(); });
 test('the factory gives every function of the contract', () => {
   for (const name of ['version', 'strategies', 'metrics', 'importCsv', 'loadBars', 'freeDataset', 'validateBacktest',
                       'runBacktest', 'takeEquityCurve', 'validateOptimization', 'runTrials', 'rerunTrial', 'debugTrap',
-                      'optimizationStatistics', 'validateWalkForward', 'runWalkForward']) {
+                      'optimizationStatistics', 'geneticNextBatch', 'validateWalkForward', 'runWalkForward']) {
     assert.equal(typeof engine[name], 'function', name);
   }
 });

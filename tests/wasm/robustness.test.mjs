@@ -145,3 +145,47 @@ test('runWalkForward: a cancel from onProgress stops it; bad settings are named'
   assert.equal(error(engine.validateWalkForward(id, JSON.stringify(bad))).field, 'walk_forward.in_sample');
   assert.equal(error(engine.validateWalkForward(id, JSON.stringify(GRID))).field, 'walk_forward');
 });
+
+test('geneticNextBatch: generations run through runTrials make the native genetic search\'s evaluations', (t) => {
+  const request = { strategy: 'sma_cross', objective: 'sharpe', search: 'genetic:pop=12,gen=5', seed: 3,
+                    axes: [{ name: 'fast', min: 2, max: 40, step: 2 }, { name: 'slow', min: 50, max: 240, step: 10 }] };
+  const text = JSON.stringify(request);
+  const trials = new Map();  // index → objective (NaN: failed)
+  const generations = [];
+  const batches = [];
+  for (;;) {
+    const indexes = Float64Array.from(trials.keys());
+    const step = value(engine.geneticNextBatch(id, text, indexes, Float64Array.from(trials.values())));
+    assert.equal(step.evaluations, trials.size);
+    assert.equal(step.planned, 60);
+    if (step.batch.length === 0) break;
+    generations.push(step.generation);
+    batches.push(step.batch);
+    let k = 0;
+    value(engine.runTrials(id, text, () => (k < step.batch.length ? step.batch[k++] : -1), (json) => {
+      const tr = JSON.parse(json);
+      trials.set(tr.index, tr.status === 'completed' ? tr.metrics.sharpe : NaN);
+    }, null));
+  }
+  assert.deepEqual(generations, [0, 1, 2, 3, 4]);
+  assert.ok(trials.size > 40 && trials.size <= 60, `${trials.size} evaluations`);
+  // Minimizing negates the fitness: the same first generation, then other children.
+  const gen0 = new Set(batches[0]);
+  const known0 = [...trials.entries()].filter(([i]) => gen0.has(i));
+  const min = value(engine.geneticNextBatch(id, JSON.stringify({ ...request, direction: 'min' }),
+                                            Float64Array.from(known0, ([i]) => i), Float64Array.from(known0, ([, v]) => v)));
+  assert.equal(min.generation, 1);
+  assert.equal(min.evaluations, batches[0].length);
+  assert.notDeepEqual(min.batch, batches[1]);
+  // Errors name the field.
+  assert.equal(error(engine.geneticNextBatch(id, JSON.stringify({ ...request, search: 'grid' }), new Float64Array(0), new Float64Array(0))).field, 'search');
+  assert.equal(error(engine.geneticNextBatch(id, text, new Float64Array([1e9]), new Float64Array([1]))).field, 'indexes');
+  assert.equal(error(engine.geneticNextBatch(id, text, new Float64Array([1]), new Float64Array(0))).field, 'objective');
+  if (!existsSync(NATIVE_ATF)) {
+    t.skip(`${NATIVE_ATF} is not built`);
+    return;
+  }
+  const cli = native(['optimize', '--data', path.join(SAMPLES_DIR, FILE), '--strategy', 'sma_cross', '--axis', 'fast=2:40:2',
+                      '--axis', 'slow=50:240:10', '--search', 'genetic:pop=12,gen=5', '--seed', '3', '--objective', 'sharpe', '--json']);
+  assert.deepEqual([...trials.keys()].sort((a, b) => a - b), cli.trials.map((x) => x.index).sort((a, b) => a - b));
+});

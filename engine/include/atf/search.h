@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "atf/error.h"
@@ -58,5 +59,20 @@ using EvaluateBatch = std::function<std::optional<std::vector<double>>(const std
 /// `generations`, when the grid is exhausted, or when `evaluate` reports a cancel.
 /// Returns the number of evaluations made.
 int64_t genetic_search(const SearchSpec& spec, const std::vector<int64_t>& sizes, const EvaluateBatch& evaluate);
+
+/// The genetic search as steps, for a driver that evaluates each generation elsewhere (the web
+/// app shares a generation out to its workers): replays genetic_search over the fitness already
+/// known and stops at the first generation holding an individual without one. `known` maps
+/// combination index → fitness (higher is better, NaN for a failed trial), as genetic_search's
+/// `evaluate` would have returned it. The replay is deterministic, so the driver's evaluations
+/// are exactly those of one genetic_search call with the same seed; it costs O(generations ×
+/// population) per step, nothing next to the trials.
+struct GeneticStep {
+  std::vector<int64_t> batch;  ///< the next generation's new individuals; empty when done
+  int64_t evaluations = 0;     ///< individuals evaluated before `batch`
+  int generation = 0;          ///< the generation `batch` belongs to (0 = the random first one)
+};
+GeneticStep genetic_next_batch(const SearchSpec& spec, const std::vector<int64_t>& sizes,
+                               const std::unordered_map<int64_t, double>& known);
 
 }  // namespace atf

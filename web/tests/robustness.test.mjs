@@ -18,6 +18,9 @@ const ORCL = 'ORCL-1d-1995-2014.csv';
 const AXES = [{ name: 'fast', min: 5, max: 30, step: 5 }, { name: 'slow', min: 40, max: 120, step: 20 }];
 const GRID = { dataset: ORCL, strategy: 'sma_cross', axes: AXES, objective: 'sharpe' };
 const WALK = { ...GRID, walk_forward: { in_sample: '3y', out_of_sample: '1y' } };
+/** A genetic search over a 20 × 20 grid: 12 individuals, 5 generations (a budget of 60). */
+const GA = { dataset: ORCL, strategy: 'sma_cross', objective: 'sharpe', search: 'genetic:pop=12,gen=5', seed: 3,
+             axes: [{ name: 'fast', min: 2, max: 40, step: 2 }, { name: 'slow', min: 50, max: 240, step: 10 }] };
 const SHOTS = process.env.ATF_SHOTS_DIR ?? '/tmp/shots';
 
 let server;
@@ -73,6 +76,24 @@ before(async () => {
     const args = ['--data', path.join(SAMPLES_DIR, ORCL), '--strategy', 'sma_cross', '--axis', 'fast=5:30:5', '--axis', 'slow=40:120:20'];
     const cli = JSON.parse(execFileSync(NATIVE_ATF, ['optimize', ...args, '--search', 'random:12', '--seed', '7', '--json'], { maxBuffer: 64 << 20 }).toString());
     expected.random.native = cli.trials.map((t) => t.index).sort((a, b) => a - b);
+  }
+  // A genetic search: the module's generations, each run in full before the next is planned.
+  const gaRequest = JSON.stringify({ schema: 'atf/v1', ...GA });
+  const known = new Map();
+  for (;;) {
+    const step = value(engine.geneticNextBatch(ds, gaRequest, Float64Array.from(known.keys()), Float64Array.from(known.values())));
+    if (step.batch.length === 0) break;
+    const queue = [...step.batch];
+    value(engine.runTrials(ds, gaRequest, () => queue.shift() ?? -1, (j) => {
+      const t = JSON.parse(j);
+      known.set(t.index, t.status === 'completed' ? t.metrics.sharpe : NaN);
+    }, null));
+  }
+  expected.genetic = [...known.keys()].sort((a, b) => a - b);
+  if (existsSync(NATIVE_ATF)) {
+    const cli = JSON.parse(execFileSync(NATIVE_ATF, ['optimize', '--data', path.join(SAMPLES_DIR, ORCL), '--strategy', 'sma_cross', '--axis', 'fast=2:40:2',
+      '--axis', 'slow=50:240:10', '--search', 'genetic:pop=12,gen=5', '--seed', '3', '--json'], { maxBuffer: 64 << 20 }).toString());
+    expected.geneticNative = cli.trials.map((t) => t.index).sort((a, b) => a - b);
   }
   if (existsSync(NATIVE_ATF)) {
     const args = ['--data', path.join(SAMPLES_DIR, ORCL), '--strategy', 'sma_cross', '--axis', 'fast=5:30:5', '--axis', 'slow=40:120:20'];
@@ -188,7 +209,7 @@ test('the statistics survive a reload', async () => {
   assert.deepEqual(s.monte_carlo.fan.p50, expected.stats.monte_carlo.fan.p50);
 });
 
-test('a random search evaluates the module’s seeded sample of the grid, with its statistics; a genetic one is refused', async () => {
+test('a random search evaluates the module’s seeded sample of the grid, with its statistics', async () => {
   const st = await page.evaluate(async (req) => {
     const { id, totalCombinations } = await window.atf.submitOptimization(req);
     for (;;) {
@@ -204,12 +225,70 @@ test('a random search evaluates the module’s seeded sample of the grid, with i
   assert.equal(st.result.statistics.dsr, expected.random.stats.dsr);
   assert.equal(st.result.statistics.pbo.pbo, expected.random.stats.pbo.pbo);
   if (expected.random.native) assert.deepEqual(indexes, expected.random.native);
-  const refused = await page.evaluate((req) => window.atf.submitOptimization(req).then(() => 'accepted', (e) => `${e.name}:${e.field}`), { ...GRID, search: 'genetic:pop=4,gen=2' });
-  assert.equal(refused, 'ValidationError:search');
   // Inside a walk-forward (one worker runs the whole walk) every search works: each window
   // evaluates what its search plans.
   const walk = await page.evaluate((req) => window.atf.submitWalkForward(req).then((r) => r.totalCombinations), { ...WALK, search: 'genetic:pop=4,gen=2' });
   assert.equal(walk, 8);
+});
+
+test('a genetic search runs generation by generation on the page’s workers: the module’s (and the CLI’s) evaluations for the seed', async () => {
+  const st = await page.evaluate(async (req) => {
+    const { id, totalCombinations } = await window.atf.submitOptimization(req);
+    for (;;) {
+      const s = await window.atf.getOptimizationStatus(id);
+      if (s.status !== 'Pending' && s.status !== 'Running') return { ...s, totalCombinations };
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }, GA);
+  assert.equal(st.status, 'Completed');
+  assert.equal(st.totalCombinations, 60);  // the budget: population × generations
+  const indexes = st.result.trials.map((t) => t.index).sort((a, b) => a - b);
+  assert.deepEqual(indexes, expected.genetic);
+  if (expected.geneticNative) assert.deepEqual(indexes, expected.geneticNative);
+  assert.equal(st.result.completed + st.result.failed, indexes.length);
+  assert.equal(st.result.total, indexes.length);  // re-mutation left it under the budget, or at it
+  assert.ok(st.result.statistics.pbo.ok, JSON.stringify(st.result.statistics.pbo));
+  // A bad setting is refused by field before anything runs.
+  const refused = await page.evaluate((req) => window.atf.submitOptimization(req).then(() => 'accepted', (e) => `${e.name}:${e.field}`), { ...GA, search: 'genetic:pop=12,gen=5,cx=2' });
+  assert.equal(refused, 'ValidationError:search');
+});
+
+test('the panel offers the genetic algorithm: its settings, the budget as the count, a field error for a bad rate', async () => {
+  await page.evaluate(() => (location.hash = '#/new'));
+  await page.waitForSelector('#nr-tab-optimization');
+  await page.click('#nr-tab-optimization');
+  await page.selectOption('#nr-dataset', ORCL);
+  await page.selectOption('#nr-strategy', 'sma_cross');
+  for (const [k, v] of [['fast-min', '2'], ['fast-max', '40'], ['fast-step', '2'], ['slow-min', '50'], ['slow-max', '240'], ['slow-step', '10']]) await page.fill(`#ax-${k}`, v);
+  assert.equal(await page.isVisible('#nr-ga-pop'), false);
+  await page.selectOption('#nr-search', 'genetic');
+  assert.equal(await page.isVisible('#nr-ga-pop'), true);
+  assert.equal(await page.isVisible('#nr-samples'), false);
+  assert.equal(await page.isVisible('#nr-seed'), true);
+  await page.fill('#nr-ga-pop', '12');
+  await page.fill('#nr-ga-gen', '5');
+  assert.match(await page.textContent('#nr-combos'), /^60 evaluations at most/);
+  await page.fill('#nr-ga-mut', '1.5');
+  await page.click('#nr-submit');
+  assert.match(await page.textContent('#err-ga-mut'), /rate from 0 to 1/);
+  await page.fill('#nr-ga-mut', '0.1');
+  await page.fill('#nr-seed', '3');
+  for (const [w, hgt] of [[1440, 900], [390, 844]]) {
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: w, height: hgt });
+      await page.waitForTimeout(100);
+      await (await page.$('form.new-run')).screenshot({ path: `${SHOTS}/genetic-panel-${w}-${scheme}.png` });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.click('#nr-submit');
+  await page.waitForFunction(() => /^#\/run\/optimization\//.test(location.hash), null, { timeout: 30000 });
+  const id = await page.evaluate(() => location.hash.split('/').pop());
+  const st = await waitDone('optimization', id);
+  assert.equal(st.status, 'Completed');
+  assert.deepEqual(st.result.trials.map((t) => t.index).sort((a, b) => a - b), expected.genetic);
 });
 
 test('submitWalkForward: counted windows, Completed with the module’s windows and efficiency', async () => {

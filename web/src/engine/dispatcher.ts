@@ -10,6 +10,8 @@ import {
   PROGRESS_MESSAGE_INTERVAL_MS,
   type BacktestReply,
   type DatasetRef,
+  type GeneticNextData,
+  type GeneticNextReply,
   type InitData,
   type Reply,
   type RequestEnvelope,
@@ -150,6 +152,8 @@ export abstract class EngineDispatcher {
         return [{ type: 'runTrials', data: await this.runTrials(req.data) }, []];
       case 'statistics':
         return [{ type: 'statistics', data: await this.statistics(req.data) }, []];
+      case 'geneticNext':
+        return [{ type: 'geneticNext', data: await this.geneticNext(req.data) }, []];
       case 'runWalkForward': {
         const data = await this.runWalkForward(req.data);
         return [{ type: 'runWalkForward', data }, data.outcome === 'completed' ? [data.equityTime.buffer, data.equityCurve.buffer] : []];
@@ -319,11 +323,9 @@ export abstract class EngineDispatcher {
     const out = parseOutcome<{ total_combinations: number; search: string; planned: number; sample?: number[] }>(engine.validateOptimization(ds, requestJson));
     if (!out.ok) return { ok: false, error: fromEngineError(out.error) };
     const v = out.value;
-    if (v.search.startsWith('genetic')) {
-      // Each generation needs the last one's results: the page's workers share out fixed lists.
-      const message = 'a genetic search runs in the native CLI (atf optimize --search genetic:…); the app runs "grid" and "random:N"';
-      return { ok: false, error: { name: 'EngineError', code: 'validation', field: 'search', message } };
-    }
+    // A genetic search's generations are planned as it runs (geneticNext), each shared out to the
+    // workers as a random search's list is; its total is the budget (population × generations).
+    if (v.search.startsWith('genetic')) return { ok: true, total: v.planned, bars: 0, sample: [], genetic: true };
     return v.sample ? { ok: true, total: v.sample.length, bars: 0, sample: v.sample } : { ok: true, total: v.total_combinations, bars: 0 };
   }
 
@@ -421,6 +423,20 @@ export abstract class EngineDispatcher {
     );
     const engineMs = performance.now() - t1;
     return out.ok ? { ok: true, value: out.value, engineMs, jsonMs: t1 - t0 } : { ok: false, error: fromEngineError(out.error) };
+  }
+
+  /** The next generation of a genetic search from the trials evaluated so far. */
+  private async geneticNext(d: GeneticNextData): Promise<GeneticNextReply> {
+    let ds: number;
+    try {
+      ds = await this.dataset(d.dataset, EngineDispatcher.rangeOfRequest(d.requestJson));
+    } catch (e) {
+      return { ok: false, error: serializeError(e, e instanceof EngineError ? e.code : 'import') };
+    }
+    const out = parseOutcome<{ batch: number[]; generation: number; evaluations: number; planned: number }>(
+      this.require().geneticNextBatch(ds, d.requestJson, d.indexes, d.objective),
+    );
+    return out.ok ? { ok: true, value: out.value } : { ok: false, error: fromEngineError(out.error) };
   }
 
   /** Busy-waits (test hook): Atomics.wait where shared memory exists, else a spin. */

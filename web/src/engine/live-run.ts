@@ -45,6 +45,8 @@ export interface LiveRun {
   objective: string;
   direction: 'max' | 'min';
   ledger: TrialLedger;
+  /** A genetic search: after each generation the control worker plans the next one. */
+  genetic: boolean;
   fatal: SerializedError | null;
   /** Time spent inside the engine's run calls, summed over workers (diagnostics). */
   engineMs: number;

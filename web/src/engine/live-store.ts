@@ -25,8 +25,11 @@ export interface NewRun {
   total: number;
   /** Walk-forward: the combinations of each window. */
   combinations?: number;
-  /** A random search: the grid indexes to evaluate (total is their count). */
+  /** A random search: the grid indexes to evaluate (total is their count); a genetic one: [],
+   *  extended generation by generation. */
   plan?: number[];
+  /** A genetic search (its generations come from the engine as the previous one ends). */
+  genetic?: boolean;
   debug: DebugHooks | null;
   dedupKey: string | null;
   /** A resumed run keeps its id and creation time. */
@@ -101,6 +104,7 @@ export class LiveStore {
       objective: typeof opt.objective === 'string' ? opt.objective : 'sharpe',
       direction: opt.direction === 'min' ? 'min' : 'max',
       // Small fallback chunks keep cancel and load balance fine-grained.
+      genetic: n.genetic === true,
       ledger: new TrialLedger(n.kind === 'optimization' ? n.total : 0, this.shared, Math.max(1, Math.ceil(n.total / (this.workerCount * 8))), n.plan),
       fatal: null,
       engineMs: 0,

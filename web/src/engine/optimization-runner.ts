@@ -176,9 +176,50 @@ export class OptimizationRunner implements RunExecutor {
     }
     const unclaimed = run.ledger.queued || (shared && live.board.load(run.slot, 'NextIndex') < run.total);
     if (unclaimed) return; // a worker that frees up (or a replacement) takes the rest
+    if (run.genetic) {
+      void this.nextGeneration(run);
+      return;
+    }
     // Every combination was claimed; any not reported (a worker lost without a reply) failed.
     for (const i of run.ledger.missing()) this.recordLostTrial(run, i, 'trial lost: its engine worker stopped', '');
     void this.complete(run);
+  }
+
+  /** A genetic search between generations: the control worker replays the search over the
+   *  fitness known and answers the next generation, which is shared out to the free workers; an
+   *  empty one ends the search (its total becomes the evaluations made, which a grid nearly
+   *  exhausted or repeated children can leave under the budget). */
+  private async nextGeneration(run: LiveRun): Promise<void> {
+    const { pool, datasets, live } = this.ctx;
+    this.summarizing.add(run.id);
+    let added = 0;
+    try {
+      const trials = run.ledger.trials;
+      const indexes = Float64Array.from(trials, (t) => t.index);
+      const objective = Float64Array.from(trials, (t) => (t.status === 'completed' ? Number(t.metrics?.[run.objective] ?? NaN) : NaN));
+      const control = await pool.controlWorker();
+      const reply = await control.geneticNext({ requestJson: run.requestJson, indexes, objective }, run.dataset, () => datasets.loaded(run.dataset));
+      if (!reply.ok) {
+        run.fatal = reply.error;
+      } else if (!run.cancelRequested) {
+        added = run.ledger.extend(reply.value.batch, pool.size * 2);
+        if (added === 0 && reply.value.batch.length === 0 && run.total !== trials.length) {
+          run.total = run.ledger.total = trials.length;  // done under the budget: progress reads what was evaluated
+          live.board.store(run.slot, 'Total', run.total);
+        }
+      }
+    } catch (e) {
+      run.fatal = { name: 'Error', code: 'engine', message: errorOf(e).errorMessage };
+    } finally {
+      this.summarizing.delete(run.id);
+    }
+    if (added > 0) {
+      this.ctx.pump();  // the free workers take the generation's lists
+      return;
+    }
+    // Nothing new to run: settle ends the run (no generation left, a cancel, or an error).
+    run.genetic = run.fatal === null && !run.cancelRequested && added > 0;
+    this.settle(run);
   }
 
   /** Completed: the statistics of the trials first (in the control worker, off the page's

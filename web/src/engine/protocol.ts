@@ -99,6 +99,22 @@ export interface StatisticsData {
   seed: number;
 }
 
+/** The next generation of a genetic search (engine geneticNextBatch): the trials evaluated so far
+ *  as two columns, combination index and objective value (NaN: failed). */
+export interface GeneticNextData {
+  dataset: DatasetRef;
+  requestJson: string;
+  indexes: Float64Array;
+  objective: Float64Array;
+}
+
+/** batch: the generation's new individuals (empty: the search is done; a resumed run may already
+ *  hold some); evaluations: individuals evaluated before it; planned: population × generations
+ *  capped at the grid. */
+export type GeneticNextReply =
+  | { ok: true; value: { batch: number[]; generation: number; evaluations: number; planned: number } }
+  | { ok: false; error: SerializedError };
+
 /** engineMs: the engine call; jsonMs: writing the trials as its JSON argument (diagnostics). */
 export type StatisticsReply =
   | { ok: true; value: OptimizationStatistics; engineMs: number; jsonMs: number }
@@ -114,6 +130,7 @@ export type WorkerRequest =
   | { type: 'runBacktest'; data: RunBacktestData }
   | { type: 'runTrials'; data: RunTrialsData }
   | { type: 'statistics'; data: StatisticsData }
+  | { type: 'geneticNext'; data: GeneticNextData }
   | { type: 'runWalkForward'; data: RunWalkForwardData }
   | { type: 'dropDataset'; data: { key: string } }
   /** Test-only: calls the module's debugTrap() (a real Wasm trap) outside any run. */
@@ -139,8 +156,11 @@ export type ValidateReply =
       bars: number;
       notices?: string[];
       combinations?: number;
-      /** A random search: the grid indexes it evaluates (total is their count). */
+      /** A random search: the grid indexes it evaluates (total is their count). A genetic
+       *  search: [] (its generations are planned as it runs; total is its budget). */
       sample?: number[];
+      /** A genetic search: generations come from geneticNext as the previous one ends. */
+      genetic?: boolean;
     }
   | { ok: false; error: SerializedError };
 
@@ -178,6 +198,7 @@ export interface ReplyData {
   runBacktest: BacktestReply;
   runTrials: TrialsReply;
   statistics: StatisticsReply;
+  geneticNext: GeneticNextReply;
   runWalkForward: WalkForwardReply;
   dropDataset: null;
   debugTrap: null;

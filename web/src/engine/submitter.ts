@@ -99,6 +99,7 @@ export class Submitter {
       total: v.total,
       ...(v.combinations !== undefined ? { combinations: v.combinations } : {}),
       ...(v.sample ? { plan: v.sample } : {}),
+      ...(v.genetic ? { genetic: true } : {}),
       debug: r.debug,
       dedupKey,
       ...(resume ? { resume } : {}),

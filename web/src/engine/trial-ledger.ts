@@ -23,7 +23,8 @@ export class TrialLedger {
    *  `chunk` combinations). `plan`: the grid indexes of a random search (`total` of them), handed
    *  out as lists of `chunk` in either mode. */
   constructor(
-    readonly total: number,
+    /** Combinations to evaluate (a genetic search that ends under its budget lowers it). */
+    public total: number,
     private readonly shared: boolean,
     private readonly chunk: number,
     private readonly plan?: number[],
@@ -64,6 +65,18 @@ export class TrialLedger {
   /** True while re-runs or fallback ranges wait for a worker. */
   get queued(): boolean {
     return this.retry.length > 0 || this.ranges.length > 0;
+  }
+
+  /** A genetic search's next generation: its combinations not reported yet join the plan and are
+   *  handed out as `parts` lists (one or more per worker: a generation is small, and the next
+   *  one waits for its last trial); returns how many were added. */
+  extend(indexes: number[], parts: number): number {
+    if (!this.plan) throw new Error('only a planned search can be extended');
+    const fresh = indexes.filter((i) => !this.seen.has(i) && !this.plan!.includes(i));
+    this.plan.push(...fresh);
+    const size = Math.max(1, Math.ceil(fresh.length / Math.max(1, parts)));
+    for (let i = 0; i < fresh.length; i += size) this.retry.push(fresh.slice(i, i + size));
+    return fresh.length;
   }
 
   /** Records reported trials; returns those not seen before. */

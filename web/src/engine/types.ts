@@ -127,10 +127,13 @@ export interface OptimizationRequest extends BacktestRequest {
   max_combinations?: number;
   /** Blocks of PBO's cross-validation (default 16; 0: no PBO). Trials then carry block sums. */
   statistics_blocks?: number;
-  /** "grid" (default) or "random:N": N distinct combinations drawn from the grid (the native
-   *  optimizer's sample for `seed`). "genetic:…" runs in the native CLI only. */
+  /** "grid" (default), "random:N": N distinct combinations drawn from the grid (the native
+   *  optimizer's sample for `seed`), or "genetic:pop=P,gen=G[,cx=C][,mut=M][,elite=E][,tour=K]":
+   *  a genetic algorithm whose generations run on every worker in turn (the native optimizer's
+   *  evaluations for `seed`; total is the budget P × G, lowered to the evaluations made if it
+   *  ends early). */
   search?: string;
-  /** Seed of a random search (default 1). */
+  /** Seed of a random or genetic search (default 1). */
   seed?: number;
 }
 

@@ -7,6 +7,8 @@ import {
   type BacktestReply,
   type DatasetSource,
   type EngineInfo,
+  type GeneticNextData,
+  type GeneticNextReply,
   type Reply,
   type RequestEnvelope,
   type RunBacktestData,
@@ -135,6 +137,13 @@ export class EngineWorker {
   async statistics(data: Omit<StatisticsData, 'dataset'>, key: string, source: () => DatasetSource): Promise<StatisticsReply> {
     const r = await this.call({ type: 'statistics', data: { ...data, dataset: this.datasetRef(key, source) } });
     if (r.type !== 'statistics') throw mismatch(r);
+    return r.data;
+  }
+
+  /** The next generation of a genetic search (engine geneticNextBatch). */
+  async geneticNext(data: Omit<GeneticNextData, 'dataset'>, key: string, source: () => DatasetSource): Promise<GeneticNextReply> {
+    const r = await this.call({ type: 'geneticNext', data: { ...data, dataset: this.datasetRef(key, source) } });
+    if (r.type !== 'geneticNext') throw mismatch(r);
     return r.data;
   }
 

@@ -128,8 +128,11 @@ export class NewRunForm {
   private readonly wfBox: HTMLElement;
   private readonly wf: Record<'is' | 'oos' | 'step', { n: HTMLInputElement; unit: HTMLSelectElement }>;
   private readonly wfAnchored: HTMLInputElement;
-  /** Search: the whole grid, or a seeded random sample of it. */
+  /** Search: the whole grid, a seeded random sample of it, or a genetic algorithm over it. */
   private readonly search: HTMLSelectElement;
+  /** The genetic algorithm's settings (engine SearchSpec; the seed is the random search's field). */
+  private readonly genetic: Record<'population' | 'generations' | 'crossover' | 'mutation' | 'elite' | 'tournament', HTMLInputElement>;
+  private readonly geneticBox: HTMLElement;
   private readonly samples: HTMLInputElement;
   private readonly seed: HTMLInputElement;
   private readonly sampleBox: HTMLElement;
@@ -238,15 +241,35 @@ export class NewRunForm {
     this.search = h('select#nr-search', { onchange: () => this.updateCount() });
     this.search.add(new Option('every combination (grid)', 'grid'));
     this.search.add(new Option('a random sample', 'random'));
+    this.search.add(new Option('a genetic algorithm', 'genetic'));
     this.samples = h('input#nr-samples', { type: 'number', min: 1, step: 1, value: 100, inputmode: 'numeric', oninput: () => this.updateCount() });
     this.seed = h('input#nr-seed', { type: 'number', min: 0, step: 1, value: 1, inputmode: 'numeric' });
     this.sampleBox = h('div.row2', { hidden: true }, this.field('Samples', this.samples, 'search', 'nr-samples'), this.field('Seed', this.seed, 'seed', 'nr-seed'));
+    const gene = (id: string, value: number, min: number, step: number, max?: number) =>
+      h(`input#${id}`, { type: 'number', min, step, value, ...(max !== undefined ? { max } : {}), inputmode: step < 1 ? 'decimal' : 'numeric', oninput: () => this.updateCount() });
+    this.genetic = {
+      population: gene('nr-ga-pop', 40, 2, 1),
+      generations: gene('nr-ga-gen', 20, 1, 1),
+      crossover: gene('nr-ga-cx', 0.9, 0, 0.05, 1),
+      mutation: gene('nr-ga-mut', 0.1, 0, 0.01, 1),
+      elite: gene('nr-ga-elite', 2, 0, 1),
+      tournament: gene('nr-ga-tour', 3, 1, 1),
+    };
+    const g = this.genetic;
+    this.geneticBox = h(
+      'div.ga-settings',
+      { hidden: true },
+      h('div.row2', null, this.field('Population', g.population, 'ga-pop', 'nr-ga-pop'), this.field('Generations', g.generations, 'ga-gen', 'nr-ga-gen')),
+      h('div.row2', null, this.field('Crossover rate', g.crossover, 'ga-cx', 'nr-ga-cx'), this.field('Mutation rate', g.mutation, 'ga-mut', 'nr-ga-mut')),
+      h('div.row2', null, this.field('Elite kept', g.elite, 'ga-elite', 'nr-ga-elite'), this.field('Tournament size', g.tournament, 'ga-tour', 'nr-ga-tour')),
+    );
     this.optBox = h(
       'div.opt-settings',
       { hidden: true },
       h('div.row2', null, this.field('Objective', this.objective, 'objective'), this.field('Direction', this.direction, 'direction')),
       this.field('Search', this.search, 'search-method', 'nr-search'),
       this.sampleBox,
+      this.geneticBox,
       this.combos,
     );
     const length = (key: 'is' | 'oos' | 'step', value: string, unit: string) => {
@@ -918,14 +941,23 @@ export class NewRunForm {
       total *= n;
     }
     const random = this.search.value === 'random';
-    this.sampleBox.hidden = !random;
+    const genetic = this.search.value === 'genetic';
+    // The seed field serves both sampled searches; the sample size only the random one.
+    this.sampleBox.hidden = !random && !genetic;
+    this.samples.closest('.field')?.toggleAttribute('hidden', genetic);
+    this.geneticBox.hidden = !genetic;
     if (random) total = Math.min(total, Math.max(0, Math.floor(Number(this.samples.value)) || 0));
+    if (genetic) {
+      const budget = (Math.floor(Number(this.genetic.population.value)) || 0) * (Math.floor(Number(this.genetic.generations.value)) || 0);
+      total = Math.min(total, Math.max(0, budget));
+    }
     if (this.kind === 'walkforward') {
       this.combos.textContent = varied === 0 ? 'Tick at least one parameter to vary.' : `${int(total)} combination${total === 1 ? '' : 's'} in each window`;
     } else if (this.kind === 'optimization') {
       const ms = this.estimateMs(total);
       const est = ms === null ? '' : ` · est. ${duration(ms)}`;
-      this.combos.textContent = varied === 0 ? 'Tick at least one parameter to vary.' : `${int(total)} combination${total === 1 ? '' : 's'}${est}`;
+      const what = genetic ? ` evaluation${total === 1 ? '' : 's'} at most (population × generations, within the grid)` : ` combination${total === 1 ? '' : 's'}`;
+      this.combos.textContent = varied === 0 ? 'Tick at least one parameter to vary.' : `${int(total)}${what}${est}`;
     }
     return total;
   }
@@ -1040,6 +1072,42 @@ export class NewRunForm {
         return null;
       }
       opt.search = `random:${n}`;
+      opt.seed = seed;
+    } else if (this.search.value === 'genetic') {
+      const g = this.genetic;
+      const whole = (el: HTMLInputElement, field: string, min: number): number | null => {
+        const v = Number(el.value);
+        if (el.value.trim() === '' || !Number.isInteger(v) || v < min) {
+          this.showError(field, `enter a whole number ≥ ${min}`);
+          return null;
+        }
+        return v;
+      };
+      const rate = (el: HTMLInputElement, field: string): number | null => {
+        const v = Number(el.value);
+        if (el.value.trim() === '' || !(v >= 0 && v <= 1)) {
+          this.showError(field, 'enter a rate from 0 to 1');
+          return null;
+        }
+        return v;
+      };
+      const pop = whole(g.population, 'ga-pop', 2);
+      const gen = pop === null ? null : whole(g.generations, 'ga-gen', 1);
+      const cx = gen === null ? null : rate(g.crossover, 'ga-cx');
+      const mut = cx === null ? null : rate(g.mutation, 'ga-mut');
+      const elite = mut === null ? null : whole(g.elite, 'ga-elite', 0);
+      const tour = elite === null ? null : whole(g.tournament, 'ga-tour', 1);
+      const seed = Number(this.seed.value);
+      if (pop === null || gen === null || cx === null || mut === null || elite === null || tour === null) return null;
+      if (elite >= pop) {
+        this.showError('ga-elite', `keep fewer than the population (${pop})`);
+        return null;
+      }
+      if (!Number.isInteger(seed) || seed < 0) {
+        this.showError('seed', 'enter a whole number ≥ 0');
+        return null;
+      }
+      opt.search = `genetic:pop=${pop},gen=${gen},cx=${cx},mut=${mut},elite=${elite},tour=${tour}`;
       opt.seed = seed;
     }
     if (this.kind !== 'walkforward') return opt;

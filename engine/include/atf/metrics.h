@@ -36,9 +36,12 @@ struct BarStats {
   /// Equity marked at the close of bar `t` (bars come in order, t = 0, 1, ...).
   void on_bar(double equity, int64_t t) {
     const double r = equity == prev ? 0.0 : equity / prev - 1.0;
+    const double r2 = r * r;
     sum_r += r;
-    sum_r2 += r * r;
-    if (r < 0) sum_down2 += r * r;
+    sum_r2 += r2;
+    // Branch-free: a bar's sign is a coin flip, so a branch here mispredicts half the time.
+    // Adding +0.0 leaves the sum bit-identical (it is never −0.0: it starts at +0 and only grows).
+    sum_down2 += r < 0 ? r2 : 0.0;
     prev = equity;
     if (equity >= peak) {
       // A new peak ends the stretch below the previous one: bars peak_bar+1 .. t−1.

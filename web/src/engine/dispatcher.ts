@@ -16,6 +16,7 @@ import {
   type RunBacktestData,
   type RunTrialsData,
   type RunWalkForwardData,
+  type StatisticsColumns,
   type StatisticsData,
   type StatisticsReply,
   type TrialsReply,
@@ -24,7 +25,7 @@ import {
   type WorkerMemory,
   type WorkerMessage,
 } from './protocol';
-import { keepInfinity, reviveMetric } from './run-utils';
+import { reviveMetric } from './run-utils';
 import type { BacktestResult, OptimizationStatistics, RunKind, ScriptCheck, TrialRecord, WalkForwardResult } from './types';
 
 /** Bad lines of a refused CSV listed in its error message (the rest are counted). */
@@ -51,6 +52,32 @@ function parseOutcome<T>(json: string): Outcome<T> {
   // Metrics come as "Infinity" where a ratio's denominator is zero for a good reason.
   const parsed: Outcome<T> = JSON.parse(json, reviveMetric);
   return parsed;
+}
+
+/** A metric value as the engine's JSON reads it: NaN (no value) is null, ±∞ a string. */
+function metricText(v: number): string {
+  if (Number.isNaN(v)) return 'null';
+  if (v === Infinity) return '"Infinity"';
+  if (v === -Infinity) return '"-Infinity"';
+  return JSON.stringify(v);
+}
+
+/** The statistics' columns as the engine's trials JSON ([{index, status, metrics: {sharpe,
+ *  <objective>}, block_sums?}]), written row by row (no million intermediate objects). */
+export function statisticsJson(c: StatisticsColumns, objective: string): string {
+  const parts: string[] = [];
+  const key = JSON.stringify(objective);
+  for (let i = 0; i < c.index.length; i++) {
+    const done = c.completed[i] === 1;
+    let row = `{"index":${c.index[i]},"status":"${done ? 'completed' : 'failed'}","metrics":`;
+    row += done ? `{"sharpe":${metricText(c.sharpe[i] ?? NaN)}${objective === 'sharpe' ? '' : `,${key}:${metricText(c.objective[i] ?? NaN)}`}}` : 'null';
+    if (c.blockSums && done) {
+      const b = c.blockSums.subarray(i * c.blocks, (i + 1) * c.blocks);
+      row += `,"block_sums":[${Array.from(b, (x) => metricText(x)).join(',')}]`;
+    }
+    parts.push(`${row}}`);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 /** The engine's answer when its Wasm heap (2 GB at most) cannot grow any further. */
@@ -406,9 +433,7 @@ export abstract class EngineDispatcher {
     // A typed array would stringify as an object of indexes: the engine wants a list.
     // (±Infinity in metrics is written "Infinity", as the engine reads it.)
     const t0 = performance.now();
-    const trialsJson = JSON.stringify(d.trials, (key, value: unknown) =>
-      key === 'block_sums' && value instanceof Float64Array ? Array.from(value) : keepInfinity(key, value),
-    );
+    const trialsJson = statisticsJson(d.trials, d.objective);
     const t1 = performance.now();
     const out = parseOutcome<OptimizationStatistics>(this.require().optimizationStatistics(ds, d.requestJson, trialsJson, d.mcPaths, d.seed));
     const engineMs = performance.now() - t1;

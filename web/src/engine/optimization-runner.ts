@@ -15,7 +15,8 @@ import type { EngineWorker } from './worker-pool';
 /** Blocks of PBO's combinatorially symmetric cross-validation (the engine's and CLI's default S). */
 export const STATISTICS_BLOCKS = 16;
 /** Above this many combinations PBO is skipped, as the native CLI does: each trial's block sums
- *  take 256 bytes of page memory until the run ends (64 MB at this count). */
+ *  take 128 bytes of page memory (one typed array for the grid) until the statistics are done
+ *  (32 MB at this count). */
 export const PBO_MAX_TRIALS = 250_000;
 /** Monte Carlo paths and seed of the statistics (the native CLI's defaults, so figures agree). */
 export const MC_PATHS = 1000;
@@ -192,19 +193,19 @@ export class OptimizationRunner implements RunExecutor {
     } finally {
       this.summarizing.delete(run.id);
     }
-    // The block sums served their purpose: the run's memory goes back to what its result needs.
-    run.ledger.blockSums.clear();
+    // The block sums served their purpose: the run's memory goes back to what its views need.
+    run.ledger.dropBlockSums();
     await this.ctx.live.finish(run, 'Completed', { result });
   }
 
   private async statistics(run: LiveRun): Promise<OptimizationStatistics | StatisticsUnavailable> {
     const { pool, datasets, log } = this.ctx;
     const t0 = performance.now();
-    const counts: Record<string, number> = { trials: run.ledger.trials.length };
+    const counts: Record<string, number> = { trials: run.ledger.reported };
     try {
       const control = await pool.controlWorker();
       const reply = await control.statistics(
-        { requestJson: run.requestJson, trials: run.ledger.statisticsTrials(run.objective), mcPaths: MC_PATHS, seed: MC_SEED },
+        { requestJson: run.requestJson, objective: run.objective, trials: run.ledger.statisticsColumns(), mcPaths: MC_PATHS, seed: MC_SEED },
         run.dataset,
         () => datasets.loaded(run.dataset),
       );

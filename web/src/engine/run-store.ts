@@ -2,7 +2,8 @@
 // streaming an optimization's trials to it in batches, and keeping in memory what storage refused
 // (quota, private mode) so the run stays readable in this page, with a warning saying why.
 import type { RunRepository } from './repository';
-import type { RunKind, StoredRun, TrialRecord } from './types';
+import { rankTrials } from './run-utils';
+import type { OptimizationResult, RunKind, RunReadOptions, StoredRun, TrialRecord } from './types';
 
 /** Trials are written when this many are waiting, else at least every TRIAL_FLUSH_MS. */
 const TRIAL_BATCH = 500;
@@ -20,6 +21,8 @@ export interface TrialStream {
 export class RunStore {
   /** Finished runs the repository refused to store: still readable here. */
   private readonly unsaved = new Map<string, StoredRun>();
+  /** Trials the repository refused (quota): kept here, by run, so that the run stays whole. */
+  private readonly unsavedTrials = new Map<string, TrialRecord[]>();
   /** Why results may not be kept, for the page to show; null while storage works. */
   warning: string | null;
 
@@ -63,8 +66,17 @@ export class RunStore {
 
   /** The copy storage refused, else the repository's. The refused copy comes first: the
    *  repository may still hold the run's earlier (Pending) row. */
-  async get(id: string): Promise<StoredRun | undefined> {
-    return this.unsaved.get(id) ?? (await this.repo.get(id));
+  async get(id: string, options: RunReadOptions = {}): Promise<StoredRun | undefined> {
+    const refused = this.unsavedTrials.get(id);
+    const run = this.unsaved.get(id) ?? (await this.repo.get(id, refused ? {} : options));
+    if (!run || !refused || run.kind !== 'optimization' || !run.result) return run;
+    // Trials storage refused join those it has (only in this page).
+    const res = run.result as OptimizationResult;
+    const byIndex = new Map(res.trials.map((t) => [t.index, t]));
+    for (const t of refused) byIndex.set(t.index, t);
+    const trials = rankTrials([...byIndex.values()], res.objective, res.direction !== 'min');
+    const best = trials[0]?.status === 'completed' ? trials[0] : res.best;
+    return { ...run, result: { ...res, best, trials: options.trials === false ? [] : trials } };
   }
 
   /** Saved runs of a kind (all kinds if undefined), with refused copies over stale saved rows. */
@@ -77,7 +89,8 @@ export class RunStore {
   /** Deletes a run from storage and from the refused copies; false if neither held it. */
   async delete(id: string): Promise<boolean> {
     const wasUnsaved = this.unsaved.delete(id);
-    return (await this.repo.delete(id)) || wasUnsaved;
+    const hadTrials = this.unsavedTrials.delete(id);
+    return (await this.repo.delete(id)) || wasUnsaved || hadTrials;
   }
 
   /** Queues finished trials for the repository: written in batches of up to TRIAL_BATCH, at least
@@ -101,7 +114,10 @@ export class RunStore {
       run.trialSaves = run.trialSaves
         .then(() => this.repo.saveTrials(run.id, batch))
         .catch((e: unknown) => {
-          this.warn(`Trials of run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`);
+          const kept = this.unsavedTrials.get(run.id) ?? [];
+          for (const t of batch) kept.push(t);
+          this.unsavedTrials.set(run.id, kept);
+          this.warn(`Trials of run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)} They stay available in this page until it is closed.`);
         });
     }
     return run.trialSaves;

@@ -23,9 +23,6 @@ export const MC_PATHS = 1000;
 export const MC_SEED = 1;
 
 export class OptimizationRunner implements RunExecutor {
-  /** Runs whose statistics are being computed (their trials are all in; settle waits for them). */
-  private readonly summarizing = new Set<string>();
-
   constructor(private readonly ctx: RunContext) {}
 
   /** The engine sizes its trial groups by the number of workers sharing the combinations; trials
@@ -166,7 +163,6 @@ export class OptimizationRunner implements RunExecutor {
   settle(run: LiveRun): void {
     const { shared, live } = this.ctx;
     if (run.kind !== 'optimization' || run.finishing || run.status !== 'Running' || run.workers.size > 0) return;
-    if (this.summarizing.has(run.id)) return;
     if (run.fatal) {
       void live.finish(run, 'Failed', { errorMessage: describe(run.fatal), errorStackTrace: run.fatal.stack });
       return;
@@ -182,20 +178,26 @@ export class OptimizationRunner implements RunExecutor {
     void this.complete(run);
   }
 
-  /** Completed: the statistics of the trials first (in the control worker, off the page's
-   *  thread), then the terminal state. A run whose statistics cannot be computed (no successful
-   *  trial, an engine error) still completes, with the reason in their place. */
+  /** Completed at once (the trials are already in storage; the row gets its counts and best
+   *  trial), then the statistics of the trials, in the control worker, off the page's thread:
+   *  saved into the row when done. Until then a read of the full result waits for them
+   *  (RunStore.get), a read without trials does not. A run whose statistics cannot be computed
+   *  (no successful trial, an engine error) gets the reason in their place. */
   private async complete(run: LiveRun): Promise<void> {
-    this.summarizing.add(run.id);
+    const { store, live } = this.ctx;
     const result = this.result(run, false);
+    let done = () => {};
+    store.statisticsPending(run.id, new Promise<void>((resolve) => (done = resolve)));
     try {
-      result.statistics = await this.statistics(run);
+      await live.finish(run, 'Completed', { result });
+      const statistics = await this.statistics(run);
+      // The block sums served their purpose: the run's memory goes back to what its views need.
+      run.ledger.dropBlockSums();
+      result.statistics = statistics;
+      await store.saveStatistics(run.id, statistics);
     } finally {
-      this.summarizing.delete(run.id);
+      done();
     }
-    // The block sums served their purpose: the run's memory goes back to what its views need.
-    run.ledger.dropBlockSums();
-    await this.ctx.live.finish(run, 'Completed', { result });
   }
 
   private async statistics(run: LiveRun): Promise<OptimizationStatistics | StatisticsUnavailable> {

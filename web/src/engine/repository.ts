@@ -2,7 +2,7 @@
 // SQLite-in-IndexedDB store of a later issue can replace the in-memory one without touching the
 // client.
 import { isConstraintSkip, rankTrials } from './run-utils';
-import type { OptimizationResult, RunFilter, RunReadOptions, StoredRun, TrialColumns, TrialPage, TrialQuery, TrialRecord } from './types';
+import type { OptimizationResult, OptimizationStatistics, StatisticsUnavailable, RunFilter, RunReadOptions, StoredRun, TrialColumns, TrialPage, TrialQuery, TrialRecord } from './types';
 
 export interface RunRepository {
   /** Inserts or replaces the run with this id. Resolves once the write is durable. */
@@ -15,6 +15,8 @@ export interface RunRepository {
   trialPage(runId: string, query: TrialQuery): Promise<TrialPage>;
   /** One trial by its combination index, or null. */
   trialAt(runId: string, index: number): Promise<TrialRecord | null>;
+  /** Sets a completed optimization's statistics (computed after its Completed row was saved). */
+  saveStatistics(runId: string, statistics: OptimizationStatistics | StatisticsUnavailable): Promise<void>;
   /** Newest first. */
   list(filter?: RunFilter): Promise<StoredRun[]>;
   /** Resolves true if a run was deleted. */
@@ -110,6 +112,12 @@ export class InMemoryRunRepository implements RunRepository {
 
   async trialAt(runId: string, index: number): Promise<TrialRecord | null> {
     return this.trials.get(runId)?.get(index) ?? null;
+  }
+
+  async saveStatistics(runId: string, statistics: OptimizationStatistics | StatisticsUnavailable): Promise<void> {
+    const run = this.runs.get(runId);
+    const result = run?.result as OptimizationResult | undefined;
+    if (run && result) this.runs.set(runId, { ...run, result: { ...result, statistics } });
   }
 
   async unfinished(): Promise<StoredRun[]> {

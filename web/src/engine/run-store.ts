@@ -3,7 +3,7 @@
 // (quota, private mode) so the run stays readable in this page, with a warning saying why.
 import type { RunRepository } from './repository';
 import { rankTrials } from './run-utils';
-import type { OptimizationResult, RunKind, RunReadOptions, StoredRun, TrialRecord } from './types';
+import type { OptimizationResult, OptimizationStatistics, RunKind, RunReadOptions, StatisticsUnavailable, StoredRun, TrialRecord } from './types';
 
 /** Trials are written when this many are waiting, else at least every TRIAL_FLUSH_MS. */
 const TRIAL_BATCH = 500;
@@ -31,6 +31,28 @@ export class RunStore {
     warning: string | undefined,
   ) {
     this.warning = warning ?? null;
+  }
+
+  /** Completed optimizations whose statistics are being computed, until saved. */
+  private readonly pending = new Map<string, Promise<void>>();
+
+  /** Notes that the statistics of run `id` are on their way (settles once saved or failed). */
+  statisticsPending(id: string, done: Promise<void>): void {
+    this.pending.set(id, done);
+    void done.finally(() => {
+      if (this.pending.get(id) === done) this.pending.delete(id);
+    });
+  }
+
+  /** Saves a completed optimization's statistics into its row (and its refused copy). */
+  async saveStatistics(id: string, statistics: OptimizationStatistics | StatisticsUnavailable): Promise<void> {
+    const refused = this.unsaved.get(id)?.result as OptimizationResult | undefined;
+    if (refused) refused.statistics = statistics;
+    try {
+      await this.repo.saveStatistics(id, statistics);
+    } catch (e) {
+      this.warn(`The statistics of run ${id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Sets the warning the page shows (what could not be kept, and why). */
@@ -67,6 +89,8 @@ export class RunStore {
   /** The copy storage refused, else the repository's. The refused copy comes first: the
    *  repository may still hold the run's earlier (Pending) row. */
   async get(id: string, options: RunReadOptions = {}): Promise<StoredRun | undefined> {
+    // The full result includes the statistics: wait for those being computed.
+    if (options.trials !== false) await this.pending.get(id);
     const refused = this.unsavedTrials.get(id);
     const run = this.unsaved.get(id) ?? (await this.repo.get(id, refused ? {} : options));
     if (!run || !refused || run.kind !== 'optimization' || !run.result) return run;

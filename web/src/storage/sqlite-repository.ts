@@ -8,8 +8,10 @@ import type {
   Metrics,
   OptimizationRequest,
   OptimizationResult,
+  OptimizationStatistics,
   RunFilter,
   RunStatus,
+  StatisticsUnavailable,
   StoredRun,
   TrialColumns,
   TrialPage,
@@ -103,6 +105,11 @@ export class SqliteRunRepository implements RunRepository {
   /** Adds finished trials of an optimization (as they come, in batches). */
   async saveTrials(runId: string, trials: TrialRecord[]): Promise<void> {
     if (trials.length > 0) await this.store.write(trialStatements(runId, trials));
+  }
+
+  /** Sets a completed optimization's statistics (computed after its Completed row was saved). */
+  async saveStatistics(runId: string, statistics: OptimizationStatistics | StatisticsUnavailable): Promise<void> {
+    await this.store.write([{ sql: 'UPDATE optimization_runs SET statistics = ? WHERE id = ?', params: [json(statistics), runId] }]);
   }
 
   /** The indexes of an optimization's saved trials (for resuming it). */
@@ -483,7 +490,11 @@ export class SqliteRunRepository implements RunRepository {
     const base = `SELECT *, json_extract(metrics, '${path}') AS v FROM optimization_trials WHERE run_id = ?`;
     // The rank of a row is its place among all the run's completed trials, whatever the filter.
     const ranked = `SELECT *, CASE WHEN status = 'completed' THEN ROW_NUMBER() OVER (ORDER BY ${rankOrder}) END AS rank FROM (${base})`;
-    const rows = this.store.query(`SELECT * FROM (${ranked}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId, ...params]);
+    // In rank order with no condition but the outcome, a row's rank is its place: no window.
+    const plain = !sort && q.sort?.dir !== -1 && (q.where ?? []).length === 0 && (!q.outcome || q.outcome === 'completed');
+    const rows = plain
+      ? this.store.query(`SELECT * FROM (${base}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId]).map((r, i) => ({ ...r, rank: r.status === 'completed' ? offset + i + 1 : null }))
+      : this.store.query(`SELECT * FROM (${ranked}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId, ...params]);
     const total = Number(this.store.query(`SELECT COUNT(*) AS n FROM optimization_trials ${clause ? `${clause} AND` : 'WHERE'} run_id = ?`, [...params, runId])[0]?.n ?? 0);
     return { rows: rows.map((r) => ({ ...this.trialFromRow(r), rank: typeof r.rank === 'number' ? r.rank : null })), total };
   }

@@ -1,5 +1,5 @@
 // Messages between the page and the storage worker (one file, like the engine's protocol.ts).
-import type { RunFilter, RunReadOptions, StoredRun, TrialColumns, TrialPage, TrialQuery, TrialRecord } from '../engine/types';
+import type { OptimizationStatistics, StatisticsUnavailable, RunFilter, RunReadOptions, StoredRun, TrialColumns, TrialPage, TrialQuery, TrialRecord } from '../engine/types';
 import type { Persistence } from './sqlite-store';  // type only: no sql.js in the page bundle
 import type { ScriptDoc, ScriptRef, ScriptSummary, ScriptVersionInfo } from './script-repository';
 
@@ -16,6 +16,8 @@ export interface StorageCalls {
   trialPage: [[string, TrialQuery], TrialPage];
   /** One trial of an optimization by its combination index, or null. */
   trialAt: [[string, number], TrialRecord | null];
+  /** Sets a completed optimization's statistics in its row. */
+  saveStatistics: [[string, OptimizationStatistics | StatisticsUnavailable], void];
   list: [[RunFilter | undefined], StoredRun[]];
   delete: [[string], boolean];
   unfinished: [[], StoredRun[]];

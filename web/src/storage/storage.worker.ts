@@ -25,6 +25,7 @@ async function call<M extends StorageMethod>(method: M, args: StorageCalls[M][0]
     case 'get': return (await repo.get(a[0] as string, (a[1] ?? {}) as never)) as never;
     case 'trialColumns': return (await repo.trialColumns(a[0] as string, a[1] as string)) as never;
     case 'trialPage': return (await repo.trialPage(a[0] as string, a[1] as never)) as never;
+    case 'saveStatistics': return (await repo.saveStatistics(a[0] as string, a[1] as never)) as never;
     case 'trialAt': return (await repo.trialAt(a[0] as string, a[1] as number)) as never;
     case 'list': return (await repo.list(a[0] as never)) as never;
     case 'delete': return (await repo.delete(a[0] as string)) as never;

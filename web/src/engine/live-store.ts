@@ -109,6 +109,7 @@ export class LiveStore {
       trialBuffer: [],
       trialSaves: Promise.resolve(),
       trialTimer: null,
+      trialQueued: false,
     };
     // A planned search is handed out as lists by the ledger, never through the board's counter.
     if (n.plan && this.shared) this.board.store(slot, 'NextIndex', n.total);

@@ -16,6 +16,8 @@ export interface TrialStream {
   trialBuffer: TrialRecord[];
   trialSaves: Promise<void>;
   trialTimer: ReturnType<typeof setTimeout> | null;
+  /** A write is queued behind the one in flight (it takes the buffer when it starts). */
+  trialQueued: boolean;
 }
 
 export class RunStore {
@@ -129,21 +131,28 @@ export class RunStore {
     }
   }
 
-  /** Writes the waiting trials; resolves once every trial write of the run so far is done. */
+  /** Writes the waiting trials; resolves once every trial write of the run so far is done. At
+   *  most one write waits behind the one in flight, and it takes every trial waiting when it
+   *  starts: when storage is slower than the engine, batches grow instead of queueing up (each
+   *  queued batch would hold its records in page memory). */
   flushTrials(run: TrialStream): Promise<void> {
     if (run.trialTimer !== null) clearTimeout(run.trialTimer);
     run.trialTimer = null;
-    const batch = run.trialBuffer.splice(0);
-    if (batch.length > 0) {
-      run.trialSaves = run.trialSaves
-        .then(() => this.repo.saveTrials(run.id, batch))
-        .catch((e: unknown) => {
-          const kept = this.unsavedTrials.get(run.id) ?? [];
-          for (const t of batch) kept.push(t);
-          this.unsavedTrials.set(run.id, kept);
-          this.warn(`Trials of run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)} They stay available in this page until it is closed.`);
-        });
-    }
+    if (run.trialQueued || run.trialBuffer.length === 0) return run.trialSaves;
+    run.trialQueued = true;
+    run.trialSaves = run.trialSaves.then(async () => {
+      run.trialQueued = false;
+      const batch = run.trialBuffer.splice(0);
+      if (batch.length === 0) return;
+      try {
+        await this.repo.saveTrials(run.id, batch);
+      } catch (e) {
+        const kept = this.unsavedTrials.get(run.id) ?? [];
+        for (const t of batch) kept.push(t);
+        this.unsavedTrials.set(run.id, kept);
+        this.warn(`Trials of run ${run.id.slice(0, 8)} could not be saved: ${e instanceof Error ? e.message : String(e)} They stay available in this page until it is closed.`);
+      }
+    });
     return run.trialSaves;
   }
 }

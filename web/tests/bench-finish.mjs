@@ -153,9 +153,24 @@ try {
       peak = Math.max(peak, (await cdp.send('Runtime.getHeapUsage')).usedSize);
       await new Promise((ok) => setTimeout(ok, 500));
     }
+    // The statistics (computed after Completed, over a million trials' columns; no PBO above
+    // 250,000 combinations): how long, and what they say.
+    const stats = await page.evaluate(async (i) => {
+      for (let k = 0; k < 600; k++) {
+        const e = window.atf.logEntries(i).find((l) => l.event === 'statistics');
+        if (e) {
+          const run = await window.atf.getOptimizationRun(i, { trials: false });
+          const st = run.result?.statistics;
+          return { elapsedMs: e.elapsedMs, counts: e.counts, psr: st?.psr ?? null, dsr: st?.dsr ?? null, pbo: st?.pbo?.reason ?? null, unavailable: st?.unavailable ?? null };
+        }
+        await new Promise((ok) => setTimeout(ok, 500));
+      }
+      return null;
+    }, id);
+    peak = Math.max(peak, (await cdp.send('Runtime.getHeapUsage')).usedSize);
     await cdp.send('HeapProfiler.collectGarbage');
     const after = (await cdp.send('Runtime.getHeapUsage')).usedSize;
-    out.million = { status, seconds: Math.round((tDone - t0) / 1000), completedToTableMs: table, baseHeapMB: Math.round(base / 1e6), peakHeapMB: Math.round(peak / 1e6), afterGcHeapMB: Math.round(after / 1e6) };
+    out.million = { status, seconds: Math.round((tDone - t0) / 1000), completedToTableMs: table, baseHeapMB: Math.round(base / 1e6), peakHeapMB: Math.round(peak / 1e6), afterGcHeapMB: Math.round(after / 1e6), statistics: stats };
     await ctx.close();
   }
 } finally {

@@ -79,6 +79,8 @@ export interface LiveGrid {
   /** The best completed trials so far, best first (at most TOP_K). */
   top: readonly TrialRecord[];
   reported: number;
+  /** Trials reported but not handed to storage yet (diagnostics: storage keeping up). */
+  unsaved: number;
 }
 
 export interface EngineAssets {
@@ -322,7 +324,7 @@ export class AtfEngineClient {
     const run = this.live.get(id);
     if (!run || run.kind !== 'optimization') return null;
     const l = run.ledger;
-    return { version: l.version, total: l.total, plan: l.plan ?? null, state: l.state, objective: l.objective, top: l.top, reported: l.reported };
+    return { version: l.version, total: l.total, plan: l.plan ?? null, state: l.state, objective: l.objective, top: l.top, reported: l.reported, unsaved: run.trialBuffer.length };
   }
 
   /** A page of an optimization's trials, filtered, ranked and sorted by SQL (TrialQuery); of a

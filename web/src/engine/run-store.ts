@@ -93,12 +93,22 @@ export class RunStore {
   async get(id: string, options: RunReadOptions = {}): Promise<StoredRun | undefined> {
     // The full result includes the statistics: wait for those being computed.
     if (options.trials !== false) await this.pending.get(id);
-    const refused = this.unsavedTrials.get(id);
-    const run = this.unsaved.get(id) ?? (await this.repo.get(id, refused ? {} : options));
-    if (!run || !refused || run.kind !== 'optimization' || !run.result) return run;
-    // Trials storage refused join those it has (only in this page).
+    const refused = this.unsavedTrials.get(id) ?? [];
+    const copy = this.unsaved.get(id);
+    if (copy && (copy.kind !== 'optimization' || options.trials === false) && refused.length === 0) return copy;
+    // A refused optimization row: its trials are those storage kept (under its earlier row) and
+    // those it refused (only in this page).
+    let stored: StoredRun | undefined;
+    try {
+      stored = await this.repo.get(id, copy || refused.length ? {} : options);
+    } catch (e) {
+      if (!copy) throw e;
+    }
+    const run = copy ?? stored;
+    if (!run || run.kind !== 'optimization' || !run.result || (!copy && refused.length === 0)) return run;
     const res = run.result as OptimizationResult;
-    const byIndex = new Map(res.trials.map((t) => [t.index, t]));
+    const byIndex = new Map<number, TrialRecord>();
+    for (const t of (stored?.result as OptimizationResult | undefined)?.trials ?? []) byIndex.set(t.index, t);
     for (const t of refused) byIndex.set(t.index, t);
     const trials = rankTrials([...byIndex.values()], res.objective, res.direction !== 'min');
     const best = trials[0]?.status === 'completed' ? trials[0] : res.best;

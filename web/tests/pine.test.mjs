@@ -121,12 +121,12 @@ test('a script with a runtime error ends Failed with a message naming the line',
 test('an optimization over two script inputs: the right count, the built-in grid\'s ranking, live trials', async () => {
   const r = await page.evaluate(async ({ SMA, BROKER, NVDA, script, builtin }) => {
     const sub = await window.atf.submitOptimization({ dataset: NVDA, script: SMA, broker: BROKER, axes: script, objective: 'sharpe' });
-    const live = window.atf.trialsSoFar(sub.id);
+    const live = window.atf.liveGrid(sub.id);
     const ref = await window.atf.submitOptimization({ dataset: NVDA, strategy: 'sma_cross', broker: BROKER, axes: builtin, objective: 'sharpe' });
-    return { sub, ref, liveIsArray: Array.isArray(live) };
+    return { sub, ref, liveIsArray: live !== null && live.state instanceof Uint8Array };
   }, { SMA, BROKER, NVDA, script: AXES('fastLength', 'slowLength'), builtin: AXES('fast', 'slow') });
   assert.equal(r.sub.totalCombinations, 9);
-  assert.equal(r.liveIsArray, true, 'trialsSoFar feeds the live heatmap while the run is in flight');
+  assert.equal(r.liveIsArray, true, 'liveGrid feeds the live heatmap while the run is in flight');
   const s = await waitDone('optimization', r.sub.id);
   const b = await waitDone('optimization', r.ref.id);
   assert.equal(s.status, 'Completed', s.errorMessage);

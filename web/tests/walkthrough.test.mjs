@@ -143,6 +143,8 @@ describe('issue 13 walk-through', () => {
     const at = { x: 56 + 1.5 * cw, y: 8 + 1.5 * ch };
     await hm.hover({ position: at });
     const why = "skipped by the strategy's constraint: fast (40) must be less than slow (20)";
+    // The exact reason is the trial's own, read from storage when the cell is first hovered.
+    await page.waitForFunction((t) => document.querySelector('.heatmap-tip')?.textContent === t, `fast=40, slow=20: no result, ${why}`, { timeout: 5000 }).catch(() => undefined);
     assert.equal(await page.textContent('.heatmap-tip'), `fast=40, slow=20: no result, ${why}`);
     await hm.click({ position: at });
     await page.waitForSelector('[data-testid="picked-trial"] [data-testid="trial-skipped"]');

@@ -123,8 +123,14 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     info: c.info.bind(c),
     /** Synchronous progress of a run in flight (null once it left the live store). */
     progress: c.progress.bind(c),
-    /** Trials an optimization in flight reported so far (live heatmap); null when not in flight. */
-    trialsSoFar: c.trialsSoFar.bind(c),
+    /** What the page keeps of an optimization in flight (live heatmap, top K); null when not in flight. */
+    liveGrid: c.liveGrid.bind(c),
+    /** A page of an optimization's trials, filtered, ranked and sorted by SQL. */
+    queryTrials: c.queryTrials.bind(c),
+    /** Every trial of an optimization as columns (index, state, objective), by SQL. */
+    trialColumns: c.trialColumns.bind(c),
+    /** One trial of an optimization by its combination index. */
+    getTrial: c.getTrial.bind(c),
     slotOf: c.slotOf.bind(c),
     /** The progress board's Int32 view (shared in shared-memory mode) and its layout. */
     board: c.board.ints,

@@ -42,11 +42,16 @@ import type {
   EngineMode,
   LogRecord,
   OptimizationRequest,
+  OptimizationResult,
   OptimizationStatus,
   RunFilter,
+  RunReadOptions,
   RunSummary,
   ScriptCheck,
   StoredRun,
+  TrialColumns,
+  TrialPage,
+  TrialQuery,
   TrialRecord,
   WalkForwardRequest,
   WalkForwardStatus,
@@ -58,6 +63,25 @@ export type { DatasetStore } from './saved-datasets';
 export type { SubmitAnswer } from './run-request';
 export { scriptHashOf } from './run-request';
 export { INTERRUPTED_MESSAGE } from './interrupted-runs';
+
+/** An optimization in flight as its live views read it (AtfEngineClient.liveGrid). */
+export interface LiveGrid {
+  /** Moves whenever the arrays change (a view redraws only then). */
+  version: number;
+  /** Combinations of the run (a planned search: its planned indexes). */
+  total: number;
+  /** A planned (random) search: the grid index at each position; null: position = index. */
+  plan: number[] | null;
+  /** Per position, TrialState (0 not reported yet, 1 completed, 2 failed, 3 skipped). */
+  state: Uint8Array;
+  /** Per position, the objective's value (NaN: none). */
+  objective: Float64Array;
+  /** The best completed trials so far, best first (at most TOP_K). */
+  top: readonly TrialRecord[];
+  reported: number;
+  /** Trials reported but not handed to storage yet (diagnostics: storage keeping up). */
+  unsaved: number;
+}
 
 export interface EngineAssets {
   glueUrl: string;
@@ -203,8 +227,10 @@ export class AtfEngineClient {
     return this.queries.backtestStatus(id);
   }
 
-  getOptimizationStatus(id: string): Promise<OptimizationStatus> {
-    return this.queries.optimizationStatus(id);
+  /** The optimization's status; once Completed or Cancelled its result, with every trial
+   *  ranked, or with `{ trials: false }` without them (counts, best trial, statistics). */
+  getOptimizationStatus(id: string, options?: RunReadOptions): Promise<OptimizationStatus> {
+    return this.queries.optimizationStatus(id, options);
   }
 
   cancelBacktest(id: string): Promise<CancelAnswer> {
@@ -223,8 +249,9 @@ export class AtfEngineClient {
     return this.queries.run(id, 'backtest');
   }
 
-  getOptimizationRun(id: string): Promise<StoredRun> {
-    return this.queries.run(id, 'optimization');
+  /** The saved optimization (with every trial ranked; `{ trials: false }`: without them). */
+  getOptimizationRun(id: string, options?: RunReadOptions): Promise<StoredRun> {
+    return this.queries.run(id, 'optimization', options);
   }
 
   /** Deletes a finished run; a run in flight is a Conflict (cancel it first). */
@@ -290,13 +317,44 @@ export class AtfEngineClient {
     return this.live.get(id)?.slot ?? -1;
   }
 
-  /** The trials an optimization in flight has reported so far, from position `from` of the
-   *  arrival order (live views poll with the length they already have); null once the run left
-   *  the live store (its saved report has them all). The records are shared: read only. */
-  trialsSoFar(id: string, from = 0): TrialRecord[] | null {
+  /** What the page keeps of an optimization in flight, for its live views (LiveGrid); null once
+   *  the run left the live store (its trials are then read from storage: queryTrials,
+   *  trialColumns). The arrays are the ledger's own: read only. */
+  liveGrid(id: string): LiveGrid | null {
     const run = this.live.get(id);
     if (!run || run.kind !== 'optimization') return null;
-    return run.ledger.trials.slice(from);
+    const l = run.ledger;
+    return { version: l.version, total: l.total, plan: l.plan ?? null, state: l.state, objective: l.objective, top: l.top, reported: l.reported, unsaved: run.trialBuffer.length };
+  }
+
+  /** A page of an optimization's trials, filtered, ranked and sorted by SQL (TrialQuery); of a
+   *  run in flight too (its waiting trials are written first). Rows carry their rank among the
+   *  completed trials. */
+  async queryTrials(id: string, query: TrialQuery): Promise<TrialPage> {
+    await this.flushLive(id);
+    return this.store.repo.trialPage(id, query);
+  }
+
+  /** Every trial of an optimization as columns (index, TrialState, objective value), in index
+   *  order: a finished run's heatmap, read by SQL. */
+  async trialColumns(id: string): Promise<TrialColumns> {
+    await this.flushLive(id);
+    const run = await this.queries.run(id, 'optimization', { trials: false });
+    const objective = (run.result as OptimizationResult | undefined)?.objective ?? (run.request as OptimizationRequest).objective ?? 'sharpe';
+    return this.store.repo.trialColumns(id, objective);
+  }
+
+  /** One trial of an optimization by its combination index (null: not reported, or unknown). */
+  async getTrial(id: string, index: number): Promise<TrialRecord | null> {
+    await this.flushLive(id);
+    const top = this.live.get(id)?.ledger.top.find((t) => t.index === index);
+    return top ?? this.store.repo.trialAt(id, index);
+  }
+
+  /** Writes the waiting trials of a run in flight (so that storage answers for all of them). */
+  private async flushLive(id: string): Promise<void> {
+    const run = this.live.get(id);
+    if (run && run.kind === 'optimization') await this.store.flushTrials(run);
   }
 
   /** Synchronous progress of a run in flight, read from the board (no message round trip). */

@@ -18,6 +18,7 @@ import {
   type RunBacktestData,
   type RunTrialsData,
   type RunWalkForwardData,
+  type StatisticsColumns,
   type StatisticsData,
   type StatisticsReply,
   type TrialsReply,
@@ -26,7 +27,7 @@ import {
   type WorkerMemory,
   type WorkerMessage,
 } from './protocol';
-import { keepInfinity, reviveMetric } from './run-utils';
+import { reviveMetric } from './run-utils';
 import type { BacktestResult, OptimizationStatistics, RunKind, ScriptCheck, TrialRecord, WalkForwardResult } from './types';
 
 /** Bad lines of a refused CSV listed in its error message (the rest are counted). */
@@ -53,6 +54,29 @@ function parseOutcome<T>(json: string): Outcome<T> {
   // Metrics come as "Infinity" where a ratio's denominator is zero for a good reason.
   const parsed: Outcome<T> = JSON.parse(json, reviveMetric);
   return parsed;
+}
+
+/** A metric value as the engine's JSON reads it: NaN (no value) is null, ±∞ a string. */
+function metricText(v: number): string {
+  if (Number.isNaN(v)) return 'null';
+  if (v === Infinity) return '"Infinity"';
+  if (v === -Infinity) return '"-Infinity"';
+  return JSON.stringify(v);
+}
+
+/** The statistics' columns as the engine's trials JSON ([{index, status, metrics: {sharpe,
+ *  <objective>}}]), written row by row (no million intermediate objects). The block sums go
+ *  beside it as one Float64Array (optimizationStatistics' blockSums), not as JSON text. */
+export function statisticsJson(c: StatisticsColumns, objective: string): string {
+  const parts: string[] = [];
+  const key = JSON.stringify(objective);
+  for (let i = 0; i < c.index.length; i++) {
+    const done = c.completed[i] === 1;
+    let row = `{"index":${c.index[i]},"status":"${done ? 'completed' : 'failed'}","metrics":`;
+    row += done ? `{"sharpe":${metricText(c.sharpe[i] ?? NaN)}${objective === 'sharpe' ? '' : `,${key}:${metricText(c.objective[i] ?? NaN)}`}}` : 'null';
+    parts.push(`${row}}`);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 /** The engine's answer when its Wasm heap (2 GB at most) cannot grow any further. */
@@ -409,14 +433,8 @@ export abstract class EngineDispatcher {
     // text cost ~0.9 s for 15,000 trials in Wasm), only when every completed trial has them.
     // (±Infinity in metrics is written "Infinity", as the engine reads it.)
     const t0 = performance.now();
-    const row = d.trials.find((t) => t.block_sums)?.block_sums?.length ?? 0;
-    const complete = row > 0 && d.trials.every((t) => t.status !== 'completed' || t.block_sums?.length === row);
-    let blockSums: Float64Array | null = null;
-    if (complete) {
-      blockSums = new Float64Array(d.trials.length * row);
-      d.trials.forEach((t, k) => { if (t.block_sums) blockSums!.set(t.block_sums, k * row); });
-    }
-    const trialsJson = JSON.stringify(d.trials, (key, value: unknown) => (key === 'block_sums' ? undefined : keepInfinity(key, value)));
+    const trialsJson = statisticsJson(d.trials, d.objective);
+    const blockSums = d.trials.blockSums;  // `blocks` (2·S) per row, every row; null: no PBO
     const t1 = performance.now();
     const out = parseOutcome<OptimizationStatistics>(
       this.require().optimizationStatistics(ds, d.requestJson, trialsJson, blockSums, d.mcPaths, d.seed),

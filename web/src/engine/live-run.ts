@@ -54,6 +54,8 @@ export interface LiveRun {
   trialBuffer: TrialRecord[];
   trialSaves: Promise<void>;
   trialTimer: ReturnType<typeof setTimeout> | null;
+  /** A trial write waits behind the one in flight (run-store.ts flushTrials). */
+  trialQueued: boolean;
 }
 
 export function newId(): string {

@@ -79,6 +79,8 @@ export class LiveStore {
     let settle = () => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
     const opt = n.request as Partial<OptimizationRequest>;
+    const objective = typeof opt.objective === 'string' ? opt.objective : 'sharpe';
+    const direction = opt.direction === 'min' ? 'min' : 'max';
     const run: LiveRun = {
       id: n.resume?.id ?? newId(),
       kind: n.kind,
@@ -101,16 +103,17 @@ export class LiveStore {
       settled,
       settle,
       hardStop: null,
-      objective: typeof opt.objective === 'string' ? opt.objective : 'sharpe',
-      direction: opt.direction === 'min' ? 'min' : 'max',
+      objective,
+      direction,
       // Small fallback chunks keep cancel and load balance fine-grained.
       genetic: n.genetic === true,
-      ledger: new TrialLedger(n.kind === 'optimization' ? n.total : 0, this.shared, Math.max(1, Math.ceil(n.total / (this.workerCount * 8))), n.plan),
+      ledger: new TrialLedger(n.kind === 'optimization' ? n.total : 0, this.shared, Math.max(1, Math.ceil(n.total / (this.workerCount * 8))), n.plan, objective, direction !== 'min'),
       fatal: null,
       engineMs: 0,
       trialBuffer: [],
       trialSaves: Promise.resolve(),
       trialTimer: null,
+      trialQueued: false,
     };
     // A planned search is handed out as lists by the ledger, never through the board's counter.
     if (n.plan && this.shared) this.board.store(slot, 'NextIndex', n.total);
@@ -123,10 +126,9 @@ export class LiveStore {
   private seedResumed(run: LiveRun, resumed: StoredRun): void {
     const saved = (resumed.result as OptimizationResult | undefined)?.trials ?? [];
     run.ledger.resume(saved);
-    const completed = saved.filter((t) => t.status === 'completed').length;
-    this.board.store(run.slot, 'Completed', completed);
-    this.board.store(run.slot, 'Failed', saved.length - completed);
-    this.board.store(run.slot, 'Processed', saved.length);
+    this.board.store(run.slot, 'Completed', run.ledger.completed);
+    this.board.store(run.slot, 'Failed', run.ledger.failed);
+    this.board.store(run.slot, 'Processed', run.ledger.reported);
     if (this.shared) this.board.store(run.slot, 'NextIndex', run.total);  // only the ledger's lists remain
   }
 

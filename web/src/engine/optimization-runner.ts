@@ -15,16 +15,16 @@ import type { EngineWorker } from './worker-pool';
 /** Blocks of PBO's combinatorially symmetric cross-validation (the engine's and CLI's default S). */
 export const STATISTICS_BLOCKS = 16;
 /** Above this many combinations PBO is skipped, as the native CLI does: each trial's block sums
- *  take 256 bytes of page memory until the run ends (64 MB at this count). */
+ *  take 128 bytes of page memory (one typed array for the grid) until the statistics are done
+ *  (32 MB at this count). */
 export const PBO_MAX_TRIALS = 250_000;
 /** Monte Carlo paths and seed of the statistics (the native CLI's defaults, so figures agree). */
 export const MC_PATHS = 1000;
 export const MC_SEED = 1;
 
 export class OptimizationRunner implements RunExecutor {
-  /** Runs whose statistics are being computed (their trials are all in; settle waits for them). */
-  private readonly summarizing = new Set<string>();
-
+  /** Genetic runs whose next generation the control worker is planning. */
+  private readonly planning = new Set<string>();
   constructor(private readonly ctx: RunContext) {}
 
   /** The engine sizes its trial groups by the number of workers sharing the combinations; trials
@@ -165,7 +165,6 @@ export class OptimizationRunner implements RunExecutor {
   settle(run: LiveRun): void {
     const { shared, live } = this.ctx;
     if (run.kind !== 'optimization' || run.finishing || run.status !== 'Running' || run.workers.size > 0) return;
-    if (this.summarizing.has(run.id)) return;
     if (run.fatal) {
       void live.finish(run, 'Failed', { errorMessage: describe(run.fatal), errorStackTrace: run.fatal.stack });
       return;
@@ -177,7 +176,7 @@ export class OptimizationRunner implements RunExecutor {
     const unclaimed = run.ledger.queued || (shared && live.board.load(run.slot, 'NextIndex') < run.total);
     if (unclaimed) return; // a worker that frees up (or a replacement) takes the rest
     if (run.genetic) {
-      void this.nextGeneration(run);
+      if (!this.planning.has(run.id)) void this.nextGeneration(run);  // once at a time
       return;
     }
     // Every combination was claimed; any not reported (a worker lost without a reply) failed.
@@ -191,27 +190,26 @@ export class OptimizationRunner implements RunExecutor {
    *  exhausted or repeated children can leave under the budget). */
   private async nextGeneration(run: LiveRun): Promise<void> {
     const { pool, datasets, live } = this.ctx;
-    this.summarizing.add(run.id);
+    this.planning.add(run.id);
     let added = 0;
     try {
-      const trials = run.ledger.trials;
-      const indexes = Float64Array.from(trials, (t) => t.index);
-      const objective = Float64Array.from(trials, (t) => (t.status === 'completed' ? Number(t.metrics?.[run.objective] ?? NaN) : NaN));
+      const { indexes, objective } = run.ledger.fitnessColumns();
+      const evaluated = indexes.length;
       const control = await pool.controlWorker();
       const reply = await control.geneticNext({ requestJson: run.requestJson, indexes, objective }, run.dataset, () => datasets.loaded(run.dataset));
       if (!reply.ok) {
         run.fatal = reply.error;
       } else if (!run.cancelRequested) {
         added = run.ledger.extend(reply.value.batch, pool.size * 2);
-        if (added === 0 && reply.value.batch.length === 0 && run.total !== trials.length) {
-          run.total = run.ledger.total = trials.length;  // done under the budget: progress reads what was evaluated
+        if (added === 0 && reply.value.batch.length === 0 && run.total !== evaluated) {
+          run.total = run.ledger.total = evaluated;  // done under the budget: progress reads what was evaluated
           live.board.store(run.slot, 'Total', run.total);
         }
       }
     } catch (e) {
       run.fatal = { name: 'Error', code: 'engine', message: errorOf(e).errorMessage };
     } finally {
-      this.summarizing.delete(run.id);
+      this.planning.delete(run.id);
     }
     if (added > 0) {
       this.ctx.pump();  // the free workers take the generation's lists
@@ -222,30 +220,36 @@ export class OptimizationRunner implements RunExecutor {
     this.settle(run);
   }
 
-  /** Completed: the statistics of the trials first (in the control worker, off the page's
-   *  thread), then the terminal state. A run whose statistics cannot be computed (no successful
-   *  trial, an engine error) still completes, with the reason in their place. */
+  /** Completed at once (the trials are already in storage; the row gets its counts and best
+   *  trial), then the statistics of the trials, in the control worker, off the page's thread:
+   *  saved into the row when done. Until then a read of the full result waits for them
+   *  (RunStore.get), a read without trials does not. A run whose statistics cannot be computed
+   *  (no successful trial, an engine error) gets the reason in their place. */
   private async complete(run: LiveRun): Promise<void> {
-    this.summarizing.add(run.id);
+    const { store, live } = this.ctx;
     const result = this.result(run, false);
+    let done = () => {};
+    store.statisticsPending(run.id, new Promise<void>((resolve) => (done = resolve)));
     try {
-      result.statistics = await this.statistics(run);
+      await live.finish(run, 'Completed', { result });
+      const statistics = await this.statistics(run);
+      // The block sums served their purpose: the run's memory goes back to what its views need.
+      run.ledger.dropBlockSums();
+      result.statistics = statistics;
+      await store.saveStatistics(run.id, statistics);
     } finally {
-      this.summarizing.delete(run.id);
+      done();
     }
-    // The block sums served their purpose: the run's memory goes back to what its result needs.
-    run.ledger.blockSums.clear();
-    await this.ctx.live.finish(run, 'Completed', { result });
   }
 
   private async statistics(run: LiveRun): Promise<OptimizationStatistics | StatisticsUnavailable> {
     const { pool, datasets, log } = this.ctx;
     const t0 = performance.now();
-    const counts: Record<string, number> = { trials: run.ledger.trials.length };
+    const counts: Record<string, number> = { trials: run.ledger.reported };
     try {
       const control = await pool.controlWorker();
       const reply = await control.statistics(
-        { requestJson: run.requestJson, trials: run.ledger.statisticsTrials(run.objective), mcPaths: MC_PATHS, seed: MC_SEED },
+        { requestJson: run.requestJson, objective: run.objective, trials: run.ledger.statisticsColumns(), mcPaths: MC_PATHS, seed: MC_SEED },
         run.dataset,
         () => datasets.loaded(run.dataset),
       );

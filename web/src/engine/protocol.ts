@@ -2,7 +2,7 @@
 // events a worker sends unprompted while a run is in flight. Every switch over these unions is
 // exhaustive (see assertNever). The shared progress board's layout is in progress-board.ts.
 import type { SerializedError } from './errors';
-import type { BacktestResult, DebugHooks, Metrics, OptimizationStatistics, RunKind, ScriptCheck, TrialRecord, WalkForwardResult } from './types';
+import type { BacktestResult, DebugHooks, OptimizationStatistics, RunKind, ScriptCheck, TrialRecord, WalkForwardResult } from './types';
 
 /** A dataset as a worker receives it. The page sends `source` with every request (posting a Blob
  *  shares it, no copy), so a worker may drop a dataset it holds (to make room) and import it again. */
@@ -78,14 +78,20 @@ export type WalkForwardReply =
   | { outcome: 'cancelled' }
   | { outcome: 'failed'; error: SerializedError };
 
-/** A finished trial as the statistics need it: the objective and Sharpe ratio of its metrics
- *  (DSR's variance of the trials' Sharpe ratios, the stability of the objective) and its block
- *  sums (PBO). */
-export interface StatisticsTrial {
-  index: number;
-  status: 'completed' | 'failed';
-  metrics: Metrics | null;
-  block_sums?: Float64Array;
+/** The finished trials as the statistics need them, one column per field and one row per trial
+ *  (typed arrays, so that a grid of a million trials travels as a few megabytes rather than a
+ *  million objects): the objective and Sharpe ratio of each trial's metrics (DSR's variance of the
+ *  trials' Sharpe ratios, the stability of the objective; NaN: no value) and, for PBO, its block
+ *  sums (`blocks` per trial, row after row; null when some completed trial has none). */
+export interface StatisticsColumns {
+  /** Combination index of each row. */
+  index: Float64Array;
+  /** 1 completed, 0 failed (or skipped by the strategy's constraint). */
+  completed: Uint8Array;
+  objective: Float64Array;
+  sharpe: Float64Array;
+  blocks: number;
+  blockSums: Float64Array | null;
 }
 
 /** An optimization's statistics, computed at its end (engine optimizationStatistics). */
@@ -93,7 +99,9 @@ export interface StatisticsData {
   dataset: DatasetRef;
   /** The optimization's engine request (statistics_blocks as its trials ran). */
   requestJson: string;
-  trials: StatisticsTrial[];
+  /** The objective's metric name (the key the columns' objective is written under). */
+  objective: string;
+  trials: StatisticsColumns;
   /** Monte Carlo paths and seed (the native CLI's defaults: 1,000 and 1). */
   mcPaths: number;
   seed: number;

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from './errors';
 import type { LiveStore } from './live-store';
 import type { RunStore } from './run-store';
 import { toBacktestStatus, toOptimizationStatus, toWalkForwardStatus } from './run-utils';
-import type { BacktestStatus, OptimizationStatus, RunFilter, RunKind, RunSummary, StoredRun, WalkForwardStatus } from './types';
+import type { BacktestStatus, OptimizationStatus, RunFilter, RunKind, RunReadOptions, RunSummary, StoredRun, WalkForwardStatus } from './types';
 
 export class RunQueries {
   constructor(
@@ -21,10 +21,10 @@ export class RunQueries {
     throw new NotFoundError(id);
   }
 
-  async optimizationStatus(id: string): Promise<OptimizationStatus> {
+  async optimizationStatus(id: string, options: RunReadOptions = {}): Promise<OptimizationStatus> {
     const run = this.live.get(id);
     if (run && run.kind === 'optimization') return toOptimizationStatus(this.live.view(run), run.cancelRequested);
-    const stored = await this.store.get(id);
+    const stored = await this.store.get(id, options);
     if (stored && stored.kind === 'optimization') return toOptimizationStatus(stored, false);
     throw new NotFoundError(id);
   }
@@ -38,10 +38,10 @@ export class RunQueries {
   }
 
   /** The run as a stored row, of the given kind. */
-  async run(id: string, kind: RunKind): Promise<StoredRun> {
+  async run(id: string, kind: RunKind, options: RunReadOptions = {}): Promise<StoredRun> {
     const run = this.live.get(id);
     if (run && run.kind === kind) return this.live.view(run);
-    const stored = await this.store.get(id);
+    const stored = await this.store.get(id, options);
     if (stored && stored.kind === kind) return stored;
     throw new NotFoundError(id);
   }

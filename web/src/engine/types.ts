@@ -513,3 +513,49 @@ export interface Columns {
   close: Float64Array;
   volume: Float64Array;
 }
+
+/** Options of the run lookups that can leave the trials out (getOptimizationStatus,
+ *  getOptimizationRun): `trials: false` answers the result with its counts, best trial and
+ *  statistics but `trials: []` (views page through them with queryTrials instead). */
+export interface RunReadOptions {
+  trials?: boolean;
+}
+
+/** One condition of a trials query: a parameter or metric (by key), compared with a number. */
+export interface TrialCondition {
+  name: string;
+  op: '>' | '>=' | '<' | '<=' | '=' | '!=';
+  value: number;
+}
+
+/** A page of an optimization's trials, filtered and sorted by SQL (queryTrials). */
+export interface TrialQuery {
+  /** The objective ranks the trials (rank 1 = best) and is the default order. */
+  objective: string;
+  direction: 'max' | 'min';
+  /** Only trials of this outcome (skipped: refused by the strategy's constraint). */
+  outcome?: 'completed' | 'skipped' | 'failed';
+  where?: TrialCondition[];
+  /** Another order: a parameter ('p:<name>'), a metric ('m:<name>'), 'eq' (final equity),
+   *  'status', or 'rank' (the default), ascending (1) or descending (-1); ties by rank. */
+  sort?: { key: string; dir: 1 | -1 } | null;
+  /** Rows skipped, and at most this many returned (≤ 10,000). */
+  offset?: number;
+  limit: number;
+}
+
+/** A trials page: its rows (each with its rank among the completed trials; null for the
+ *  others) and how many trials match the query in all. */
+export interface TrialPage {
+  rows: Array<TrialRecord & { rank: number | null }>;
+  total: number;
+}
+
+/** Every trial of an optimization as columns (a heatmap's input), one row per trial in index
+ *  order: its combination index, its TrialState (1 completed, 2 failed, 3 skipped) and its
+ *  objective's value (NaN: none). */
+export interface TrialColumns {
+  index: Float64Array;
+  state: Uint8Array;
+  objective: Float64Array;
+}

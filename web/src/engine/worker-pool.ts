@@ -133,9 +133,12 @@ export class EngineWorker {
     return r.data;
   }
 
-  /** An optimization's statistics (PSR, DSR, PBO, Monte Carlo, stability) from its trials. */
+  /** An optimization's statistics (PSR, DSR, PBO, Monte Carlo, stability) from its trials. The
+   *  trial columns' buffers are transferred (the caller no longer owns them). */
   async statistics(data: Omit<StatisticsData, 'dataset'>, key: string, source: () => DatasetSource): Promise<StatisticsReply> {
-    const r = await this.call({ type: 'statistics', data: { ...data, dataset: this.datasetRef(key, source) } });
+    const c = data.trials;
+    const transfer = [c.index.buffer, c.completed.buffer, c.objective.buffer, c.sharpe.buffer, ...(c.blockSums ? [c.blockSums.buffer] : [])] as ArrayBuffer[];
+    const r = await this.call({ type: 'statistics', data: { ...data, dataset: this.datasetRef(key, source) } }, transfer);
     if (r.type !== 'statistics') throw mismatch(r);
     return r.data;
   }
@@ -165,13 +168,13 @@ export class EngineWorker {
     return { key, source: source() };
   }
 
-  private call(request: WorkerRequest): Promise<Reply> {
+  private call(request: WorkerRequest, transfer: Transferable[] = []): Promise<Reply> {
     if (this.dead) return Promise.reject(new EngineError(`engine worker ${this.id} is gone`, 'terminated'));
     const messageId = this.nextMessageId++;
     const envelope: RequestEnvelope = { ...request, messageId };
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(messageId, { resolve, reject });
-      this.worker.postMessage(envelope);
+      this.worker.postMessage(envelope, transfer);
     });
   }
 

@@ -8,9 +8,14 @@ import type {
   Metrics,
   OptimizationRequest,
   OptimizationResult,
+  OptimizationStatistics,
   RunFilter,
   RunStatus,
+  StatisticsUnavailable,
   StoredRun,
+  TrialColumns,
+  TrialPage,
+  TrialQuery,
   TrialRecord,
   WalkForwardRequest,
   WalkForwardResult,
@@ -79,6 +84,15 @@ function trialStatements(runId: string, trials: TrialRecord[]): Statement[] {
   }));
 }
 
+/** A metric or parameter name as a JSON path ('$.sharpe'): names are keys of ours, but a query's
+ *  text comes from the page, so anything but letters, digits and _ is dropped. */
+const jsonPath = (name: string): string => `$.${name.replace(/[^a-z0-9_]/gi, '')}`;
+
+/** A trial the strategy's constraint refused (run-utils isConstraintSkip, in SQL). */
+const SKIPPED_SQL = "(status = 'failed' AND error_stack_trace LIKE '%): parameter check')";
+
+const OPS = new Set(['>', '>=', '<', '<=', '=', '!=']);
+
 export class SqliteRunRepository implements RunRepository {
   constructor(private readonly store: SqliteStore) {}
 
@@ -91,6 +105,11 @@ export class SqliteRunRepository implements RunRepository {
   /** Adds finished trials of an optimization (as they come, in batches). */
   async saveTrials(runId: string, trials: TrialRecord[]): Promise<void> {
     if (trials.length > 0) await this.store.write(trialStatements(runId, trials));
+  }
+
+  /** Sets a completed optimization's statistics (computed after its Completed row was saved). */
+  async saveStatistics(runId: string, statistics: OptimizationStatistics | StatisticsUnavailable): Promise<void> {
+    await this.store.write([{ sql: 'UPDATE optimization_runs SET statistics = ? WHERE id = ?', params: [json(statistics), runId] }]);
   }
 
   /** The indexes of an optimization's saved trials (for resuming it). */
@@ -125,11 +144,13 @@ export class SqliteRunRepository implements RunRepository {
       .map((r) => ({ name: String(r.name), csv: String(r.csv) }));
   }
 
-  async get(id: string): Promise<StoredRun | undefined> {
+  /** The run with everything; `trials: false` leaves an optimization's trials out (its result
+   *  then has the counts, the best trial and the statistics, and `trials: []`). */
+  async get(id: string, options: { trials?: boolean } = {}): Promise<StoredRun | undefined> {
     const bt = this.store.query('SELECT * FROM backtest_runs WHERE id = ?', [id])[0];
     if (bt) return this.backtestFromRow(bt, true);
     const opt = this.store.query('SELECT * FROM optimization_runs WHERE id = ?', [id])[0];
-    if (opt) return this.optimizationFromRow(opt, true);
+    if (opt) return this.optimizationFromRow(opt, true, options.trials !== false);
     const wf = this.store.query('SELECT * FROM walkforward_runs WHERE id = ?', [id])[0];
     if (wf) return this.walkForwardFromRow(wf, true);
     return undefined;
@@ -267,7 +288,10 @@ export class SqliteRunRepository implements RunRepository {
         ],
       },
     ];
-    if (result) statements.push(...trialStatements(run.id, result.trials));
+    // The trials were streamed to optimization_trials while the run ran (saveTrials); the row's
+    // result carries none. (A result that does carry trials, e.g. from the in-memory fallback
+    // or an older caller, adds them.)
+    if (result && result.trials.length > 0) statements.push(...trialStatements(run.id, result.trials));
     return statements;
   }
 
@@ -300,14 +324,14 @@ export class SqliteRunRepository implements RunRepository {
     };
   }
 
-  private optimizationFromRow(r: Row, full: boolean): StoredRun {
+  private optimizationFromRow(r: Row, full: boolean, withTrials = full): StoredRun {
     const id = String(r.id);
     const objective = text(r.objective) ?? 'sharpe';
     const direction = text(r.direction) === 'min' ? 'min' : 'max';
-    const trials = full ? this.rankedTrials(id, objective, direction) : [];
-    const best = full
+    const trials = withTrials ? this.rankedTrials(id, objective, direction) : [];
+    const best = withTrials
       ? trials[0]?.status === 'completed' ? trials[0] : null
-      : typeof r.best_index === 'number' ? this.trial(id, r.best_index) : null;
+      : typeof r.best_index === 'number' ? this.trial(id, r.best_index) : full ? this.rankedTrials(id, objective, direction, 1)[0] ?? null : null;
     const completed = Number(r.completed_combinations);
     const failed = Number(r.failed_combinations);
     const status = String(r.status) as RunStatus;
@@ -405,6 +429,76 @@ export class SqliteRunRepository implements RunRepository {
     };
   }
 
+  /** One trial of an optimization, or null. */
+  async trialAt(runId: string, index: number): Promise<TrialRecord | null> {
+    return this.trial(runId, index);
+  }
+
+  /** Every trial of an optimization as columns (index order): index, TrialState, objective. */
+  async trialColumns(runId: string, objective: string): Promise<TrialColumns> {
+    const rows = this.store.query(
+      `SELECT idx, CASE WHEN status = 'completed' THEN 1 WHEN ${SKIPPED_SQL} THEN 3 ELSE 2 END AS state,
+              json_extract(metrics, ?) AS v
+         FROM optimization_trials WHERE run_id = ? ORDER BY idx`,
+      [jsonPath(objective), runId],
+    );
+    const n = rows.length;
+    const out: TrialColumns = { index: new Float64Array(n), state: new Uint8Array(n), objective: new Float64Array(n) };
+    rows.forEach((r, i) => {
+      out.index[i] = Number(r.idx);
+      out.state[i] = Number(r.state);
+      const v = r.v;
+      out.objective[i] = typeof v === 'number' ? v : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : NaN;
+    });
+    return out;
+  }
+
+  /** A page of an optimization's trials, filtered, ranked and sorted by SQL (TrialQuery). */
+  async trialPage(runId: string, q: TrialQuery): Promise<TrialPage> {
+    const path = jsonPath(q.objective);
+    const dir = q.direction === 'min' ? 'ASC' : 'DESC';
+    const rankOrder = `status != 'completed', v IS NULL, v ${dir}, idx`;
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.outcome === 'completed') where.push("status = 'completed'");
+    else if (q.outcome === 'skipped') where.push(SKIPPED_SQL);
+    else if (q.outcome === 'failed') where.push(`status = 'failed' AND NOT ${SKIPPED_SQL}`);
+    for (const c of q.where ?? []) {
+      if (!OPS.has(c.op) || !Number.isFinite(c.value)) continue;
+      const p = jsonPath(c.name);
+      // A parameter first, else a metric (as the page's filter reads a trial).
+      where.push(`COALESCE(json_extract(params, ?), json_extract(metrics, ?)) ${c.op === '=' ? '=' : c.op} ?`);
+      params.push(p, p, c.value);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const limit = Math.max(0, Math.min(10_000, Math.floor(q.limit)));
+    const offset = Math.max(0, Math.floor(q.offset ?? 0));
+    const sort = q.sort && q.sort.key !== 'rank' ? q.sort : null;
+    let order = rankOrder;
+    if (q.sort?.key === 'rank' && q.sort.dir === -1) order = `status != 'completed', v IS NULL, v ${dir === 'DESC' ? 'ASC' : 'DESC'}, idx DESC`;
+    if (sort) {
+      const d = sort.dir === 1 ? 'ASC' : 'DESC';
+      const key = sort.key;
+      const expr = key.startsWith('p:') ? `json_extract(params, '${jsonPath(key.slice(2))}')`
+        : key.startsWith('m:') ? `json_extract(metrics, '${jsonPath(key.slice(2))}')`
+        : key === 'eq' ? 'final_equity'
+        : key === 'status' ? 'status'
+        : 'idx';
+      // Nulls last whatever the direction, then by rank.
+      order = `(${expr}) IS NULL, (${expr}) ${d}, ${rankOrder}`;
+    }
+    const base = `SELECT *, json_extract(metrics, '${path}') AS v FROM optimization_trials WHERE run_id = ?`;
+    // The rank of a row is its place among all the run's completed trials, whatever the filter.
+    const ranked = `SELECT *, CASE WHEN status = 'completed' THEN ROW_NUMBER() OVER (ORDER BY ${rankOrder}) END AS rank FROM (${base})`;
+    // In rank order with no condition but the outcome, a row's rank is its place: no window.
+    const plain = !sort && q.sort?.dir !== -1 && (q.where ?? []).length === 0 && (!q.outcome || q.outcome === 'completed');
+    const rows = plain
+      ? this.store.query(`SELECT * FROM (${base}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId]).map((r, i) => ({ ...r, rank: r.status === 'completed' ? offset + i + 1 : null }))
+      : this.store.query(`SELECT * FROM (${ranked}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId, ...params]);
+    const total = Number(this.store.query(`SELECT COUNT(*) AS n FROM optimization_trials ${clause ? `${clause} AND` : 'WHERE'} run_id = ?`, [...params, runId])[0]?.n ?? 0);
+    return { rows: rows.map((r) => ({ ...this.trialFromRow(r), rank: typeof r.rank === 'number' ? r.rank : null })), total };
+  }
+
   private trial(runId: string, index: number): TrialRecord | null {
     const r = this.store.query('SELECT * FROM optimization_trials WHERE run_id = ? AND idx = ?', [runId, index])[0];
     return r ? this.trialFromRow(r) : null;
@@ -412,13 +506,13 @@ export class SqliteRunRepository implements RunRepository {
 
   /** Ranked as the engine ranks: completed by objective (best first, undefined last, ties by
    *  index), then failed ones by index. */
-  private rankedTrials(runId: string, objective: string, direction: 'max' | 'min'): TrialRecord[] {
-    const path = `$.${objective.replace(/[^a-z0-9_]/gi, '')}`;
+  private rankedTrials(runId: string, objective: string, direction: 'max' | 'min', limit?: number): TrialRecord[] {
+    const path = jsonPath(objective);
     const order = direction === 'max' ? 'DESC' : 'ASC';
     return this.store
       .query(
         `SELECT * FROM optimization_trials WHERE run_id = ?
-          ORDER BY status != 'completed', json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) ${order}, idx`,
+          ORDER BY status != 'completed', json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) ${order}, idx${limit !== undefined ? ` LIMIT ${Math.floor(limit)}` : ''}`,
         [runId, path, path],
       )
       .map((r) => this.trialFromRow(r));

@@ -1,6 +1,6 @@
 // The page side of the storage worker: a RunRepository whose every call is a message.
 import type { RunRepository } from '../engine/repository';
-import type { RunFilter, StoredRun, TrialRecord } from '../engine/types';
+import type { OptimizationStatistics, StatisticsUnavailable, RunFilter, RunReadOptions, StoredRun, TrialColumns, TrialPage, TrialQuery, TrialRecord } from '../engine/types';
 import { ImportRejectedError, StorageError } from './storage-errors';
 import type { ScriptDoc, ScriptRef, ScriptSummary, ScriptVersionInfo } from './script-repository';
 import type { StorageCalls, StorageInit, StorageMethod, StorageReply, StorageStatus } from './storage-protocol';
@@ -64,7 +64,11 @@ export class StorageClient implements RunRepository {
   save(run: StoredRun): Promise<void> { return this.call('save', run); }
   saveTrials(runId: string, trials: TrialRecord[]): Promise<void> { return this.call('saveTrials', runId, trials); }
   savedTrialIndexes(runId: string): Promise<number[]> { return this.call('savedTrialIndexes', runId); }
-  get(id: string): Promise<StoredRun | undefined> { return this.call('get', id); }
+  get(id: string, options?: RunReadOptions): Promise<StoredRun | undefined> { return options ? this.call('get', id, options) : this.call('get', id); }
+  trialColumns(runId: string, objective: string): Promise<TrialColumns> { return this.call('trialColumns', runId, objective); }
+  trialPage(runId: string, query: TrialQuery): Promise<TrialPage> { return this.call('trialPage', runId, query); }
+  trialAt(runId: string, index: number): Promise<TrialRecord | null> { return this.call('trialAt', runId, index); }
+  saveStatistics(runId: string, statistics: OptimizationStatistics | StatisticsUnavailable): Promise<void> { return this.call('saveStatistics', runId, statistics); }
   list(filter?: RunFilter): Promise<StoredRun[]> { return this.call('list', filter); }
   delete(id: string): Promise<boolean> { return this.call('delete', id); }
   unfinished(): Promise<StoredRun[]> { return this.call('unfinished'); }

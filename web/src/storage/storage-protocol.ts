@@ -1,5 +1,5 @@
 // Messages between the page and the storage worker (one file, like the engine's protocol.ts).
-import type { RunFilter, StoredRun, TrialRecord } from '../engine/types';
+import type { OptimizationStatistics, StatisticsUnavailable, RunFilter, RunReadOptions, StoredRun, TrialColumns, TrialPage, TrialQuery, TrialRecord } from '../engine/types';
 import type { Persistence } from './sqlite-store';  // type only: no sql.js in the page bundle
 import type { ScriptDoc, ScriptRef, ScriptSummary, ScriptVersionInfo } from './script-repository';
 
@@ -8,7 +8,16 @@ export interface StorageCalls {
   save: [[StoredRun], void];
   saveTrials: [[string, TrialRecord[]], void];
   savedTrialIndexes: [[string], number[]];
-  get: [[string], StoredRun | undefined];
+  /** A run; `{ trials: false }` leaves an optimization's trials out. */
+  get: [[string, RunReadOptions?], StoredRun | undefined];
+  /** An optimization's trials as columns (index, state, objective value), for heatmaps. */
+  trialColumns: [[string, string], TrialColumns];
+  /** A page of an optimization's trials, filtered, ranked and sorted by SQL. */
+  trialPage: [[string, TrialQuery], TrialPage];
+  /** One trial of an optimization by its combination index, or null. */
+  trialAt: [[string, number], TrialRecord | null];
+  /** Sets a completed optimization's statistics in its row. */
+  saveStatistics: [[string, OptimizationStatistics | StatisticsUnavailable], void];
   list: [[RunFilter | undefined], StoredRun[]];
   delete: [[string], boolean];
   unfinished: [[], StoredRun[]];

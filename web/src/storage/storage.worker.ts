@@ -22,7 +22,11 @@ async function call<M extends StorageMethod>(method: M, args: StorageCalls[M][0]
     case 'save': return (await repo.save(a[0] as never)) as never;
     case 'saveTrials': return (await repo.saveTrials(a[0] as string, a[1] as never)) as never;
     case 'savedTrialIndexes': return (await repo.savedTrialIndexes(a[0] as string)) as never;
-    case 'get': return (await repo.get(a[0] as string)) as never;
+    case 'get': return (await repo.get(a[0] as string, (a[1] ?? {}) as never)) as never;
+    case 'trialColumns': return (await repo.trialColumns(a[0] as string, a[1] as string)) as never;
+    case 'trialPage': return (await repo.trialPage(a[0] as string, a[1] as never)) as never;
+    case 'saveStatistics': return (await repo.saveStatistics(a[0] as string, a[1] as never)) as never;
+    case 'trialAt': return (await repo.trialAt(a[0] as string, a[1] as number)) as never;
     case 'list': return (await repo.list(a[0] as never)) as never;
     case 'delete': return (await repo.delete(a[0] as string)) as never;
     case 'unfinished': return (await repo.unfinished()) as never;
@@ -49,6 +53,15 @@ async function call<M extends StorageMethod>(method: M, args: StorageCalls[M][0]
   }
 }
 
+/** Buffers an answer hands over rather than copies: an exported file, a heatmap's columns. */
+function transferables(value: unknown): Transferable[] {
+  if (value instanceof Uint8Array) return [value.buffer as ArrayBuffer];
+  if (value && typeof value === 'object' && 'state' in value && (value as { state: unknown }).state instanceof Uint8Array) {
+    return Object.values(value as Record<string, ArrayBufferView>).map((a) => a.buffer as ArrayBuffer);
+  }
+  return [];
+}
+
 scope.onmessage = async (e: MessageEvent<StorageInit | StorageRequest>) => {
   const data = e.data;
   if (!('method' in data)) {
@@ -68,7 +81,7 @@ scope.onmessage = async (e: MessageEvent<StorageInit | StorageRequest>) => {
   }
   try {
     const value = await call(data.method, data.args);
-    reply({ id: data.id, ok: true, value }, value instanceof Uint8Array ? [value.buffer] : []);
+    reply({ id: data.id, ok: true, value }, transferables(value));
   } catch (err) {
     reply({ id: data.id, ok: false, error: { name: (err as Error).name ?? 'Error', message: String((err as Error).message ?? err) } });
   }

@@ -140,11 +140,15 @@ export async function startApp(atf: AtfApi): Promise<void> {
       setNav('runs');
       const kind = m[1] as RunKind;
       const id = m[2] ?? '';
-      main.replaceChildren(h('p.muted.loading', null, 'Loading report…'));
+      // The same run's report already on screen (its live view, at the finish) stays there until
+      // the finished one is ready and takes its place in one step: its heatmap never leaves.
+      const same = main.querySelector(`article.report[data-run="${CSS.escape(id)}"]`) !== null;
+      if (!same) main.replaceChildren(h('p.muted.loading', null, 'Loading report…'));
       try {
-        const run = kind === 'backtest' ? await atf.getBacktestRun(id) : kind === 'walkforward' ? await atf.getWalkForwardRun(id) : await atf.getOptimizationRun(id);
+        // An optimization's trials are not read whole: its report pages through them by SQL.
+        const run = kind === 'backtest' ? await atf.getBacktestRun(id) : kind === 'walkforward' ? await atf.getWalkForwardRun(id) : await atf.getOptimizationRun(id, { trials: false });
         const back = () => (location.hash = '#/runs');
-        const r = kind === 'backtest' ? await backtestReport(ctx, run, back) : kind === 'walkforward' ? walkForwardReport(ctx, run, back) : optimizationReport(ctx, run, back);
+        const r = kind === 'backtest' ? await backtestReport(ctx, run, back) : kind === 'walkforward' ? walkForwardReport(ctx, run, back) : await optimizationReport(ctx, run, back);
         if (seq !== reportSeq) {
           r.dispose();
           return;
@@ -152,7 +156,7 @@ export async function startApp(atf: AtfApi): Promise<void> {
         report = r;
         shownTerminal = run.status !== 'Pending' && run.status !== 'Running';
         main.replaceChildren(r.el);
-        main.scrollTop = 0;
+        if (!same) main.scrollTop = 0;
         (r.el.querySelector('#report-title') as HTMLElement | null)?.setAttribute('tabindex', '-1');
         if (run.status === 'Pending' || run.status === 'Running') {
           if (progress?.id !== id) showProgress(id, kind);

@@ -7,8 +7,79 @@ import type { TrialRecord } from '../engine/types';
 import { h, num } from './dom';
 import { isSkipped, noResultText } from './trial-outcome';
 
+/** The trials a heatmap reads, row by row: trial records (a finished run's few trials, the
+ *  robustness views), or columns (a run's every trial as typed arrays: the live ledger, or
+ *  SQLite's columns), so that a grid of a million trials is drawn without a million objects. */
+export interface HeatmapRows {
+  count: number;
+  /** Combination index of row i. */
+  index(i: number): number;
+  /** TrialState of row i: 0 not reported, 1 completed, 2 failed, 3 skipped. */
+  state(i: number): number;
+  /** The objective's value of row i (NaN: none). */
+  value(i: number): number;
+  /** A parameter's value of row i. */
+  param(i: number, name: string): number | undefined;
+  /** The record of row i when the rows are records (else the heatmap asks `resolve`). */
+  record?(i: number): TrialRecord;
+}
+
+/** Trial records as heatmap rows. */
+export function recordRows(trials: TrialRecord[], objective: string): HeatmapRows {
+  return {
+    count: trials.length,
+    index: (i) => trials[i]?.index ?? -1,
+    state: (i) => {
+      const t = trials[i];
+      return !t ? 0 : t.status === 'completed' ? 1 : isSkipped(t) ? 3 : 2;
+    },
+    value: (i) => {
+      const v = trials[i]?.metrics?.[objective];
+      return typeof v === 'number' ? v : NaN;
+    },
+    param: (i, name) => (name === '__none' ? 0 : trials[i]?.params?.[name]),
+    record: (i) => trials[i] as TrialRecord,
+  };
+}
+
+/** Decodes a grid index into its axis values as the engine does (optimizer.cpp Grid::params_at:
+ *  the last axis varies fastest), given each axis's values in the request's order. */
+export function gridDecoder(axes: Array<{ name: string; values: number[] }>): (index: number, name: string) => number | undefined {
+  const pos = new Map(axes.map((a, i) => [a.name, i]));
+  // Stride of each axis: the product of the sizes of the axes after it.
+  const stride: number[] = [];
+  let s = 1;
+  for (let i = axes.length - 1; i >= 0; i--) {
+    stride[i] = s;
+    s *= Math.max(1, axes[i]?.values.length ?? 1);
+  }
+  return (index, name) => {
+    if (name === '__none') return 0;
+    const i = pos.get(name);
+    if (i === undefined) return undefined;
+    const a = axes[i];
+    if (!a || a.values.length === 0) return undefined;
+    return a.values[Math.floor(index / (stride[i] ?? 1)) % a.values.length];
+  };
+}
+
+/** Columns (index, state, objective per row) as heatmap rows, their parameters decoded from the
+ *  combination index. */
+export function columnRows(c: { index?: ArrayLike<number> | null; state: ArrayLike<number>; objective: ArrayLike<number>; count?: number }, decode: (index: number, name: string) => number | undefined): HeatmapRows {
+  const index = c.index ? (i: number) => c.index?.[i] ?? -1 : (i: number) => i;
+  return {
+    count: c.count ?? c.state.length,
+    index,
+    state: (i) => c.state[i] ?? 0,
+    value: (i) => c.objective[i] ?? NaN,
+    param: (i, name) => decode(index(i), name),
+  };
+}
+
 export interface HeatmapInput {
-  trials: TrialRecord[];
+  /** Trial records, or `rows`. */
+  trials?: TrialRecord[];
+  rows?: HeatmapRows;
   x: string;
   y: string;
   objective: string;
@@ -19,19 +90,24 @@ export interface HeatmapInput {
   yValues?: number[];
   /** A cell to outline (e.g. the best parameters), by its X and Y values. */
   mark?: { x: number; y: number };
+  /** Rows of other parameters kept (a fixed value of a third parameter); all when absent. */
+  keep?: (rows: HeatmapRows, i: number) => boolean;
 }
 
 interface Cell {
   xi: number;
   yi: number;
   value: number | null;
-  best: TrialRecord | null;
+  /** The row of the cell's best trial (-1: none). */
+  best: number;
+  bestValue: number;
   /** Trials that ran and failed. */
   failed: number;
   /** Trials the strategy's constraint refused (never ran). */
   skipped: number;
-  /** The first trial without a result (what a click on a cell without value shows). */
-  noResult: TrialRecord | null;
+  /** The row of the first trial without a result (what a click on a cell without value shows). */
+  noResult: number;
+  noResultSkipped: boolean;
   count: number;
 }
 
@@ -65,7 +141,16 @@ export class Heatmap {
   private input: HeatmapInput | null = null;
   private focus = 0;
 
-  constructor(private readonly onPick: (t: TrialRecord) => void) {
+  private rows: HeatmapRows = recordRows([], '');
+  /** Why a trial without result has none, once asked (by combination index). */
+  private readonly why = new Map<number, string>();
+
+  /** `resolve`: the record of a combination, for rows that are not records (a click opens it,
+   *  a hover on a cell without value says why it has none). */
+  constructor(
+    private readonly onPick: (t: TrialRecord) => void,
+    private readonly resolve?: (index: number) => Promise<TrialRecord | null>,
+  ) {
     this.canvas = h('canvas.heatmap-canvas', { tabindex: 0, 'data-testid': 'heatmap', 'aria-label': 'Objective heatmap; arrow keys move, Enter opens the trial' });
     this.tip = h('div.heatmap-tip', { 'aria-live': 'polite' });
     this.legend = h('div.heatmap-legend');
@@ -76,8 +161,7 @@ export class Heatmap {
       const c = this.cellAt(e.offsetX, e.offsetY);
       // A touch has no hover: the tip says what the tapped cell is.
       this.hover(c);
-      const t = c?.best ?? c?.noResult;
-      if (t) this.onPick(t);
+      if (c) void this.pickCell(c);
     });
     this.canvas.addEventListener('keydown', (e) => this.key(e));
     new ResizeObserver(() => this.draw()).observe(this.el);
@@ -86,43 +170,82 @@ export class Heatmap {
 
   update(input: HeatmapInput): void {
     this.input = input;
-    const vals = (name: string, expected: number[] = []) =>
-      [...new Set([...expected, ...input.trials.map((t) => t.params?.[name]).filter((v): v is number => typeof v === 'number')])].sort((a, b) => a - b);
-    this.xs = vals(input.x, input.xValues);
-    this.ys = vals(input.y, input.yValues);
-    const map = new Map<string, Cell & { sum: number; n: number }>();
-    for (const t of input.trials) {
-      const xv = t.params?.[input.x];
-      const yv = t.params?.[input.y];
+    const rows = input.rows ?? recordRows(input.trials ?? [], input.objective);
+    this.rows = rows;
+    const index = (vals: number[]) => new Map(vals.map((v, i) => [v, i]));
+    // The axes' values: those of the request, plus any a trial has that the request lacks.
+    const extra = (name: string, expected: number[] = []) => {
+      const set = new Set(expected);
+      if (!input.rows) for (let i = 0; i < rows.count; i++) {
+        const v = rows.param(i, name);
+        if (typeof v === 'number') set.add(v);
+      }
+      return [...set].sort((a, b) => a - b);
+    };
+    this.xs = extra(input.x, input.xValues);
+    this.ys = extra(input.y, input.yValues);
+    const xi = index(this.xs);
+    const yi = index(this.ys);
+    const ny = Math.max(1, this.ys.length);
+    const map = new Map<number, Cell & { sum: number; n: number }>();
+    for (let i = 0; i < rows.count; i++) {
+      const st = rows.state(i);
+      if (st === 0) continue;
+      if (input.keep && !input.keep(rows, i)) continue;
+      const xv = rows.param(i, input.x);
+      const yv = rows.param(i, input.y);
       if (xv === undefined || yv === undefined) continue;
-      const key = `${xv}|${yv}`;
+      const cx = xi.get(xv);
+      const cy = yi.get(yv);
+      if (cx === undefined || cy === undefined) continue;
+      const key = cx * ny + cy;
       let c = map.get(key);
       if (!c) {
-        c = { xi: this.xs.indexOf(xv), yi: this.ys.indexOf(yv), value: null, best: null, failed: 0, skipped: 0, noResult: null, count: 0, sum: 0, n: 0 };
+        c = { xi: cx, yi: cy, value: null, best: -1, bestValue: NaN, failed: 0, skipped: 0, noResult: -1, noResultSkipped: false, count: 0, sum: 0, n: 0 };
         map.set(key, c);
       }
       c.count++;
-      if (t.status !== 'completed') {
-        if (isSkipped(t)) c.skipped++;
+      if (st !== 1) {
+        if (st === 3) c.skipped++;
         else c.failed++;
-        c.noResult ??= t;
+        if (c.noResult < 0) {
+          c.noResult = i;
+          c.noResultSkipped = st === 3;
+        }
         continue;
       }
-      const v = t.metrics?.[input.objective];
-      if (v === null || v === undefined || !Number.isFinite(v)) continue;
+      const v = rows.value(i);
+      if (!Number.isFinite(v)) continue;
       c.sum += v;
       c.n++;
-      const bv = c.best?.metrics?.[input.objective];
-      if (c.best === null || bv === null || bv === undefined || (input.maximize ? v > bv : v < bv)) c.best = t;
+      if (c.best < 0 || (input.maximize ? v > c.bestValue : v < c.bestValue)) {
+        c.best = i;
+        c.bestValue = v;
+      }
     }
     this.cells = [...map.values()].map((c) => ({
       ...c,
-      value: c.n === 0 ? null : input.aggregate === 'mean' ? c.sum / c.n : (c.best?.metrics?.[input.objective] ?? null),
+      value: c.n === 0 ? null : input.aggregate === 'mean' ? c.sum / c.n : c.bestValue,
     }));
     this.canvas.dataset['cells'] = String(this.cells.length);
     this.canvas.dataset['skippedCells'] = String(this.cells.filter((c) => c.value === null && c.skipped > 0).length);
     this.canvas.dataset['failedCells'] = String(this.cells.filter((c) => c.failed > 0).length);
     this.draw();
+  }
+
+  /** The record of row `i` (the rows' own, or asked of `resolve`). */
+  private async recordOf(i: number): Promise<TrialRecord | null> {
+    const rows = this.rows;
+    if (rows.record) return rows.record(i);
+    return (await this.resolve?.(rows.index(i))) ?? null;
+  }
+
+  /** A click or Enter on a cell: its best trial, or the one without result (which says why). */
+  private async pickCell(c: Cell): Promise<void> {
+    const row = c.best >= 0 ? c.best : c.noResult;
+    if (row < 0) return;
+    const t = await this.recordOf(row);
+    if (t) this.onPick(t);
   }
 
   private range(): [number, number] {
@@ -272,14 +395,29 @@ export class Heatmap {
     const y = this.ys[c.yi];
     const agg = this.input.aggregate === 'mean' ? 'mean' : 'best';
     const at = this.input.y === '__none' ? `${this.input.x}=${x}` : `${this.input.x}=${x}, ${this.input.y}=${y}`;
-    const why = c.noResult ? noResultText(c.noResult) : '';
-    if (c.value === null) {
-      // No value: say why (every trial of the cell was skipped or failed, or none has finished).
-      this.tip.textContent = `${at}: no result, ${why || 'no trial has finished yet'}`;
+    const text = (why: string) => {
+      if (c.value === null) return `${at}: no result, ${why || 'no trial has finished yet'}`;
+      const extra = [c.skipped ? `${c.skipped} skipped` : '', c.failed ? `${c.failed} failed` : ''].filter(Boolean).join(', ');
+      return `${at}: ${this.input?.objective} ${agg} ${num(c.value, 4)} over ${c.count - c.skipped - c.failed} trial(s)${extra ? `; ${extra} (${why})` : ''}`;
+    };
+    if (c.noResult < 0) {
+      this.tip.textContent = text('');
       return;
     }
-    const extra = [c.skipped ? `${c.skipped} skipped` : '', c.failed ? `${c.failed} failed` : ''].filter(Boolean).join(', ');
-    this.tip.textContent = `${at}: ${this.input.objective} ${agg} ${num(c.value, 4)} over ${c.count - c.skipped - c.failed} trial(s)${extra ? `; ${extra} (${why})` : ''}`;
+    // Why the cell's first trial without result has none: its record says (asked once).
+    const index = this.rows.index(c.noResult);
+    const known = this.why.get(index);
+    const generic = c.noResultSkipped ? "skipped by the strategy's constraint" : 'failed';
+    this.tip.textContent = text(known ?? generic);
+    if (known !== undefined) return;
+    const rows = this.rows;
+    void this.recordOf(c.noResult).then((t) => {
+      if (!t || rows !== this.rows) return;
+      const why = noResultText(t);
+      this.why.set(index, why);
+      // Still the cell under the pointer: the tip gets the exact reason.
+      if (this.tip.textContent === text(generic)) this.tip.textContent = text(why);
+    });
   }
 
   private key(e: KeyboardEvent): void {
@@ -292,8 +430,7 @@ export class Heatmap {
     else if (e.key === 'ArrowUp') yi++;
     else if (e.key === 'ArrowDown') yi--;
     else if (e.key === 'Enter') {
-      const t = cur.best ?? cur.noResult;
-      if (t) this.onPick(t);
+      void this.pickCell(cur);
       return;
     } else return;
     e.preventDefault();

@@ -131,7 +131,8 @@ export class ProgressView {
 
   private fetchStatus(): Promise<BacktestStatus | OptimizationStatus | WalkForwardStatus> {
     if (this.kind === 'walkforward') return this.ctx.atf.getWalkForwardStatus(this.id);
-    return this.kind === 'backtest' ? this.ctx.atf.getBacktestStatus(this.id) : this.ctx.atf.getOptimizationStatus(this.id);
+    // The trials are not what this view shows: the light status (no trial read back).
+    return this.kind === 'backtest' ? this.ctx.atf.getBacktestStatus(this.id) : this.ctx.atf.getOptimizationStatus(this.id, { trials: false });
   }
 
   private renderStatus(s: BacktestStatus | OptimizationStatus | WalkForwardStatus): void {

@@ -5,11 +5,11 @@
 // Optimization: summary, then two tabs: Results (heatmap over two chosen parameters, ranked
 // trials table with failed trials expandable, the picked trial's parameters and metrics, re-run
 // as a full backtest) and Robustness (robustness.ts: DSR, PSR, PBO, Monte Carlo, stability).
-import type { BacktestRequest, BacktestResult, OptimizationRequest, OptimizationResult, StoredRun, TrialRecord } from '../engine/types';
+import type { BacktestRequest, BacktestResult, OptimizationRequest, OptimizationResult, StoredRun, TrialCondition, TrialQuery, TrialRecord } from '../engine/types';
 import { chartBox, plotColor, ReportCharts } from './charts';
 import type { Ctx } from './context';
 import { dateTime, duration, errorPanel, errorText, h, int, metricLabel, metricText, money, num, paramsText, pct, utcDate } from './dom';
-import { axisValues, Heatmap } from './heatmap';
+import { axisValues, columnRows, gridDecoder, Heatmap, recordRows, type HeatmapRows } from './heatmap';
 import { loadPrices, sliceBars } from './prices';
 import { rangeOf, type DateRange } from '../engine/date-range';
 import { configOf, showShareLink } from './share';
@@ -20,7 +20,7 @@ import { monthlyReturns, monthlyTable, performanceTable, returnsHistogram, trade
 import { frameProgress } from './live-progress';
 import { isResumable, resumeButton } from './resume';
 import { filterNames, parseConditions } from './trial-filter';
-import { isFailed, isSkipped, noResultText } from './trial-outcome';
+import { isSkipped, noResultText } from './trial-outcome';
 
 const CARD_METRICS = [
   'net_profit', 'total_return_pct', 'cagr_pct', 'sharpe', 'sortino', 'max_drawdown_pct', 'calmar', 'volatility_pct',
@@ -397,16 +397,21 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
   return { el, dispose: () => charts.dispose() };
 }
 
-type TrialRow = TrialRecord & { rank: number };
+type TrialRow = TrialRecord & { rank: number | null };
+
+/** Rows of the ranked table per page (and per "Show more"). */
+const PAGE_ROWS = 100;
 
 /** The heatmap block: X / Y / aggregate pickers over the request's axes and the canvas. The grid
- *  has every axis value from the start, so a live one fills in rather than grows. */
+ *  has every axis value from the start, so a live one fills in rather than grows. `rows` gives
+ *  the trials to draw (columns: the live ledger's, or SQLite's), `resolve` a trial's record. */
 function heatmapBlock(
   req: OptimizationRequest,
   objective: string,
   maximize: boolean,
   pick: (t: TrialRecord) => void,
-  trials: () => TrialRecord[],
+  rows: () => HeatmapRows,
+  resolve: (index: number) => Promise<TrialRecord | null>,
 ): { el: HTMLElement; draw: () => void } {
   const specs = req.axes ?? [];
   const axes = specs.map((a) => a.name);
@@ -422,7 +427,7 @@ function heatmapBlock(
   const aggSel = h('select#hm-agg');
   aggSel.add(new Option('best of the others', 'best'));
   aggSel.add(new Option('mean of the others', 'mean'));
-  const hm = new Heatmap(pick);
+  const hm = new Heatmap(pick, resolve);
   const valuesOf = (name: string) => {
     const spec = specs.find((a) => a.name === name);
     return spec ? axisValues(spec) : [0];
@@ -448,9 +453,17 @@ function heatmapBlock(
   const draw = () => {
     const none = ySel.value === '__none';
     const fixed = [...fixSels].filter(([, sel]) => sel.value !== '').map(([k, sel]) => [k, Number(sel.value)] as const);
-    const all = fixed.length ? trials().filter((t) => fixed.every(([k, v]) => t.params?.[k] === v)) : trials();
-    const ts = none ? all.map((t) => ({ ...t, params: t.params ? { ...t.params, __none: 0 } : null })) : all;
-    hm.update({ trials: ts, x: xSel.value, y: ySel.value, objective, maximize, aggregate: aggSel.value === 'mean' ? 'mean' : 'best', xValues: valuesOf(xSel.value), yValues: none ? [0] : valuesOf(ySel.value) });
+    hm.update({
+      rows: rows(),
+      ...(fixed.length ? { keep: (r: HeatmapRows, i: number) => fixed.every(([k, v]) => r.param(i, k) === v) } : {}),
+      x: xSel.value,
+      y: ySel.value,
+      objective,
+      maximize,
+      aggregate: aggSel.value === 'mean' ? 'mean' : 'best',
+      xValues: valuesOf(xSel.value),
+      yValues: none ? [0] : valuesOf(ySel.value),
+    });
   };
   aggSel.addEventListener('change', draw);
   for (const s of [xSel, ySel]) {
@@ -474,6 +487,11 @@ function heatmapBlock(
   return { el, draw };
 }
 
+/** The request's axes with their values in the request's order (as the engine indexes them). */
+function decoderOf(req: OptimizationRequest): (index: number, name: string) => number | undefined {
+  return gridDecoder((req.axes ?? []).map((a) => ({ name: a.name, values: axisValues(a) })));
+}
+
 /** A picked trial's body: its metric cards, or why it has none (skipped by the strategy's
  *  constraint, said neutrally; or failed, with the message and the stack trace). */
 function trialBody(ctx: Ctx, t: TrialRecord): HTMLElement {
@@ -484,15 +502,15 @@ function trialBody(ctx: Ctx, t: TrialRecord): HTMLElement {
   return metricCards(ctx, t.metrics ?? {});
 }
 
-/** While an optimization runs: its heatmap fills in from the trials reported so far (polled from
- *  the live store; a redraw is spaced by at least 5× its own cost so a huge grid stays smooth).
- *  Returns the function that stops polling. The ranked table appears with the final report. */
+/** While an optimization runs: its heatmap fills in from what the page keeps of it (the live
+ *  ledger's per-combination state and objective, polled; a redraw is spaced by at least 5× its
+ *  own cost so a huge grid stays smooth). Returns the function that stops polling. The ranked
+ *  table appears with the final report. */
 function liveTrials(ctx: Ctx, run: StoredRun, el: HTMLElement): () => void {
   const req = run.request as OptimizationRequest;
   const objective = req.objective ?? 'sharpe';
   const info = ctx.metrics.find((m) => m.name === objective);
   const maximize = req.direction ? req.direction !== 'min' : info?.higher_is_better !== false;
-  const trials: TrialRecord[] = [];
   const counts = h('p.notice.live-trials', { 'aria-live': 'off', 'data-testid': 'live-trials' }, 'In flight: trials appear here as they finish.');
   el.append(counts);
   if ((req.axes ?? []).length === 0) return () => {};
@@ -504,18 +522,23 @@ function liveTrials(ctx: Ctx, run: StoredRun, el: HTMLElement): () => void {
       trialBody(ctx, t),
     );
   };
-  const block = heatmapBlock(req, objective, maximize, pick, () => trials);
+  const decode = decoderOf(req);
+  let rows: HeatmapRows = recordRows([], objective);
+  const block = heatmapBlock(req, objective, maximize, pick, () => rows, (i) => ctx.atf.getTrial(run.id, i));
   el.append(block.el, picked);
   let timer: ReturnType<typeof setTimeout> | null = null;
   let raf = 0;
   let stopped = false;
+  let version = -1;
   const poll = () => {
     if (stopped) return;
-    const fresh = ctx.atf.trialsSoFar(run.id, trials.length);
-    if (fresh === null) return; // left the live store: the app rebuilds the report as finished
+    const grid = ctx.atf.liveGrid(run.id);
+    if (grid === null) return; // left the live store: the app rebuilds the report as finished
     let wait = 250;
-    if (fresh.length > 0) {
-      for (const t of fresh) trials.push(t);
+    if (grid.version !== version) {
+      version = grid.version;
+      const plan = grid.plan;
+      rows = columnRows({ index: plan, state: grid.state, objective: grid.objective }, decode);
       const t0 = performance.now();
       block.draw();
       wait = Math.max(250, 5 * (performance.now() - t0));
@@ -546,7 +569,12 @@ function liveTrials(ctx: Ctx, run: StoredRun, el: HTMLElement): () => void {
   };
 }
 
-export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void): Report {
+/** An optimization's report. `run` may come without its trials (getOptimizationRun with
+ *  `{ trials: false }`): the heatmap reads every trial as columns and the ranked table pages
+ *  through them, both by SQL; the Robustness tab loads the trials when first shown. Resolves
+ *  once the heatmap's data and the table's first page are in, so that the caller can swap it in
+ *  for the live report at once. */
+export async function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void): Promise<Report> {
   const req = run.request as OptimizationRequest;
   const el = h('article.report', { 'data-kind': 'optimization', 'data-run': run.id, 'aria-labelledby': 'report-title' });
   el.append(header(`Optimization · ${req.strategy ?? 'Pine script'} on ${run.dataset}`, run, onBack, ctx));
@@ -566,8 +594,14 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
   const maximize = res.direction !== 'min';
   const axes = (req.axes ?? []).map((a) => a.name);
   const best = res.best;
-  const skipped = res.trials.reduce((n, t) => n + (isSkipped(t) ? 1 : 0), 0);
-  const failedCount = res.trials.reduce((n, t) => n + (isFailed(t) ? 1 : 0), 0);
+  // Every trial as columns (index, state, objective), read by SQL: the heatmap and the counts.
+  const columns = await ctx.atf.trialColumns(run.id);
+  let skipped = 0;
+  let failedCount = 0;
+  for (const st of columns.state) {
+    if (st === 3) skipped++;
+    else if (st === 2) failedCount++;
+  }
   el.append(
     h(
       'div.cards',
@@ -624,8 +658,20 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
   // Two tabs: the results, and their robustness (drawn when first shown: charts measure their box).
   const charts = new ReportCharts();
   const results = h('div.tab-panel', { role: 'tabpanel', id: 'opt-panel-results', 'aria-labelledby': 'opt-tab-results' });
-  const robust = robustnessPanel(req, res, charts, pick, run.status);
-  const robustPanel = h('div.tab-panel', { role: 'tabpanel', id: 'opt-panel-robustness', 'aria-labelledby': 'opt-tab-robustness', hidden: true }, robust.el);
+  // The robustness views read every trial: loaded when the tab is first shown.
+  let robust: { el: HTMLElement; draw: () => void } | null = null;
+  const robustPanel = h('div.tab-panel', { role: 'tabpanel', id: 'opt-panel-robustness', 'aria-labelledby': 'opt-tab-robustness', hidden: true }, h('p.muted', null, 'Loading the trials…'));
+  let robustLoading: Promise<void> | null = null;
+  const loadRobust = () =>
+    (robustLoading ??= (async () => {
+      try {
+        const full = res.trials.length > 0 ? run : await ctx.atf.getOptimizationRun(run.id);
+        robust = robustnessPanel(req, full.result as OptimizationResult, charts, pick, run.status);
+        robustPanel.replaceChildren(robust.el);
+      } catch (e) {
+        robustPanel.replaceChildren(errorPanel('Cannot load the trials', errorText(e), null));
+      }
+    })());
   const tabs = {
     results: h('button.tab', { type: 'button', role: 'tab', id: 'opt-tab-results', 'aria-controls': 'opt-panel-results', 'aria-selected': 'true' }, 'Results'),
     robustness: h('button.tab', { type: 'button', role: 'tab', id: 'opt-tab-robustness', 'aria-controls': 'opt-panel-robustness', 'aria-selected': 'false', 'data-testid': 'robustness-tab' }, 'Robustness'),
@@ -635,7 +681,7 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     tabs.robustness.setAttribute('aria-selected', String(which === 'robustness'));
     results.hidden = which !== 'results';
     robustPanel.hidden = which !== 'robustness';
-    if (which === 'robustness') requestAnimationFrame(robust.draw);
+    if (which === 'robustness') void loadRobust().then(() => requestAnimationFrame(() => robust?.draw()));
   };
   tabs.results.addEventListener('click', () => show('results'));
   tabs.robustness.addEventListener('click', () => show('robustness'));
@@ -643,15 +689,15 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
 
   // Heatmap over two chosen parameters.
   if (axes.length >= 1) {
-    const block = heatmapBlock(req, objective, maximize, pick, () => res.trials);
+    const rows = columnRows(columns, decoderOf(req));
+    const block = heatmapBlock(req, objective, maximize, pick, () => rows, (i) => ctx.atf.getTrial(run.id, i));
     results.append(block.el);
     requestAnimationFrame(block.draw);
   }
 
   results.append(picked);
 
-  // Ranked trials.
-  const ranked: TrialRow[] = res.trials.map((t, i) => ({ ...t, rank: i + 1 }));
+  // Ranked trials: pages of a SQL query (filter, outcome, order), never every trial in the page.
   const metricCols = [objective, ...['net_profit', 'total_return_pct', 'sharpe', 'max_drawdown_pct', 'trades'].filter((m) => m !== objective)];
   const open = new Set<number>();
   const statusFilter = h('select#trials-status');
@@ -662,8 +708,14 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     rowKey: (t) => String(t.index),
     onActivate: pick,
     rowClass: (t) => (t.status === 'completed' ? '' : `trial-${outcome(t)}`),
-    maxRows: 100,
+    maxRows: PAGE_ROWS,
     empty: 'No trials.',
+    // The order and the pages come from SQL.
+    onSort: (sort) => {
+      order = sort;
+      void query(PAGE_ROWS);
+    },
+    onMore: (n) => void query(n),
     detail: (t) =>
       t.status === 'failed' && open.has(t.index)
         ? isSkipped(t)
@@ -671,7 +723,7 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
           : errorPanel(`Trial #${t.index} (${paramsText(t.params)}) failed`, t.error_message, t.error_stack_trace)
         : null,
     columns: [
-      { key: 'rank', label: 'Rank', value: (t) => (t.status === 'completed' ? t.rank : null), numeric: true, render: (t) => (t.status === 'completed' ? String(t.rank) : '—') },
+      { key: 'rank', label: 'Rank', value: (t) => (t.status === 'completed' ? t.rank : null), numeric: true, render: (t) => (t.status === 'completed' && t.rank !== null ? String(t.rank) : '—') },
       {
         key: 'status',
         label: 'Status',
@@ -705,25 +757,33 @@ export function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () => void)
     h('p.hint', null, 'A name as its column shows it or as its key, a comparison (>, >=, <, <=, =, !=) and a number; join conditions with commas or "and".'),
     h('p.names', null, ...names.flatMap((n, i) => [i ? ' · ' : '', h('code', null, n.key), n.label !== n.key ? h('span.muted', null, ` ${n.label}`) : ''])),
   );
+  let order: { key: string; dir: 1 | -1 } | null = null;
+  let conds: TrialCondition[] = [];
+  let seq = 0;
+  /** The first `n` rows of the query as the filter and order now say. */
+  const query = async (n: number) => {
+    const mine = ++seq;
+    const outcome = statusFilter.value as TrialQuery['outcome'] | '';
+    try {
+      const page = await ctx.atf.queryTrials(run.id, { objective, direction: maximize ? 'max' : 'min', ...(outcome ? { outcome } : {}), where: conds, sort: order, limit: n });
+      if (mine !== seq) return;
+      table.setPage(page.rows, page.total);
+    } catch (e) {
+      if (mine === seq) condError.textContent = errorText(e);
+    }
+  };
   const applyFilter = () => {
     const parsed = parseConditions(condInput.value, names);
     condError.textContent = parsed.error ?? '';
     // An unknown name: the list of known ones opens.
     if (parsed.unknown) (namesHelp as HTMLDetailsElement).open = true;
-    const conds = parsed.conds;
-    table.setRows(
-      ranked.filter((t) => {
-        if (statusFilter.value && outcome(t) !== statusFilter.value) return false;
-        return conds.every((c) => {
-          const v = t.params?.[c.name] ?? t.metrics?.[c.name];
-          return typeof v === 'number' && c.test(v);
-        });
-      }),
-    );
+    if (parsed.error) return;
+    conds = parsed.conds.map((c) => ({ name: c.name, op: c.op, value: c.value }));
+    return query(PAGE_ROWS);
   };
-  statusFilter.addEventListener('change', applyFilter);
-  condInput.addEventListener('input', applyFilter);
-  applyFilter();
+  statusFilter.addEventListener('change', () => void applyFilter());
+  condInput.addEventListener('input', () => void applyFilter());
+  await applyFilter();
   results.append(
     h(
       'section.block',

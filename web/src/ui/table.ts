@@ -24,6 +24,10 @@ export interface TableOptions<T> {
   empty?: string;
   caption?: string;
   testId?: string;
+  /** Rows sorted elsewhere (SQL): a header click asks for that order rather than sorting here. */
+  onSort?: (sort: { key: string; dir: 1 | -1 } | null) => void;
+  /** Rows paged elsewhere: "Show more" asks for the first `n` rows (setPage answers). */
+  onMore?: (n: number) => void;
 }
 
 export class SortableTable<T> {
@@ -53,13 +57,29 @@ export class SortableTable<T> {
 
   setRows(rows: T[]): void {
     this.rows = rows;
+    this.total = null;
     this.limit = null;
     this.render();
   }
 
+  /** Rows of a page sorted and cut elsewhere (onSort, onMore), of `total` matching rows. */
+  setPage(rows: T[], total: number): void {
+    this.rows = rows;
+    this.total = total;
+    this.limit = rows.length;
+    this.render();
+  }
+
+  /** All matching rows when paged elsewhere (null: the rows given are all). */
+  private total: number | null = null;
+
   private toggle(key: string): void {
     const first = this.o.columns.find((c) => c.key === key)?.numeric ? -1 : 1;
     this.sort = this.sort?.key === key ? { key, dir: this.sort.dir === 1 ? -1 : 1 } : { key, dir: first };
+    if (this.o.onSort) {
+      this.o.onSort(this.sort);
+      return;
+    }
     this.render();
   }
 
@@ -68,7 +88,7 @@ export class SortableTable<T> {
 
   private sorted(): T[] {
     const s = this.sort;
-    if (!s) return this.rows;
+    if (!s || this.o.onSort) return this.rows;
     const col = this.o.columns.find((c) => c.key === s.key);
     if (!col) return this.rows;
     return [...this.rows].sort((a, b) => {
@@ -93,6 +113,7 @@ export class SortableTable<T> {
     const all = this.sorted();
     const max = this.limit ?? this.o.maxRows ?? Infinity;
     const rows = all.slice(0, max);
+    const count = this.total ?? all.length;
     if (rows.length === 0) {
       this.body.append(h('tr', null, h('td.empty', { colspan: this.o.columns.length }, this.o.empty ?? 'Nothing here yet.')));
     }
@@ -124,16 +145,20 @@ export class SortableTable<T> {
       const d = this.o.detail?.(row);
       if (d) this.body.append(h('tr.detail-row', null, h('td', { colspan: this.o.columns.length }, d)));
     }
-    if (all.length > rows.length) {
+    if (count > rows.length) {
       // Rows come in pages: laying out thousands of rows at once would block the page.
       const page = this.o.maxRows ?? rows.length;
-      const more = h('button.link.show-more', { type: 'button' }, `Show ${Math.min(page, all.length - rows.length).toLocaleString('en-US')} more`);
+      const more = h('button.link.show-more', { type: 'button' }, `Show ${Math.min(page, count - rows.length).toLocaleString('en-US')} more`);
       more.addEventListener('click', () => {
+        if (this.o.onMore && this.total !== null) {
+          this.o.onMore(rows.length + page);
+          return;
+        }
         this.limit = rows.length + page;
         this.render();
       });
       this.body.append(
-        h('tr', null, h('td.empty', { colspan: this.o.columns.length }, `Showing ${rows.length.toLocaleString('en-US')} of ${all.length.toLocaleString('en-US')} rows (sort or filter to see others). `, more)),
+        h('tr', null, h('td.empty', { colspan: this.o.columns.length }, `Showing ${rows.length.toLocaleString('en-US')} of ${count.toLocaleString('en-US')} rows (sort or filter to see others). `, more)),
       );
     }
   }

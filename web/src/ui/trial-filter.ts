@@ -5,6 +5,9 @@
 /** One condition on a trial's parameter or metric (by its key). */
 export interface Condition {
   name: string;
+  /** The comparison ("==" is written "="), for SQL. */
+  op: '>' | '>=' | '<' | '<=' | '=' | '!=';
+  value: number;
   test: (v: number) => boolean;
 }
 
@@ -56,7 +59,8 @@ export function parseConditions(text: string, names: FilterName[]): { conds: Con
       : op === '<=' ? (v: number) => v <= x
       : op === '!=' ? (v: number) => v !== x
       : (v: number) => v === x;
-    conds.push({ name: key, test });
+    const sqlOp = (op === '==' ? '=' : op) as Condition['op'];
+    conds.push({ name: key, op: sqlOp, value: x, test });
   }
   return { conds, error: null };
 }

@@ -16,9 +16,7 @@ import type {
   WalkForwardResult,
 } from '../engine/types';
 import { metricJson } from '../engine/run-utils';
-import type { SqliteStore, Statement } from './sqlite-store';
-
-type Row = Record<string, SqlValue | undefined>;
+import type { Row, SqliteStore, Statement } from './sqlite-store';
 
 // Metrics keep +∞ as "Infinity" in their JSON text (run-utils' metricJson): it reads back as Infinity.
 const json = (v: unknown): string => metricJson.stringify(v);
@@ -95,9 +93,7 @@ export class SqliteRunRepository implements RunRepository {
 
   /** The indexes of an optimization's saved trials (for resuming it). */
   async savedTrialIndexes(runId: string): Promise<number[]> {
-    return this.store
-      .query('SELECT idx FROM optimization_trials WHERE run_id = ? ORDER BY idx', [runId])
-      .map((r) => Number(r.idx));
+    return (await this.store.query('SELECT idx FROM optimization_trials WHERE run_id = ? ORDER BY idx', [runId])).map((r) => Number(r.idx));
   }
 
   /** Stores an imported dataset once (by name); runs refer to it by that name. */
@@ -120,17 +116,15 @@ export class SqliteRunRepository implements RunRepository {
 
   /** Every stored dataset with its CSV text, oldest first. */
   async datasets(): Promise<Array<{ name: string; csv: string }>> {
-    return this.store
-      .query('SELECT name, csv FROM datasets ORDER BY created_at')
-      .map((r) => ({ name: String(r.name), csv: String(r.csv) }));
+    return (await this.store.query('SELECT name, csv FROM datasets ORDER BY created_at')).map((r) => ({ name: String(r.name), csv: String(r.csv) }));
   }
 
   async get(id: string): Promise<StoredRun | undefined> {
-    const bt = this.store.query('SELECT * FROM backtest_runs WHERE id = ?', [id])[0];
+    const bt = (await this.store.query('SELECT * FROM backtest_runs WHERE id = ?', [id]))[0];
     if (bt) return this.backtestFromRow(bt, true);
-    const opt = this.store.query('SELECT * FROM optimization_runs WHERE id = ?', [id])[0];
+    const opt = (await this.store.query('SELECT * FROM optimization_runs WHERE id = ?', [id]))[0];
     if (opt) return this.optimizationFromRow(opt, true);
-    const wf = this.store.query('SELECT * FROM walkforward_runs WHERE id = ?', [id])[0];
+    const wf = (await this.store.query('SELECT * FROM walkforward_runs WHERE id = ?', [id]))[0];
     if (wf) return this.walkForwardFromRow(wf, true);
     return undefined;
   }
@@ -148,7 +142,7 @@ export class SqliteRunRepository implements RunRepository {
     const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
     const runs: StoredRun[] = [];
     if (filter.kind === undefined || filter.kind === 'backtest') {
-      const rows = this.store.query(
+      const rows = await this.store.query(
         `SELECT id, dataset_id, strategy, request, status, total_bars, processed_bars, created_at, started_at,
                 finished_at, final_equity, metrics, error_message, error_stack_trace
            FROM backtest_runs${clause} ORDER BY created_at DESC${limit}`,
@@ -157,16 +151,16 @@ export class SqliteRunRepository implements RunRepository {
       runs.push(...rows.map((r) => this.backtestFromRow(r, false)));
     }
     if (filter.kind === undefined || filter.kind === 'optimization') {
-      const rows = this.store.query(
+      const rows = await this.store.query(
         `SELECT id, dataset_id, strategy, request, status, total_combinations, completed_combinations, failed_combinations,
                 objective, direction, created_at, started_at, finished_at, best_index, error_message, error_stack_trace
            FROM optimization_runs${clause} ORDER BY created_at DESC${limit}`,
         params,
       );
-      runs.push(...rows.map((r) => this.optimizationFromRow(r, false)));
+      for (const r of rows) runs.push(await this.optimizationFromRow(r, false));
     }
     if (filter.kind === undefined || filter.kind === 'walkforward') {
-      const rows = this.store.query(
+      const rows = await this.store.query(
         `SELECT id, dataset_id, strategy, request, status, total_windows, completed_windows, combinations, created_at,
                 started_at, finished_at, efficiency, error_message, error_stack_trace
            FROM walkforward_runs${clause} ORDER BY created_at DESC${limit}`,
@@ -197,9 +191,9 @@ export class SqliteRunRepository implements RunRepository {
     await this.store.refresh();
     const active = "status IN ('Pending', 'Running')";
     return [
-      ...this.store.query(`SELECT * FROM backtest_runs WHERE ${active}`).map((r) => this.backtestFromRow(r, false)),
-      ...this.store.query(`SELECT * FROM optimization_runs WHERE ${active}`).map((r) => this.optimizationFromRow(r, false)),
-      ...this.store.query(`SELECT * FROM walkforward_runs WHERE ${active}`).map((r) => this.walkForwardFromRow(r, false)),
+      ...(await this.store.query(`SELECT * FROM backtest_runs WHERE ${active}`)).map((r) => this.backtestFromRow(r, false)),
+      ...(await Promise.all((await this.store.query(`SELECT * FROM optimization_runs WHERE ${active}`)).map((r) => this.optimizationFromRow(r, false)))),
+      ...(await this.store.query(`SELECT * FROM walkforward_runs WHERE ${active}`)).map((r) => this.walkForwardFromRow(r, false)),
     ];
   }
 
@@ -300,14 +294,14 @@ export class SqliteRunRepository implements RunRepository {
     };
   }
 
-  private optimizationFromRow(r: Row, full: boolean): StoredRun {
+  private async optimizationFromRow(r: Row, full: boolean): Promise<StoredRun> {
     const id = String(r.id);
     const objective = text(r.objective) ?? 'sharpe';
     const direction = text(r.direction) === 'min' ? 'min' : 'max';
-    const trials = full ? this.rankedTrials(id, objective, direction) : [];
+    const trials = full ? await this.rankedTrials(id, objective, direction) : [];
     const best = full
       ? trials[0]?.status === 'completed' ? trials[0] : null
-      : typeof r.best_index === 'number' ? this.trial(id, r.best_index) : null;
+      : typeof r.best_index === 'number' ? await this.trial(id, r.best_index) : null;
     const completed = Number(r.completed_combinations);
     const failed = Number(r.failed_combinations);
     const status = String(r.status) as RunStatus;
@@ -405,23 +399,22 @@ export class SqliteRunRepository implements RunRepository {
     };
   }
 
-  private trial(runId: string, index: number): TrialRecord | null {
-    const r = this.store.query('SELECT * FROM optimization_trials WHERE run_id = ? AND idx = ?', [runId, index])[0];
+  private async trial(runId: string, index: number): Promise<TrialRecord | null> {
+    const r = (await this.store.query('SELECT * FROM optimization_trials WHERE run_id = ? AND idx = ?', [runId, index]))[0];
     return r ? this.trialFromRow(r) : null;
   }
 
   /** Ranked as the engine ranks: completed by objective (best first, undefined last, ties by
    *  index), then failed ones by index. */
-  private rankedTrials(runId: string, objective: string, direction: 'max' | 'min'): TrialRecord[] {
+  private async rankedTrials(runId: string, objective: string, direction: 'max' | 'min'): Promise<TrialRecord[]> {
     const path = `$.${objective.replace(/[^a-z0-9_]/gi, '')}`;
     const order = direction === 'max' ? 'DESC' : 'ASC';
-    return this.store
-      .query(
-        `SELECT * FROM optimization_trials WHERE run_id = ?
-          ORDER BY status != 'completed', json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) ${order}, idx`,
-        [runId, path, path],
-      )
-      .map((r) => this.trialFromRow(r));
+    const rows = await this.store.query(
+      `SELECT * FROM optimization_trials WHERE run_id = ?
+        ORDER BY status != 'completed', json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) ${order}, idx`,
+      [runId, path, path],
+    );
+    return rows.map((r) => this.trialFromRow(r));
   }
 
   private trialFromRow(r: Row): TrialRecord {

@@ -46,12 +46,20 @@ export class RunQueries {
     throw new NotFoundError(id);
   }
 
-  async list(filter: RunFilter = {}): Promise<RunSummary[]> {
+  /** The runs list as run records, newest first: saved rows (backtests with their metrics,
+   *  optimizations with their best trial and no trial list, walk-forwards without result: the
+   *  repository's list never reads trial rows) overlaid by refused copies and runs in flight. */
+  async records(filter: RunFilter = {}): Promise<StoredRun[]> {
     const byId = await this.store.list(filter.kind);  // refused copies over stale saved rows
     for (const run of this.live.values()) byId.set(run.id, this.live.view(run));
     const out = [...byId.values()]
       .filter((r) => (filter.kind === undefined || r.kind === filter.kind) && (filter.status === undefined || r.status === filter.status))
-      .sort((a, b) => b.createdAt - a.createdAt)
+      .sort((a, b) => b.createdAt - a.createdAt);
+    return filter.limit === undefined ? out : out.slice(0, filter.limit);
+  }
+
+  async list(filter: RunFilter = {}): Promise<RunSummary[]> {
+    return (await this.records(filter))
       .map((r) => ({
         id: r.id,
         kind: r.kind,
@@ -65,7 +73,6 @@ export class RunQueries {
         processed: r.processed,
         cancelRequested: this.live.get(r.id)?.cancelRequested ?? false,
       }));
-    return filter.limit === undefined ? out : out.slice(0, filter.limit);
   }
 
   /** Deletes a finished run; a run in flight is a Conflict (cancel it first). */

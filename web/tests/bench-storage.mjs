@@ -1,6 +1,7 @@
 // Benchmark (measurements, not assertions) of the results store with a large database, in
 // headless Chromium against the built site:
 //   node tests/bench-storage.mjs [--opts N] [--trials N] [--backtests N]   (default 60 × 15,000 + 500)
+// in a Chromium profile on disk (IndexedDB on disk, as users have it).
 // 1. Fill: a backtest and an optimization are run by the app for templates (real results); then a
 //    second storage worker of the built site (the app's own worker script, its own protocol: save
 //    and saveTrials, as the app calls them) writes N optimizations of M trials (in batches of 500,
@@ -11,8 +12,11 @@
 // 3. A M-trial optimization's report opening (hash change → its ranked table has rows).
 // 4. A second tab of the same database: usable and its list shown, while the first stays open.
 // Targets (issue 13): usable ≤ 1.5 s, list ≤ 0.5 s later, report ≤ 1 s, the second tab works.
-import { readdirSync } from 'node:fs';
-import { launch, openSite } from './browser.mjs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, openSite } from './browser.mjs';
 import { distDir, startServer } from './server.mjs';
 
 const arg = (name, dflt) => {
@@ -32,8 +36,9 @@ const sqlWasmFile = assets.find((f) => /^sql-wasm-.*\.wasm$/.test(f));
 if (!workerFile || !sqlWasmFile) throw new Error(`dist/assets lacks the storage worker or sql-wasm.wasm: build the site first`);
 
 const server = await startServer({ isolated: true });
-const browser = await launch();
-const context = await browser.newContext();
+// A profile on disk: a test context (incognito) keeps IndexedDB in memory, which users do not.
+const profile = mkdtempSync(join(tmpdir(), 'atf-bench-storage-'));
+const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 // When window.atf appears (the app is usable), in page time (ms from navigation start).
 await context.addInitScript(() => {
   let api;
@@ -188,7 +193,8 @@ try {
   out.secondTab.scriptsSeenByTab1 = (await page.evaluate(async () => (await window.atf.scripts.list()).map((s) => s.name))).sort();
   console.log('second tab', JSON.stringify(out.secondTab));
 } finally {
-  await browser.close();
+  await context.close();
   await server.close();
+  rmSync(profile, { recursive: true, force: true });
 }
 console.log(JSON.stringify(out, null, 1));

@@ -436,7 +436,10 @@ test('export is a standard SQLite file that imports into an empty browser identi
   assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
   assert.deepEqual(db.exec('SELECT COUNT(*) FROM optimization_trials')[0].values, [[12]]);
   assert.deepEqual(db.exec('SELECT COUNT(*) FROM backtest_runs')[0].values, [[2]]);
-  assert.deepEqual(db.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0].values, [['3']]);
+  assert.deepEqual(db.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0].values, [['4']]);
+  // The runs list reads its covering index, not the rows (migration 004).
+  const plan = db.exec("EXPLAIN QUERY PLAN SELECT id, dataset_id, strategy, request, status, total_bars, processed_bars, created_at, started_at, finished_at, final_equity, metrics, error_message, error_stack_trace FROM backtest_runs ORDER BY created_at DESC")[0].values.map((r) => r.at(-1)).join(' ');
+  assert.match(plan, /USING COVERING INDEX backtest_runs_list/);
   db.close();
 
   const context = await browser.newContext();

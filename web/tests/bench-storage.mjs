@@ -1,6 +1,8 @@
 // Benchmark (measurements, not assertions) of the results store with a large database, in
 // headless Chromium against the built site:
-//   node tests/bench-storage.mjs [--opts N] [--trials N] [--backtests N]   (default 60 × 15,000 + 500)
+//   node tests/bench-storage.mjs [--opts N] [--trials N] [--backtests N] [--profile DIR]
+//   (default 60 × 15,000 + 500; --profile keeps the filled profile in DIR and, when DIR was
+//   filled before, measures again without filling)
 // in a Chromium profile on disk (IndexedDB on disk, as users have it).
 // 1. Fill: a backtest and an optimization are run by the app for templates (real results); then a
 //    second storage worker of the built site (the app's own worker script, its own protocol: save
@@ -12,7 +14,7 @@
 // 3. A M-trial optimization's report opening (hash change → its ranked table has rows).
 // 4. A second tab of the same database: usable and its list shown, while the first stays open.
 // Targets (issue 13): usable ≤ 1.5 s, list ≤ 0.5 s later, report ≤ 1 s, the second tab works.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -37,7 +39,10 @@ if (!workerFile || !sqlWasmFile) throw new Error(`dist/assets lacks the storage 
 
 const server = await startServer({ isolated: true });
 // A profile on disk: a test context (incognito) keeps IndexedDB in memory, which users do not.
-const profile = mkdtempSync(join(tmpdir(), 'atf-bench-storage-'));
+const kept = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : null;
+if (kept) mkdirSync(kept, { recursive: true });
+const profile = kept ?? mkdtempSync(join(tmpdir(), 'atf-bench-storage-'));
+const filledBefore = kept && existsSync(join(kept, 'atf-filled.json')) ? JSON.parse(readFileSync(join(kept, 'atf-filled.json'), 'utf8')) : null;
 const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 // When window.atf appears (the app is usable), in page time (ms from navigation start).
 await context.addInitScript(() => {
@@ -54,7 +59,9 @@ await context.addInitScript(() => {
 const out = { opts: OPTS, trials: TRIALS, backtests: BACKTESTS };
 try {
   const page = await openSite(context, server.url);
-
+  if (filledBefore) {
+    out.fill = { ...filledBefore, reused: true };
+  } else {
   // ---- templates: real results made by the app -------------------------------------------------
   const tpl = await page.evaluate(async (NVDA) => {
     const wait = async (get, id) => {
@@ -136,6 +143,8 @@ try {
   );
   const usage = await page.evaluate(() => navigator.storage.estimate());
   out.fill = { ...filled, wallS: round((Date.now() - t0) / 1000, 1), sqliteMB: mb(filled.bytes), indexedDbMB: mb(usage.usageDetails?.indexedDB ?? usage.usage) };
+  if (kept) writeFileSync(join(kept, 'atf-filled.json'), JSON.stringify(out.fill));
+  }
   console.log('fill', JSON.stringify(out.fill));
 
   // ---- reload: usable, then the runs list --------------------------------------------------------
@@ -195,6 +204,6 @@ try {
 } finally {
   await context.close();
   await server.close();
-  rmSync(profile, { recursive: true, force: true });
+  if (!kept) rmSync(profile, { recursive: true, force: true });
 }
 console.log(JSON.stringify(out, null, 1));

@@ -221,7 +221,7 @@ export class AtfEngineClient {
 
   /** The runs list as run records (RunQueries.records: summaries, no trial lists), for a view
    *  that shows a line per run without reading every run's full result. */
-  listRunRecords(filter: RunFilter = {}): Promise<StoredRun[]> {
+  listRunRecords(filter: RunFilter = {}): Promise<Array<StoredRun & { cancelRequested: boolean }>> {
     return this.queries.records(filter);
   }
 

@@ -7,7 +7,7 @@
 // (file change counter) and drops its stale page cache; a BroadcastChannel only tells the other
 // tabs' pages to refresh what they show.
 //
-// Why this library and these settings: see DESIGN.md, "Persistence" (measured in headless
+// Why this library and these settings: web/README.md, "Storage: the choice, measured" (headless
 // Chromium, 15,000 trial rows: the 15,000-trial read is 2x faster with 64 KiB pages than 4 KiB).
 import SQLiteAsyncFactory from '@journeyapps/wa-sqlite/dist/wa-sqlite-async.mjs';
 import * as SQLite from '@journeyapps/wa-sqlite';

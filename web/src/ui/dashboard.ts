@@ -7,6 +7,7 @@ import { duration, shortTime, errorText, h, int, metricLabel, metricText, num, p
 import { frameProgress } from './live-progress';
 import { isResumable, resumeButton } from './resume';
 import { SortableTable } from './table';
+import { runSummaryOf } from '../engine/run-queries';
 
 interface Detail {
   setup: string;
@@ -257,8 +258,8 @@ export class Dashboard {
         if (this.statusSel.value) filter.status = this.statusSel.value as RunStatus;
         // The details come from the list's records, which are summaries (an optimization's best
         // trial, not its trials): the list costs the same with 1 MB or 1 GB stored.
-        const [runs, records] = await Promise.all([this.ctx.atf.listRuns(filter), this.ctx.atf.listRunRecords(filter)]);
-        this.runs = runs;
+        const records = await this.ctx.atf.listRunRecords(filter);
+        this.runs = records.map((r) => runSummaryOf(r));
         await Promise.all(
           records.map(async (r) => {
             const d = this.details.get(r.id);

@@ -361,7 +361,8 @@ const everything = (page, ids) =>
     const plainBt = (s) => ({ ...s, result: s.result && { ...s.result, equity_curve: s.result.equity_curve && Array.from(s.result.equity_curve) } });
     const scripts = await window.atf.scripts.list();
     const text = (await window.atf.scripts.open(ids.script)).text;
-    return { bt: plainBt(bt), bt2: plainBt(bt2), opt, scripts: scripts.map((s) => [s.id, s.name, s.version]), text, runs: (await window.atf.listRuns()).map((r) => r.id).sort() };
+    const listed = (await window.atf.listRunRecords({ kind: 'optimization' })).find((r) => r.id === ids.opt);
+    return { bt: plainBt(bt), bt2: plainBt(bt2), opt, bestInList: listed?.result?.best ?? null, scripts: scripts.map((s) => [s.id, s.name, s.version]), text, runs: (await window.atf.listRuns()).map((r) => r.id).sort() };
   }, ids);
 
 const idbNames = (page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).sort());
@@ -372,8 +373,15 @@ test('a database of the previous format (sql.js snapshot + journal) is moved in 
   const page = await openSite(source, server.url);
   const ids = await makeRuns(page);
   const want = await everything(page, ids);
-  const file = await page.evaluate(async () => Array.from(await window.atf.database.exportFile()));
+  const exported = await page.evaluate(async () => Array.from(await window.atf.database.exportFile()));
   await source.close();
+  // As the previous version wrote it: schema 3 (before migration 004's indexes and best_trial).
+  const SQL = await (await import('sql.js')).default();
+  const v3 = new SQL.Database(new Uint8Array(exported));
+  v3.exec(`DROP INDEX backtest_runs_list; DROP INDEX backtest_runs_status; DROP INDEX optimization_runs_status; DROP INDEX walkforward_runs_status;
+           ALTER TABLE optimization_runs DROP COLUMN best_trial; UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
+  const file = Array.from(v3.export());
+  v3.close();
 
   const context = await browser.newContext();
   const blank = await context.newPage();
@@ -408,6 +416,9 @@ test('a database of the previous format (sql.js snapshot + journal) is moved in 
   assert.deepEqual(got.opt, want.opt);
   assert.equal(got.opt.result.trials.length, 12);
   assert.deepEqual(got.runs, want.runs);
+  // Migration 004 ran on the moved data: the list's best trial (kept on the run's row) is the report's.
+  assert.ok(got.bestInList && got.bestInList.index === got.opt.result.best.index, JSON.stringify(got.bestInList));
+  assert.deepEqual(got.bestInList, want.bestInList);
   assert.equal(got.text, want.text);
   assert.deepEqual(got.scripts, [[ids.script, 'renamed in the journal', 1]]);
   // The journal's Running run went through the interrupted-run rules on this start.

@@ -13,7 +13,7 @@ const TRIAL_STATUSES = new Set(['completed', 'failed']);
 /** Columns holding JSON: null is allowed, anything else must parse (objects where noted). */
 const JSON_COLUMNS: Record<string, Record<string, 'object' | 'any'>> = {
   backtest_runs: { request: 'object', metrics: 'object', result: 'object' },
-  optimization_runs: { request: 'object', statistics: 'object' },
+  optimization_runs: { request: 'object', statistics: 'object', best_trial: 'object' },
   walkforward_runs: { request: 'object', result: 'object' },
   optimization_trials: { params: 'object', metrics: 'object' },
 };

@@ -153,7 +153,7 @@ export class SqliteRunRepository implements RunRepository {
     if (filter.kind === undefined || filter.kind === 'optimization') {
       const rows = await this.store.query(
         `SELECT id, dataset_id, strategy, request, status, total_combinations, completed_combinations, failed_combinations,
-                objective, direction, created_at, started_at, finished_at, best_index, error_message, error_stack_trace
+                objective, direction, created_at, started_at, finished_at, best_index, best_trial, error_message, error_stack_trace
            FROM optimization_runs${clause} ORDER BY created_at DESC${limit}`,
         params,
       );
@@ -238,8 +238,8 @@ export class SqliteRunRepository implements RunRepository {
         sql: `INSERT OR REPLACE INTO optimization_runs
                 (id, dataset_id, strategy, request, status, total_combinations, completed_combinations,
                  failed_combinations, objective, direction, created_at, started_at, finished_at, best_index,
-                 error_message, error_stack_trace, statistics)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                 error_message, error_stack_trace, statistics, best_trial)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         params: [
           run.id,
           run.dataset,
@@ -258,6 +258,7 @@ export class SqliteRunRepository implements RunRepository {
           run.errorMessage ?? null,
           run.errorStackTrace ?? null,
           result?.statistics ? json(result.statistics) : null,
+          result?.best ? json(result.best) : null,
         ],
       },
     ];
@@ -301,6 +302,7 @@ export class SqliteRunRepository implements RunRepository {
     const trials = full ? await this.rankedTrials(id, objective, direction) : [];
     const best = full
       ? trials[0]?.status === 'completed' ? trials[0] : null
+      : typeof r.best_trial === 'string' ? this.trialFromJson(r.best_trial)
       : typeof r.best_index === 'number' ? await this.trial(id, r.best_index) : null;
     const completed = Number(r.completed_combinations);
     const failed = Number(r.failed_combinations);
@@ -415,6 +417,20 @@ export class SqliteRunRepository implements RunRepository {
       [runId, path, path],
     );
     return rows.map((r) => this.trialFromRow(r));
+  }
+
+  /** A trial kept as JSON (optimization_runs.best_trial, migration 004), as trialFromRow reads it. */
+  private trialFromJson(text: string): TrialRecord {
+    const t = metricJson.parse<Partial<TrialRecord>>(text);
+    return {
+      index: Number(t.index),
+      params: t.params ?? null,
+      status: t.status === 'completed' ? 'completed' : 'failed',
+      metrics: t.metrics ?? null,
+      final_equity: typeof t.final_equity === 'number' ? t.final_equity : null,
+      error_message: t.error_message ?? null,
+      error_stack_trace: t.error_stack_trace ?? null,
+    };
   }
 
   private trialFromRow(r: Row): TrialRecord {

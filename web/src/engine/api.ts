@@ -86,6 +86,9 @@ export function createAtfApi(c: AtfEngineClient, extras: ApiExtras) {
     /** Compiles a Pine Script in the control worker: {ok, diagnostics, hash, inputs, settings}. */
     compileScript: c.compileScript.bind(c),
     listRuns: c.listRuns.bind(c),
+    /** The runs list as run records: backtests with metrics, optimizations with their best trial
+     *  (no trials), walk-forwards without result; get*Run gives a run in full. */
+    listRunRecords: c.listRunRecords.bind(c),
     getBacktestRun: c.getBacktestRun.bind(c),
     getOptimizationRun: c.getOptimizationRun.bind(c),
     deleteRun: c.deleteRun.bind(c),

@@ -245,6 +245,12 @@ export class AtfEngineClient {
     return this.queries.list(filter);
   }
 
+  /** The runs list as run records (RunQueries.records: summaries, no trial lists), for a view
+   *  that shows a line per run without reading every run's full result. */
+  listRunRecords(filter: RunFilter = {}): Promise<Array<StoredRun & { cancelRequested: boolean }>> {
+    return this.queries.records(filter);
+  }
+
   getBacktestRun(id: string): Promise<StoredRun> {
     return this.queries.run(id, 'backtest');
   }

@@ -7,6 +7,23 @@ import type { RunStore } from './run-store';
 import { toBacktestStatus, toOptimizationStatus, toWalkForwardStatus } from './run-utils';
 import type { BacktestStatus, OptimizationStatus, RunFilter, RunKind, RunReadOptions, RunSummary, StoredRun, WalkForwardStatus } from './types';
 
+/** A runs-list record (RunQueries.records) as the list's summary line (listRuns' shape). */
+export function runSummaryOf(r: StoredRun & { cancelRequested: boolean }): RunSummary {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    dataset: r.dataset,
+    strategy: r.request.strategy ?? '',
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    total: r.total,
+    processed: r.processed,
+    cancelRequested: r.cancelRequested,
+  };
+}
+
 export class RunQueries {
   constructor(
     private readonly live: LiveStore,
@@ -46,26 +63,21 @@ export class RunQueries {
     throw new NotFoundError(id);
   }
 
-  async list(filter: RunFilter = {}): Promise<RunSummary[]> {
+  /** The runs list as run records, newest first: saved rows (backtests with their metrics,
+   *  optimizations with their best trial and no trial list, walk-forwards without result: the
+   *  repository's list never reads trial rows) overlaid by refused copies and runs in flight. */
+  async records(filter: RunFilter = {}): Promise<Array<StoredRun & { cancelRequested: boolean }>> {
     const byId = await this.store.list(filter.kind);  // refused copies over stale saved rows
     for (const run of this.live.values()) byId.set(run.id, this.live.view(run));
     const out = [...byId.values()]
       .filter((r) => (filter.kind === undefined || r.kind === filter.kind) && (filter.status === undefined || r.status === filter.status))
       .sort((a, b) => b.createdAt - a.createdAt)
-      .map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        status: r.status,
-        dataset: r.dataset,
-        strategy: r.request.strategy ?? '',
-        createdAt: r.createdAt,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-        total: r.total,
-        processed: r.processed,
-        cancelRequested: this.live.get(r.id)?.cancelRequested ?? false,
-      }));
+      .map((r) => ({ ...r, cancelRequested: this.live.get(r.id)?.cancelRequested ?? false }));
     return filter.limit === undefined ? out : out.slice(0, filter.limit);
+  }
+
+  async list(filter: RunFilter = {}): Promise<RunSummary[]> {
+    return (await this.records(filter)).map((r) => runSummaryOf(r));
   }
 
   /** Deletes a finished run; a run in flight is a Conflict (cancel it first). */

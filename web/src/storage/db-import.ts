@@ -5,7 +5,7 @@
 // anything the app could not read back is refused with the table, row and reason, and the
 // current database is left as it was.
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
-import { MIGRATIONS } from './schema';
+import { MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
 import { ImportRejectedError } from './storage-errors';
 
 const RUN_STATUSES = new Set(['Pending', 'Running', 'Completed', 'Failed', 'Cancelled']);
@@ -13,10 +13,11 @@ const TRIAL_STATUSES = new Set(['completed', 'failed']);
 /** Columns holding JSON: null is allowed, anything else must parse (objects where noted). */
 const JSON_COLUMNS: Record<string, Record<string, 'object' | 'any'>> = {
   backtest_runs: { request: 'object', metrics: 'object', result: 'object' },
-  optimization_runs: { request: 'object', statistics: 'object' },
+  optimization_runs: { request: 'object', statistics: 'object', best_trial: 'object' },
   walkforward_runs: { request: 'object', result: 'object' },
   optimization_trials: { params: 'object', metrics: 'object' },
 };
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
 const INTERRUPTED = 'interrupted: the run was still in flight when this database was exported';
 
 function columnsOf(db: Database, table: string): string[] {
@@ -103,5 +104,43 @@ export function copyImportedData(SQL: SqlJsStatic, candidate: Database, version:
     fresh.close();
     if (e instanceof ImportRejectedError) throw e;
     throw new ImportRejectedError(`The file's data could not be read (${e instanceof Error ? e.message : String(e)}).`);
+  }
+}
+
+/**
+ * Opens `bytes` as a database of ours: a SQLite file (header, quick_check) with our tables and a
+ * schema version this app reads (1 to SCHEMA_VERSION). Answers the opened file (the caller closes
+ * it) and its version; throws ImportRejectedError saying what is wrong otherwise.
+ */
+export function validateImport(SQL: SqlJsStatic, bytes: Uint8Array): { candidate: Database; version: number } {
+  const header = String.fromCharCode(...bytes.subarray(0, 16));
+  if (bytes.length < 100 || header !== SQLITE_MAGIC) throw new ImportRejectedError('This is not a SQLite database file.');
+  let candidate: Database;
+  try {
+    candidate = new SQL.Database(bytes);
+  } catch (e) {
+    throw new ImportRejectedError(`The file is damaged or truncated (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  try {
+    try {
+      candidate.exec('PRAGMA schema_version');  // forces the header and schema to be read
+      const check = candidate.exec('PRAGMA quick_check');
+      if (String(check[0]?.values[0]?.[0]) !== 'ok') throw new Error('integrity check failed');
+    } catch (e) {
+      throw new ImportRejectedError(`The file is damaged or truncated (${e instanceof Error ? e.message : String(e)}).`);
+    }
+    const tables = new Set(tablesOf(candidate));
+    const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
+    if (missing.length > 0) {
+      throw new ImportRejectedError(`This SQLite file is not an AlgoTradeForge database (missing tables: ${missing.join(', ')}).`);
+    }
+    const version = Number(candidate.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0]?.values[0]?.[0]);
+    if (!Number.isInteger(version) || version < 1 || version > SCHEMA_VERSION) {
+      throw new ImportRejectedError(`Unsupported database version ${String(version)} (this app reads 1 to ${SCHEMA_VERSION}).`);
+    }
+    return { candidate, version };
+  } catch (e) {
+    candidate.close();
+    throw e;
   }
 }

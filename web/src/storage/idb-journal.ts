@@ -1,5 +1,6 @@
-// The durable copy of the database in IndexedDB: a snapshot (the whole SQLite file) plus a
-// journal of the write batches made since. A write is durable once its journal record commits
+// THE PREVIOUS STORAGE FORMAT, kept to read it once (legacy-import.ts moves it into the page
+// store, sqlite-store.ts). It was: the durable copy of the database in IndexedDB, a snapshot (the
+// whole SQLite file) plus a journal of the write batches made since. A write is durable once its journal record commits
 // (one small IndexedDB transaction, `strict` durability); the snapshot is rewritten only when the
 // journal grows past a threshold, so saving a run costs a few kilobytes, not the whole file.
 

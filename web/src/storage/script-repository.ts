@@ -1,8 +1,7 @@
 // The scripts library over SQLite (migrations/002_scripts.sql): Pine scripts the user keeps, each
 // save a numbered version (1, 2, 3…), plus the edits not saved yet (the draft, so that a reload
 // loses nothing). Runs record a script's hash; byHash names the version that produced a report.
-import type { SqlValue } from 'sql.js';
-import type { SqliteStore } from './sqlite-store';
+import type { Row, SqliteStore } from './sqlite-store';
 
 /** A script in the library list. Times are UTC ms. */
 export interface ScriptSummary {
@@ -35,8 +34,6 @@ export interface ScriptRef {
   version: number;
 }
 
-type Row = Record<string, SqlValue | undefined>;
-
 /** Names are what the user sees in lists and reports: one line, 1 to 120 characters. */
 export const MAX_SCRIPT_NAME = 120;
 
@@ -57,13 +54,12 @@ export class SqliteScriptRepository {
 
   /** Every script, the most recently changed first. */
   async list(): Promise<ScriptSummary[]> {
-    return this.store
-      .query(
-        `SELECT s.id, s.name, s.draft IS NOT NULL AS edited, s.updated_at,
-                (SELECT MAX(version) FROM script_versions v WHERE v.script_id = s.id) AS version
-           FROM scripts s ORDER BY s.updated_at DESC, s.name`,
-      )
-      .map((r) => summary(r));
+    const rows = await this.store.query(
+      `SELECT s.id, s.name, s.draft IS NOT NULL AS edited, s.updated_at,
+              (SELECT MAX(version) FROM script_versions v WHERE v.script_id = s.id) AS version
+         FROM scripts s ORDER BY s.updated_at DESC, s.name`,
+    );
+    return rows.map((r) => summary(r));
   }
 
   /** A new script whose version 1 is `source`. */
@@ -80,12 +76,12 @@ export class SqliteScriptRepository {
 
   /** Opens a script: its draft, or its latest version's text. Throws when it does not exist. */
   async open(id: string): Promise<ScriptDoc> {
-    const r = this.store.query(
+    const r = (await this.store.query(
       `SELECT s.id, s.name, s.draft, s.draft IS NOT NULL AS edited, s.updated_at, v.version, v.source
          FROM scripts s JOIN script_versions v ON v.script_id = s.id
         WHERE s.id = ? ORDER BY v.version DESC LIMIT 1`,
       [id],
-    )[0];
+    ))[0];
     if (!r) throw new Error('this script is no longer in the library (deleted in another tab?)');
     return { ...summary(r), text: typeof r.draft === 'string' ? r.draft : String(r.source ?? '') };
   }
@@ -105,14 +101,12 @@ export class SqliteScriptRepository {
 
   /** A script's versions, the newest first. */
   async versions(id: string): Promise<ScriptVersionInfo[]> {
-    return this.store
-      .query('SELECT version, hash, created_at FROM script_versions WHERE script_id = ? ORDER BY version DESC', [id])
-      .map((r) => ({ version: Number(r.version), hash: String(r.hash), createdAt: Number(r.created_at) }));
+    return (await this.store.query('SELECT version, hash, created_at FROM script_versions WHERE script_id = ? ORDER BY version DESC', [id])).map((r) => ({ version: Number(r.version), hash: String(r.hash), createdAt: Number(r.created_at) }));
   }
 
   /** The text of one version; throws when the script has no such version. */
   async versionText(id: string, version: number): Promise<string> {
-    const r = this.store.query('SELECT source FROM script_versions WHERE script_id = ? AND version = ?', [id, version])[0];
+    const r = (await this.store.query('SELECT source FROM script_versions WHERE script_id = ? AND version = ?', [id, version]))[0];
     if (!r) throw new Error(`version ${version} of this script does not exist`);
     return String(r.source);
   }
@@ -132,7 +126,7 @@ export class SqliteScriptRepository {
   /** Saves `source` as the next version (unless it is the latest version's text already) and
    *  clears the draft; answers the version that holds the text. */
   async saveVersion(id: string, source: string, hash: string): Promise<number> {
-    const latest = this.store.query('SELECT version, source FROM script_versions WHERE script_id = ? ORDER BY version DESC LIMIT 1', [id])[0];
+    const latest = (await this.store.query('SELECT version, source FROM script_versions WHERE script_id = ? ORDER BY version DESC LIMIT 1', [id]))[0];
     if (!latest) throw new Error('this script is no longer in the library (deleted in another tab?)');
     const now = Date.now();
     if (latest.source === source) {
@@ -148,16 +142,16 @@ export class SqliteScriptRepository {
       },
       { sql: 'UPDATE scripts SET draft = NULL, updated_at = ? WHERE id = ?', params: [now, id] },
     ]);
-    return Number(this.store.query('SELECT MAX(version) AS v FROM script_versions WHERE script_id = ? AND hash = ?', [id, hash])[0]?.v ?? 0);
+    return Number((await this.store.query('SELECT MAX(version) AS v FROM script_versions WHERE script_id = ? AND hash = ?', [id, hash]))[0]?.v ?? 0);
   }
 
   /** The library version whose text has this hash (the most recently saved one), or null. */
   async byHash(hash: string): Promise<ScriptRef | null> {
-    const r = this.store.query(
+    const r = (await this.store.query(
       `SELECT s.id, s.name, v.version FROM script_versions v JOIN scripts s ON s.id = v.script_id
         WHERE v.hash = ? ORDER BY v.created_at DESC, v.version DESC LIMIT 1`,
       [hash],
-    )[0];
+    ))[0];
     return r ? { id: String(r.id), name: String(r.name), version: Number(r.version) } : null;
   }
 }

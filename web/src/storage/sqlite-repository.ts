@@ -21,9 +21,7 @@ import type {
   WalkForwardResult,
 } from '../engine/types';
 import { metricJson } from '../engine/run-utils';
-import type { SqliteStore, Statement } from './sqlite-store';
-
-type Row = Record<string, SqlValue | undefined>;
+import type { Row, SqliteStore, Statement } from './sqlite-store';
 
 // Metrics keep +∞ as "Infinity" in their JSON text (run-utils' metricJson): it reads back as Infinity.
 const json = (v: unknown): string => metricJson.stringify(v);
@@ -114,9 +112,7 @@ export class SqliteRunRepository implements RunRepository {
 
   /** The indexes of an optimization's saved trials (for resuming it). */
   async savedTrialIndexes(runId: string): Promise<number[]> {
-    return this.store
-      .query('SELECT idx FROM optimization_trials WHERE run_id = ? ORDER BY idx', [runId])
-      .map((r) => Number(r.idx));
+    return (await this.store.query('SELECT idx FROM optimization_trials WHERE run_id = ? ORDER BY idx', [runId])).map((r) => Number(r.idx));
   }
 
   /** Stores an imported dataset once (by name); runs refer to it by that name. */
@@ -139,19 +135,17 @@ export class SqliteRunRepository implements RunRepository {
 
   /** Every stored dataset with its CSV text, oldest first. */
   async datasets(): Promise<Array<{ name: string; csv: string }>> {
-    return this.store
-      .query('SELECT name, csv FROM datasets ORDER BY created_at')
-      .map((r) => ({ name: String(r.name), csv: String(r.csv) }));
+    return (await this.store.query('SELECT name, csv FROM datasets ORDER BY created_at')).map((r) => ({ name: String(r.name), csv: String(r.csv) }));
   }
 
   /** The run with everything; `trials: false` leaves an optimization's trials out (its result
    *  then has the counts, the best trial and the statistics, and `trials: []`). */
   async get(id: string, options: { trials?: boolean } = {}): Promise<StoredRun | undefined> {
-    const bt = this.store.query('SELECT * FROM backtest_runs WHERE id = ?', [id])[0];
+    const bt = (await this.store.query('SELECT * FROM backtest_runs WHERE id = ?', [id]))[0];
     if (bt) return this.backtestFromRow(bt, true);
-    const opt = this.store.query('SELECT * FROM optimization_runs WHERE id = ?', [id])[0];
+    const opt = (await this.store.query('SELECT * FROM optimization_runs WHERE id = ?', [id]))[0];
     if (opt) return this.optimizationFromRow(opt, true, options.trials !== false);
-    const wf = this.store.query('SELECT * FROM walkforward_runs WHERE id = ?', [id])[0];
+    const wf = (await this.store.query('SELECT * FROM walkforward_runs WHERE id = ?', [id]))[0];
     if (wf) return this.walkForwardFromRow(wf, true);
     return undefined;
   }
@@ -169,7 +163,7 @@ export class SqliteRunRepository implements RunRepository {
     const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
     const runs: StoredRun[] = [];
     if (filter.kind === undefined || filter.kind === 'backtest') {
-      const rows = this.store.query(
+      const rows = await this.store.query(
         `SELECT id, dataset_id, strategy, request, status, total_bars, processed_bars, created_at, started_at,
                 finished_at, final_equity, metrics, error_message, error_stack_trace
            FROM backtest_runs${clause} ORDER BY created_at DESC${limit}`,
@@ -178,16 +172,16 @@ export class SqliteRunRepository implements RunRepository {
       runs.push(...rows.map((r) => this.backtestFromRow(r, false)));
     }
     if (filter.kind === undefined || filter.kind === 'optimization') {
-      const rows = this.store.query(
+      const rows = await this.store.query(
         `SELECT id, dataset_id, strategy, request, status, total_combinations, completed_combinations, failed_combinations,
-                objective, direction, created_at, started_at, finished_at, best_index, error_message, error_stack_trace
+                objective, direction, created_at, started_at, finished_at, best_index, best_trial, error_message, error_stack_trace
            FROM optimization_runs${clause} ORDER BY created_at DESC${limit}`,
         params,
       );
-      runs.push(...rows.map((r) => this.optimizationFromRow(r, false)));
+      for (const r of rows) runs.push(await this.optimizationFromRow(r, false));
     }
     if (filter.kind === undefined || filter.kind === 'walkforward') {
-      const rows = this.store.query(
+      const rows = await this.store.query(
         `SELECT id, dataset_id, strategy, request, status, total_windows, completed_windows, combinations, created_at,
                 started_at, finished_at, efficiency, error_message, error_stack_trace
            FROM walkforward_runs${clause} ORDER BY created_at DESC${limit}`,
@@ -218,9 +212,9 @@ export class SqliteRunRepository implements RunRepository {
     await this.store.refresh();
     const active = "status IN ('Pending', 'Running')";
     return [
-      ...this.store.query(`SELECT * FROM backtest_runs WHERE ${active}`).map((r) => this.backtestFromRow(r, false)),
-      ...this.store.query(`SELECT * FROM optimization_runs WHERE ${active}`).map((r) => this.optimizationFromRow(r, false)),
-      ...this.store.query(`SELECT * FROM walkforward_runs WHERE ${active}`).map((r) => this.walkForwardFromRow(r, false)),
+      ...(await this.store.query(`SELECT * FROM backtest_runs WHERE ${active}`)).map((r) => this.backtestFromRow(r, false)),
+      ...(await Promise.all((await this.store.query(`SELECT * FROM optimization_runs WHERE ${active}`)).map((r) => this.optimizationFromRow(r, false)))),
+      ...(await this.store.query(`SELECT * FROM walkforward_runs WHERE ${active}`)).map((r) => this.walkForwardFromRow(r, false)),
     ];
   }
 
@@ -265,8 +259,8 @@ export class SqliteRunRepository implements RunRepository {
         sql: `INSERT OR REPLACE INTO optimization_runs
                 (id, dataset_id, strategy, request, status, total_combinations, completed_combinations,
                  failed_combinations, objective, direction, created_at, started_at, finished_at, best_index,
-                 error_message, error_stack_trace, statistics)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                 error_message, error_stack_trace, statistics, best_trial)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         params: [
           run.id,
           run.dataset,
@@ -285,6 +279,7 @@ export class SqliteRunRepository implements RunRepository {
           run.errorMessage ?? null,
           run.errorStackTrace ?? null,
           result?.statistics ? json(result.statistics) : null,
+          result?.best ? json(result.best) : null,
         ],
       },
     ];
@@ -324,14 +319,16 @@ export class SqliteRunRepository implements RunRepository {
     };
   }
 
-  private optimizationFromRow(r: Row, full: boolean, withTrials = full): StoredRun {
+  private async optimizationFromRow(r: Row, full: boolean, withTrials = full): Promise<StoredRun> {
     const id = String(r.id);
     const objective = text(r.objective) ?? 'sharpe';
     const direction = text(r.direction) === 'min' ? 'min' : 'max';
-    const trials = withTrials ? this.rankedTrials(id, objective, direction) : [];
+    const trials = withTrials ? await this.rankedTrials(id, objective, direction) : [];
     const best = withTrials
       ? trials[0]?.status === 'completed' ? trials[0] : null
-      : typeof r.best_index === 'number' ? this.trial(id, r.best_index) : full ? this.rankedTrials(id, objective, direction, 1)[0] ?? null : null;
+      : typeof r.best_trial === 'string' ? this.trialFromJson(r.best_trial)
+      : typeof r.best_index === 'number' ? await this.trial(id, r.best_index)
+      : full ? (await this.rankedTrials(id, objective, direction, 1))[0] ?? null : null;
     const completed = Number(r.completed_combinations);
     const failed = Number(r.failed_combinations);
     const status = String(r.status) as RunStatus;
@@ -436,7 +433,7 @@ export class SqliteRunRepository implements RunRepository {
 
   /** Every trial of an optimization as columns (index order): index, TrialState, objective. */
   async trialColumns(runId: string, objective: string): Promise<TrialColumns> {
-    const rows = this.store.query(
+    const rows = await this.store.query(
       `SELECT idx, CASE WHEN status = 'completed' THEN 1 WHEN ${SKIPPED_SQL} THEN 3 ELSE 2 END AS state,
               json_extract(metrics, ?) AS v
          FROM optimization_trials WHERE run_id = ? ORDER BY idx`,
@@ -493,29 +490,42 @@ export class SqliteRunRepository implements RunRepository {
     // In rank order with no condition but the outcome, a row's rank is its place: no window.
     const plain = !sort && q.sort?.dir !== -1 && (q.where ?? []).length === 0 && (!q.outcome || q.outcome === 'completed');
     const rows = plain
-      ? this.store.query(`SELECT * FROM (${base}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId]).map((r, i) => ({ ...r, rank: r.status === 'completed' ? offset + i + 1 : null }))
-      : this.store.query(`SELECT * FROM (${ranked}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId, ...params]);
-    const total = Number(this.store.query(`SELECT COUNT(*) AS n FROM optimization_trials ${clause ? `${clause} AND` : 'WHERE'} run_id = ?`, [...params, runId])[0]?.n ?? 0);
+      ? (await this.store.query(`SELECT * FROM (${base}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId])).map((r, i) => ({ ...r, rank: r.status === 'completed' ? offset + i + 1 : null }))
+      : await this.store.query(`SELECT * FROM (${ranked}) ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, [runId, ...params]);
+    const total = Number((await this.store.query(`SELECT COUNT(*) AS n FROM optimization_trials ${clause ? `${clause} AND` : 'WHERE'} run_id = ?`, [...params, runId]))[0]?.n ?? 0);
     return { rows: rows.map((r) => ({ ...this.trialFromRow(r), rank: typeof r.rank === 'number' ? r.rank : null })), total };
   }
 
-  private trial(runId: string, index: number): TrialRecord | null {
-    const r = this.store.query('SELECT * FROM optimization_trials WHERE run_id = ? AND idx = ?', [runId, index])[0];
+  private async trial(runId: string, index: number): Promise<TrialRecord | null> {
+    const r = (await this.store.query('SELECT * FROM optimization_trials WHERE run_id = ? AND idx = ?', [runId, index]))[0];
     return r ? this.trialFromRow(r) : null;
   }
 
   /** Ranked as the engine ranks: completed by objective (best first, undefined last, ties by
    *  index), then failed ones by index. */
-  private rankedTrials(runId: string, objective: string, direction: 'max' | 'min', limit?: number): TrialRecord[] {
+  private async rankedTrials(runId: string, objective: string, direction: 'max' | 'min', limit?: number): Promise<TrialRecord[]> {
     const path = jsonPath(objective);
     const order = direction === 'max' ? 'DESC' : 'ASC';
-    return this.store
-      .query(
-        `SELECT * FROM optimization_trials WHERE run_id = ?
-          ORDER BY status != 'completed', json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) ${order}, idx${limit !== undefined ? ` LIMIT ${Math.floor(limit)}` : ''}`,
-        [runId, path, path],
-      )
-      .map((r) => this.trialFromRow(r));
+    const rows = await this.store.query(
+      `SELECT * FROM optimization_trials WHERE run_id = ?
+        ORDER BY status != 'completed', json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) ${order}, idx${limit !== undefined ? ` LIMIT ${Math.floor(limit)}` : ''}`,
+      [runId, path, path],
+    );
+    return rows.map((r) => this.trialFromRow(r));
+  }
+
+  /** A trial kept as JSON (optimization_runs.best_trial, migration 004), as trialFromRow reads it. */
+  private trialFromJson(text: string): TrialRecord {
+    const t = metricJson.parse<Partial<TrialRecord>>(text);
+    return {
+      index: Number(t.index),
+      params: t.params ?? null,
+      status: t.status === 'completed' ? 'completed' : 'failed',
+      metrics: t.metrics ?? null,
+      final_equity: typeof t.final_equity === 'number' ? t.final_equity : null,
+      error_message: t.error_message ?? null,
+      error_stack_trace: t.error_stack_trace ?? null,
+    };
   }
 
   private trialFromRow(r: Row): TrialRecord {

@@ -1,6 +1,6 @@
 // Messages between the page and the storage worker (one file, like the engine's protocol.ts).
 import type { OptimizationStatistics, StatisticsUnavailable, RunFilter, RunReadOptions, StoredRun, TrialColumns, TrialPage, TrialQuery, TrialRecord } from '../engine/types';
-import type { Persistence } from './sqlite-store';  // type only: no sql.js in the page bundle
+import type { Persistence } from './sqlite-store';  // type only: no SQLite in the page bundle
 import type { ScriptDoc, ScriptRef, ScriptSummary, ScriptVersionInfo } from './script-repository';
 
 /** Every call the storage worker answers, with its arguments and result. */
@@ -44,7 +44,7 @@ export type StorageMethod = keyof StorageCalls;
 
 export interface StorageStatus {
   persistence: Persistence;
-  /** Approximate bytes of the SQLite file. */
+  /** Bytes of the SQLite file (page_count × page_size; the file is not read). */
   bytes: number;
   /** navigator.storage.persist() answer, when asked. */
   persisted: boolean | null;

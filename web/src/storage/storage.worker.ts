@@ -1,8 +1,9 @@
-// The storage worker: owns the SQLite database and its IndexedDB copy, so that queries and
-// snapshots never block the page.
+// The storage worker: owns the SQLite database (stored page by page in IndexedDB), so that
+// queries and writes never block the page.
 import { SqliteScriptRepository } from './script-repository';
 import { SqliteRunRepository } from './sqlite-repository';
 import { SqliteStore } from './sqlite-store';
+import waSqliteWasmUrl from '@journeyapps/wa-sqlite/dist/wa-sqlite-async.wasm?url';
 import type { StorageCalls, StorageInit, StorageMethod, StorageReply, StorageRequest } from './storage-protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -33,9 +34,9 @@ async function call<M extends StorageMethod>(method: M, args: StorageCalls[M][0]
     case 'saveDataset': return (await repo.saveDataset(a[0] as string, a[1] as string)) as never;
     case 'datasets': return (await repo.datasets()) as never;
     case 'deleteDataset': return (await repo.deleteDataset(a[0] as string)) as never;
-    case 'exportBytes': return store.exportBytes() as never;
+    case 'exportBytes': return (await store.exportBytes()) as never;
     case 'importBytes': return (await store.importBytes(a[0] as Uint8Array)) as never;
-    case 'status': return { persistence: store.persistence, bytes: store.exportBytes().byteLength, persisted } as never;
+    case 'status': return { persistence: store.persistence, bytes: await store.sizeBytes(), persisted } as never;
     case 'scriptList': return (await scripts.list()) as never;
     case 'scriptCreate': return (await scripts.create(a[0] as string, a[1] as string, a[2] as string)) as never;
     case 'scriptOpen': return (await scripts.open(a[0] as string)) as never;
@@ -66,7 +67,7 @@ scope.onmessage = async (e: MessageEvent<StorageInit | StorageRequest>) => {
   const data = e.data;
   if (!('method' in data)) {
     try {
-      store = await SqliteStore.open(data);
+      store = await SqliteStore.open({ ...data, waSqliteWasmUrl: new URL(waSqliteWasmUrl, self.location.href).href });
       repo = new SqliteRunRepository(store);
       scripts = new SqliteScriptRepository(store);
       store.onChange(() => reply({ id: -1, event: 'changed' }));

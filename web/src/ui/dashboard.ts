@@ -263,7 +263,8 @@ export class Dashboard {
             if (d && !TERMINAL.includes(r.status)) return; // live: the request does not change
             try {
               const atf = this.ctx.atf;
-              const run = r.kind === 'backtest' ? await atf.getBacktestRun(r.id) : r.kind === 'walkforward' ? await atf.getWalkForwardRun(r.id) : await atf.getOptimizationRun(r.id);
+              // An optimization's best trial is in its row: its trials (a million, maybe) are not read.
+              const run = r.kind === 'backtest' ? await atf.getBacktestRun(r.id) : r.kind === 'walkforward' ? await atf.getWalkForwardRun(r.id) : await atf.getOptimizationRun(r.id, { trials: false });
               this.details.set(r.id, detailOf(run));
             } catch {
               /* deleted meanwhile */

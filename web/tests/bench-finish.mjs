@@ -127,8 +127,13 @@ try {
     const page = await openSite(ctx, `${server.url}?workers=2&nostore`);
     await page.waitForSelector('body[data-ready="true"]');
     const cdp = await ctx.newCDPSession(page);
-    await cdp.send('HeapProfiler.enable');
-    await cdp.send('HeapProfiler.collectGarbage');
+    // A full GC through the heap profiler (turned off again: it keeps ids of the objects).
+    const collect = async () => {
+      await cdp.send('HeapProfiler.enable');
+      await cdp.send('HeapProfiler.collectGarbage');
+      await cdp.send('HeapProfiler.disable');
+    };
+    await collect();
     const base = (await cdp.send('Runtime.getHeapUsage')).usedSize;
     await page.evaluate(() => window.atf.addSyntheticDataset('bench-300', 300, 7));
     // 400 × 50 × 50 = 1,000,000 combinations (lower = upper = 50 is refused: 400 skipped).
@@ -137,10 +142,13 @@ try {
     const id = await page.evaluate(async (r) => (await window.atf.submitOptimization(r)).id, req);
     await page.evaluate((i) => (location.hash = `#/run/optimization/${i}`), id);
     let peak = base;
+    let peakAt = null;
     let status = 'Running';
     for (;;) {
-      await new Promise((ok) => setTimeout(ok, 500));
-      peak = Math.max(peak, (await cdp.send('Runtime.getHeapUsage')).usedSize);
+      await new Promise((ok) => setTimeout(ok, 250));
+      const used = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+      if (used > peak) peakAt = { s: Math.round((Date.now() - t0) / 100) / 10, status };
+      peak = Math.max(peak, used);
       // The light status (no trials): reading 1M trials back is what this bench must not measure.
       status = await page.evaluate((i) => document.getElementById('progress-status')?.textContent ?? '', id);
       if (['Completed', 'Failed', 'Cancelled'].includes(status)) break;
@@ -149,28 +157,36 @@ try {
     // The report (heatmap and ranked table) on screen too.
     const tDone = Date.now();
     const table = await page.waitForSelector(`article.report[data-run="${id}"] [data-testid="trials-table"] tbody tr[data-key]`, { timeout: 180_000 }).then(() => Date.now() - tDone, () => null);
-    for (let i = 0; i < 6; i++) {
-      peak = Math.max(peak, (await cdp.send('Runtime.getHeapUsage')).usedSize);
-      await new Promise((ok) => setTimeout(ok, 500));
+    for (let i = 0; i < 12; i++) {
+      const used = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+      if (used > peak) peakAt = { s: Math.round((Date.now() - t0) / 100) / 10, status: 'report shown' };
+      peak = Math.max(peak, used);
+      await new Promise((ok) => setTimeout(ok, 250));
     }
     // The statistics (computed after Completed, over a million trials' columns; no PBO above
     // 250,000 combinations): how long, and what they say.
     const stats = await page.evaluate(async (i) => {
       for (let k = 0; k < 600; k++) {
         const e = window.atf.logEntries(i).find((l) => l.event === 'statistics');
-        if (e) {
-          const run = await window.atf.getOptimizationRun(i, { trials: false });
-          const st = run.result?.statistics;
+        // Logged when computed; saved into the run's row just after.
+        const run = e ? await window.atf.getOptimizationRun(i, { trials: false }) : null;
+        const st = run?.result?.statistics;
+        if (e && st) {
           return { elapsedMs: e.elapsedMs, counts: e.counts, psr: st?.psr ?? null, dsr: st?.dsr ?? null, pbo: st?.pbo?.reason ?? null, unavailable: st?.unavailable ?? null };
         }
         await new Promise((ok) => setTimeout(ok, 500));
       }
       return null;
     }, id);
-    peak = Math.max(peak, (await cdp.send('Runtime.getHeapUsage')).usedSize);
-    await cdp.send('HeapProfiler.collectGarbage');
+    for (let k = 0; k < 12; k++) {
+      const used = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+      if (used > peak) peakAt = { s: Math.round((Date.now() - t0) / 100) / 10, status: 'statistics saved' };
+      peak = Math.max(peak, used);
+      await new Promise((ok) => setTimeout(ok, 250));
+    }
+    await collect();
     const after = (await cdp.send('Runtime.getHeapUsage')).usedSize;
-    out.million = { status, seconds: Math.round((tDone - t0) / 1000), completedToTableMs: table, baseHeapMB: Math.round(base / 1e6), peakHeapMB: Math.round(peak / 1e6), afterGcHeapMB: Math.round(after / 1e6), statistics: stats };
+    out.million = { status, seconds: Math.round((tDone - t0) / 1000), completedToTableMs: table, baseHeapMB: Math.round(base / 1e6), peakHeapMB: Math.round(peak / 1e6), peakAt, afterGcHeapMB: Math.round(after / 1e6), statistics: stats };
     await ctx.close();
   }
 } finally {

@@ -136,6 +136,8 @@ for (const isolated of [true, false]) {
       const rows = await page.$$eval('[data-testid="trials-table"] tbody tr[data-key]', (t) => t.length);
       assert.equal(rows, 100);
       await page.click('[data-testid="trials-table"] button.show-more:has-text("Show 4 more")');
+      // The next page comes from SQL (queryTrials).
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="trials-table"] tbody tr[data-key]').length === 104, null, { timeout: 5000 }).catch(() => undefined);
       assert.equal(await page.$$eval('[data-testid="trials-table"] tbody tr[data-key]', (t) => t.length), 104);
       // Filter the trials by a parameter and a metric.
       await page.fill('#trials-filter', 'fast <= 8, sharpe > 0');
@@ -143,6 +145,7 @@ for (const isolated of [true, false]) {
       const fasts = await page.$$eval('[data-testid="trials-table"] tbody tr[data-key] td:nth-child(3)', (tds) => tds.map((td) => Number(td.textContent)));
       assert.ok(fasts.length > 0 && fasts.every((f) => f <= 8), `filtered fast values ${fasts}`);
       await page.fill('#trials-filter', '');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="trials-table"] tbody tr[data-key]').length === 100);
       await page.click('[data-testid="trials-table"] tbody tr[data-key]:nth-child(3)');
       await page.waitForSelector('[data-testid="picked-trial"] h3:has-text("Trial #")');
       const picked = await page.textContent('[data-testid="picked-trial"] h3');

@@ -157,6 +157,8 @@ describe('issue 13 walk-through', () => {
     for (const [text, n] of [['Sharpe > -100', 3], ['win_rate > 0', 3], ['Win rate > 0', 3], ['win_rate_pct >= 0', 3], ['Max drawdown < 1000, fast = 10', 2], ['fast > 10 and Sharpe > -100', 1]]) {
       await page.fill('#trials-filter', text);
       assert.equal(await page.textContent('#trials-filter-error'), '', `"${text}" was refused`);
+      // The filtered page comes from SQL (queryTrials): wait for it.
+      await page.waitForFunction((k) => document.querySelectorAll('[data-testid="trials-table"] tbody tr[data-key]').length === k, n, { timeout: 5000 }).catch(() => undefined);
       assert.equal(await rows(), n, `"${text}" keeps ${n} rows`);
     }
     await page.fill('#trials-filter', 'nonsense > 1');
@@ -183,6 +185,7 @@ describe('issue 13 walk-through', () => {
     await page.evaluate((i) => (location.hash = `#/run/optimization/${i}`), optId);
     await page.waitForSelector(`article.report[data-run="${optId}"] [data-testid="trials-table"]`);
     await page.fill('#trials-filter', 'fast = 10, slow = 20');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="trials-table"] tbody tr[data-key]').length === 1);
     await page.click('[data-testid="trials-table"] tbody tr[data-key]');
     await page.click('[data-testid="picked-trial"] button:has-text("Open full backtest report")');
     await page.waitForSelector('article.report[data-kind="backtest"] [data-testid="trial-origin"]');

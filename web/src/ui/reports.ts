@@ -399,6 +399,10 @@ export async function backtestReport(ctx: Ctx, run: StoredRun, onBack: () => voi
 
 type TrialRow = TrialRecord & { rank: number | null };
 
+/** Above this many combinations the Robustness tab does not draw its stability maps (they read
+ *  every trial as a record). */
+const ROBUSTNESS_MAX_TRIALS = 200_000;
+
 /** Rows of the ranked table per page (and per "Show more"). */
 const PAGE_ROWS = 100;
 
@@ -665,8 +669,23 @@ export async function optimizationReport(ctx: Ctx, run: StoredRun, onBack: () =>
   const loadRobust = () =>
     (robustLoading ??= (async () => {
       try {
-        const full = res.trials.length > 0 ? run : await ctx.atf.getOptimizationRun(run.id);
-        robust = robustnessPanel(req, full.result as OptimizationResult, charts, pick, run.status);
+        // The stability maps read every trial as a record: above ROBUSTNESS_MAX_TRIALS they are
+        // left out (the page's memory would grow with the grid); the figures need the best only.
+        if (run.total > ROBUSTNESS_MAX_TRIALS) {
+          // Statistics are saved a little after Completed: read the row until they are in.
+          let lr = res;
+          for (let i = 0; i < 600 && !lr.statistics && run.status === 'Completed'; i++) {
+            await new Promise((ok) => setTimeout(ok, 500));
+            lr = (await ctx.atf.getOptimizationRun(run.id, { trials: false })).result as OptimizationResult;
+          }
+          const s = lr.statistics;
+          const bestTrial = s && 'best_index' in s ? await ctx.atf.getTrial(run.id, s.best_index) : null;
+          const note = `The stability maps are drawn for grids of up to ${int(ROBUSTNESS_MAX_TRIALS)} combinations (they read every trial); this one has ${int(run.total)}.`;
+          robust = robustnessPanel(req, { ...lr, trials: bestTrial ? [bestTrial] : [] }, charts, pick, run.status, note);
+        } else {
+          const full = res.trials.length > 0 ? run : await ctx.atf.getOptimizationRun(run.id);
+          robust = robustnessPanel(req, full.result as OptimizationResult, charts, pick, run.status);
+        }
         robustPanel.replaceChildren(robust.el);
       } catch (e) {
         robustPanel.replaceChildren(errorPanel('Cannot load the trials', errorText(e), null));

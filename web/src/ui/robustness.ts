@@ -230,6 +230,8 @@ export function robustnessPanel(
   charts: ReportCharts,
   pick: (t: TrialRecord) => void,
   runStatus: string,
+  /** Why the stability maps are not drawn (res then holds the best trial only), if so. */
+  noMaps?: string,
 ): { el: HTMLElement; draw: () => void } {
   const s = res.statistics;
   const el = h('div.robustness', { 'data-testid': 'robustness' });
@@ -248,7 +250,7 @@ export function robustnessPanel(
   );
   if (s.pbo.ok) el.append(h('section.block', null, h('h3', null, 'Probability of backtest overfitting'), h('p.stat-sentence', null, `In ${prob(s.pbo.prob_oos_loss)} of the splits the in-sample best also lost money out of sample.`), logitHistogram(s.pbo)));
   const mc = monteCarloBlock(s.monte_carlo, charts);
-  const stab = stabilityBlock(s, req, res, pick);
+  const stab = noMaps ? { el: h('p.notice', { 'data-testid': 'robustness-no-maps' }, noMaps), draw: () => {} } : stabilityBlock(s, req, res, pick);
   el.append(mc.el, stab.el);
   let drawn = false;
   return {

@@ -194,9 +194,16 @@ try {
   console.log('report', JSON.stringify(out.report));
 
   // ---- a second tab ---------------------------------------------------------------------------------
-  const second = await context.newPage();
-  await second.goto(`${server.url}?tab=2#/runs`);
-  out.secondTab = await measureStart(second);
+  // Three samples: a tab is opened beside the first (which stays open), measured, closed.
+  const tabs = [];
+  let second;
+  for (let i = 0; i < 3; i++) {
+    second = await context.newPage();
+    await second.goto(`${server.url}?tab=${i}#/runs`);
+    tabs.push(await measureStart(second));
+    if (i < 2) await second.close();
+  }
+  out.secondTab = { samples: tabs };
   // Both tabs write: a script made in each is seen by the other.
   await page.evaluate(() => window.atf.scripts.create('from tab 1', 'a'));
   await second.evaluate(() => window.atf.scripts.create('from tab 2', 'b'));

@@ -37,12 +37,13 @@ const workerFile = assets.find((f) => /^storage\.worker-.*\.js$/.test(f));
 const sqlWasmFile = assets.find((f) => /^sql-wasm-.*\.wasm$/.test(f));
 if (!workerFile || !sqlWasmFile) throw new Error(`dist/assets lacks the storage worker or sql-wasm.wasm: build the site first`);
 
-const server = await startServer({ isolated: true });
 // A profile on disk: a test context (incognito) keeps IndexedDB in memory, which users do not.
 const kept = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : null;
 if (kept) mkdirSync(kept, { recursive: true });
 const profile = kept ?? mkdtempSync(join(tmpdir(), 'atf-bench-storage-'));
 const filledBefore = kept && existsSync(join(kept, 'atf-filled.json')) ? JSON.parse(readFileSync(join(kept, 'atf-filled.json'), 'utf8')) : null;
+// IndexedDB belongs to the origin, port included: measuring a kept profile again needs the same port.
+const server = await startServer({ isolated: true, port: filledBefore?.port ?? 0 });
 const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 // When window.atf appears (the app is usable), in page time (ms from navigation start).
 await context.addInitScript(() => {
@@ -143,7 +144,7 @@ try {
   );
   const usage = await page.evaluate(() => navigator.storage.estimate());
   out.fill = { ...filled, wallS: round((Date.now() - t0) / 1000, 1), sqliteMB: mb(filled.bytes), indexedDbMB: mb(usage.usageDetails?.indexedDB ?? usage.usage) };
-  if (kept) writeFileSync(join(kept, 'atf-filled.json'), JSON.stringify(out.fill));
+  if (kept) writeFileSync(join(kept, 'atf-filled.json'), JSON.stringify({ ...out.fill, port: Number(new URL(server.url).port) }));
   }
   console.log('fill', JSON.stringify(out.fill));
 
@@ -193,9 +194,16 @@ try {
   console.log('report', JSON.stringify(out.report));
 
   // ---- a second tab ---------------------------------------------------------------------------------
-  const second = await context.newPage();
-  await second.goto(`${server.url}?tab=2#/runs`);
-  out.secondTab = await measureStart(second);
+  // Three samples: a tab is opened beside the first (which stays open), measured, closed.
+  const tabs = [];
+  let second;
+  for (let i = 0; i < 3; i++) {
+    second = await context.newPage();
+    await second.goto(`${server.url}?tab=${i}#/runs`);
+    tabs.push(await measureStart(second));
+    if (i < 2) await second.close();
+  }
+  out.secondTab = { samples: tabs };
   // Both tabs write: a script made in each is seen by the other.
   await page.evaluate(() => window.atf.scripts.create('from tab 1', 'a'));
   await second.evaluate(() => window.atf.scripts.create('from tab 2', 'b'));

@@ -310,13 +310,13 @@ test('quota exceeded during a save: a clear message, the result stays reachable 
   const context = await browser.newContext();
   // A real QuotaExceededError: the origin's quota set by the DevTools protocol before the site
   // opens its database (the quota is read then): room for the service worker's precache (about
-  // 4.5 MB: the engine's .wasm alone is 2.5 MB since it runs Pine scripts) and a small run, not
-  // for an 8 MB equity curve on top.
+  // 8 MB: the engine's .wasm is 3 MB since it runs Pine scripts, the SQLite ones 2.3 + 0.7 MB) and
+  // a small run, not for an 8 MB equity curve on top.
   const page = await context.newPage();
   await page.goto(`${server.url}no-such-page`);
   const cdp = await context.newCDPSession(page);
   const origin = new URL(server.url).origin;
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 7 * 1024 * 1024 });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 10 * 1024 * 1024 });
   await page.goto(server.url);
   await page.waitForFunction(() => window.atf || window.atfError);
   await page.evaluate(HELPERS);

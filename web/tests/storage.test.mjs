@@ -474,8 +474,6 @@ test('export is a standard SQLite file that imports into an empty browser identi
 });
 
 test('an import with a damaged page is refused naming the damage; the page store keeps its data across a reload', async () => {
-  // (A storage-quota test would be better here, but this headless Chromium ignores CDP's
-  // Storage.overrideQuotaForOrigin: estimate() keeps answering ~10 GB.)
   const context = await browser.newContext();
   const page = await openSite(context, server.url);
   const ids = await makeRuns(page);
@@ -497,5 +495,37 @@ test('an import with a damaged page is refused naming the damage; the page store
   await page.reload();
   await page.waitForFunction(() => window.atf);
   assert.deepEqual(await everything(page, ids), want);
+  await context.close();
+});
+
+test('a write past the storage quota is refused naming the quota; the store goes on and keeps what it had', async () => {
+  const context = await browser.newContext();
+  // A real QuotaExceededError: the origin's quota set before the site opens its database (as in
+  // faults.test.mjs): room for the service worker's precache (~8 MB) and small writes.
+  const page = await context.newPage();
+  await page.goto(`${server.url}no-such-page`);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin, quotaSize: 10 * 1024 * 1024 });
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.atf || window.atfError);
+  const out = await page.evaluate(async () => {
+    const kept = await window.atf.scripts.create('small', 'kept');
+    // 8 MB that does not compress (IndexedDB compresses what it stores).
+    const big = Array.from({ length: 8e5 }, () => Math.random().toString(36).slice(2, 12)).join('');
+    let refused = 'accepted';
+    try {
+      await window.atf.scripts.create('too big', big);
+    } catch (e) {
+      refused = `${e.name}: ${e.message}`;
+    }
+    await window.atf.scripts.create('after', 'written after the refusal');
+    return { kept: kept.id, refused, names: (await window.atf.scripts.list()).map((s) => s.name).sort() };
+  });
+  assert.match(out.refused, /^StorageError: The browser refused to store more data \(storage quota exceeded\)\. .*results saved before are intact\.$/);
+  assert.deepEqual(out.names, ['after', 'small']);
+  await page.reload();
+  await page.waitForFunction(() => window.atf);
+  assert.deepEqual(await page.evaluate(async () => (await window.atf.scripts.list()).map((s) => s.name).sort()), ['after', 'small']);
+  assert.equal(await page.evaluate((id) => window.atf.scripts.open(id).then((d) => d.text), out.kept), 'kept');
   await context.close();
 });

@@ -56,10 +56,45 @@ const PAGE_SIZE = 65536;
 const PRAGMAS = 'PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA synchronous = FULL;';
 
 
+type PageVfs = SQLiteVFS & { name: string; lastError: unknown; close(): void };
+type VfsMethods = { jUnlock(fileId: number, lockType: number): Promise<number> };
+
+/**
+ * IDBBatchAtomicVFS with one guard. When IndexedDB aborts a commit (QuotaExceededError), the
+ * library's jUnlock rethrows the abort instead of answering an error code, and the Asyncify call
+ * into SQLite then never returns (the write hung forever, and with it every later call). Here the
+ * abort becomes SQLITE_IOERR_UNLOCK, the Web Lock is still released (other tabs go on), and the
+ * VFS is marked `broken`: its IndexedDB context keeps the aborted transaction, so the store opens
+ * a new VFS and connection (SqliteStore.recover).
+ */
+async function createPageVfs(vfsName: string, idbName: string, module: unknown): Promise<PageVfs & { broken: boolean }> {
+  const Base = IDBBatchAtomicVFS as unknown as new (name: string, module: unknown, options: object) => PageVfs & VfsMethods & { isReady(): Promise<void> };
+  const lockUnlock = (Object.getPrototypeOf(Base.prototype) as VfsMethods).jUnlock;  // WebLocksMixin's
+  class GuardedVfs extends Base {
+    broken = false;
+    override async jUnlock(fileId: number, lockType: number): Promise<number> {
+      try {
+        return await super.jUnlock(fileId, lockType);
+      } catch (e) {
+        this.lastError = e;
+        this.broken = true;
+        await lockUnlock.call(this, fileId, lockType).catch(() => undefined);
+        return SQLite.SQLITE_IOERR_UNLOCK;
+      }
+    }
+  }
+  const vfs = new GuardedVfs(vfsName, module, { idbName, lockPolicy: 'exclusive' });
+  await vfs.isReady();
+  return vfs;
+}
+
 function describeStorageFailure(e: unknown, cause?: unknown): string {
   const name = cause instanceof DOMException ? cause.name : e instanceof DOMException ? e.name : '';
   const code = (e as { code?: number } | null)?.code;
-  if (name === 'QuotaExceededError' || code === SQLite.SQLITE_FULL) {
+  // The VFS reports an aborted IndexedDB commit as "transaction aborted" without its cause; a
+  // commit the browser aborts is the browser refusing to store (quota, disk full).
+  const aborted = cause instanceof Error && cause.message === 'transaction aborted';
+  if (name === 'QuotaExceededError' || code === SQLite.SQLITE_FULL || aborted) {
     return 'The browser refused to store more data (storage quota exceeded). Free space or delete old runs; results saved before are intact.';
   }
   const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : e instanceof Error ? e.message : String(e);
@@ -84,10 +119,15 @@ export class SqliteStore {
   private readonly listeners = new Set<() => void>();
   private channel: BroadcastChannel | null = null;
 
+  /** Opens after a failed commit (recover): each needs a VFS name of its own. */
+  private reopened = 0;
+
   private constructor(
     private readonly sqlite3: SQLiteAPI,
-    private readonly db: number,
-    private readonly vfs: { lastError: unknown; close(): void } | null,
+    private readonly module: unknown,
+    private readonly name: string,
+    private db: number,
+    private vfs: (PageVfs & { broken: boolean }) | null,
     private readonly sqlJs: () => Promise<SqlJsStatic>,
     readonly persistence: Persistence,
   ) {}
@@ -103,17 +143,14 @@ export class SqliteStore {
     const sqlJs = () => (sqlJsPromise ??= initSqlJs({ locateFile: () => options.sqlWasmUrl }));
 
     let persistence: Persistence = { durable: true };
-    let vfs: (SQLiteVFS & { lastError: unknown; close(): void }) | null = null;
+    let vfs: (PageVfs & { broken: boolean }) | null = null;
     if (options.memoryOnly) {
       persistence = { durable: false, reason: 'storage is turned off for this page' };
     } else if (typeof indexedDB === 'undefined') {
       persistence = { durable: false, reason: 'browser storage (IndexedDB) is unavailable: IndexedDB is not available in this browser' };
     } else {
       try {
-        const create = (IDBBatchAtomicVFS as unknown as {
-          create(name: string, module: unknown, options?: object): Promise<SQLiteVFS & { lastError: unknown; close(): void }>;
-        }).create;
-        vfs = await create.call(IDBBatchAtomicVFS, `${name}-pages`, module, { lockPolicy: 'exclusive' });
+        vfs = await createPageVfs(`${name}-pages`, `${name}-pages`, module);
         sqlite3.vfs_register(vfs, false);
       } catch (e) {
         vfs = null;
@@ -131,13 +168,8 @@ export class SqliteStore {
     } catch (e) {
       throw new StorageError(`The results database could not be opened: ${e instanceof Error ? e.message : String(e)}`, e);
     }
-    const store = new SqliteStore(sqlite3, db, vfs, sqlJs, persistence);
-    await store.serial(async () => {
-      // page_size only takes effect on a new (empty) file; the VFS refuses it on an existing one.
-      const pages = Number((await store.rows('PRAGMA page_count'))[0]?.page_count ?? 0);
-      if (pages === 0) await sqlite3.exec(db, `PRAGMA page_size = ${PAGE_SIZE};`);
-      await sqlite3.exec(db, PRAGMAS);
-    });
+    const store = new SqliteStore(sqlite3, module, name, db, vfs, sqlJs, persistence);
+    await store.serial(() => store.configure());
     await withLock(`${OPEN_LOCK}:${name}`, async () => {
       if (vfs) await store.moveLegacy(name);
       await store.serial(() => store.migrate());
@@ -246,6 +278,33 @@ export class SqliteStore {
 
   // ---- internals ---------------------------------------------------------------------------
 
+  /** Page size (a new file only: the VFS refuses it on an existing one) and the connection's
+   *  settings. Caller is serialised. */
+  private async configure(): Promise<void> {
+    const pages = Number((await this.rows('PRAGMA page_count'))[0]?.page_count ?? 0);
+    if (pages === 0) await this.sqlite3.exec(this.db, `PRAGMA page_size = ${PAGE_SIZE};`);
+    await this.sqlite3.exec(this.db, PRAGMAS);
+  }
+
+  /** After IndexedDB aborted a commit the VFS cannot be used again (GuardedVfs): a new VFS over
+   *  the same IndexedDB database and a new connection replace them. What was committed before is
+   *  all there; the failed batch is not. Caller is serialised. */
+  private async recover(): Promise<void> {
+    if (!this.vfs?.broken) return;
+    const old = this.vfs;
+    this.reopened += 1;
+    const vfs = await createPageVfs(`${this.name}-pages-${this.reopened}`, `${this.name}-pages`, this.module);
+    this.sqlite3.vfs_register(vfs, false);
+    this.db = await this.sqlite3.open_v2(DB_FILE, SQLite.SQLITE_OPEN_CREATE | SQLite.SQLITE_OPEN_READWRITE, vfs.name);
+    this.vfs = vfs;
+    await this.configure();
+    try {
+      old.close();  // the old connection is left unclosed: closing it would go through the broken VFS
+    } catch {
+      /* already unusable */
+    }
+  }
+
   /** One call into SQLite at a time: the Asyncify build cannot interleave two. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn, fn);
@@ -269,8 +328,10 @@ export class SqliteStore {
     try {
       await fn();
     } catch (e) {
+      const cause = this.vfs?.lastError;
       await this.rollback();
-      if (this.isIoError(e)) throw new StorageError(describeStorageFailure(e, this.vfs?.lastError), e);
+      await this.recover();
+      if (this.isIoError(e)) throw new StorageError(describeStorageFailure(e, cause), e);
       throw e;
     }
     try {
@@ -278,11 +339,13 @@ export class SqliteStore {
     } catch (e) {
       const cause = this.vfs?.lastError;
       await this.rollback();
+      await this.recover();
       throw new StorageError(describeStorageFailure(e, cause), e);
     }
   }
 
   private async rollback(): Promise<void> {
+    if (this.vfs?.broken) return;  // the connection is being replaced (recover)
     if (!this.sqlite3.get_autocommit(this.db)) await this.sqlite3.exec(this.db, 'ROLLBACK').catch(() => undefined);
   }
 

@@ -287,9 +287,11 @@ export class ScriptLibrary {
   private async show(doc: ScriptDoc): Promise<void> {
     this.doc = doc;
     this.savedText = doc.edited ? await this.atf.scripts.versionText(doc.id, doc.version) : doc.text;
-    this.name.value = doc.name;
     await this.refreshList();
     await this.refreshVersions();
+    // The name last, with the state: the panel changes script in one step (storage answers
+    // asynchronously, so a name shown first would sit beside the previous script's versions).
+    this.name.value = doc.name;
     this.showState();
   }
 
